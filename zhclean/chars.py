@@ -1,0 +1,115 @@
+"""Character tables shared by the steps, built once per process.
+
+The tables come from the libraries the field trusts: OpenCC's character conversion (which
+characters are Traditional-only or Simplified-only) and pypinyin's dictionary (the readings
+of each character). Building them takes a fraction of a second; every lookup afterwards is a
+numpy gather or a dict hit, never a per-character Python loop over a document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+# Han ideographs: CJK Unified (basic + extension A), compatibility ideographs, extensions B+.
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_RE = re.compile(f"[{HAN_CLASS}]")
+
+# Chinese (full-width and CJK) punctuation, used as "Chinese context" by several steps.
+CJK_PUNCT_CLASS = (
+    "\u3000-\u303f"  # CJK symbols and punctuation: 、。〈〉《》「」『』【】〔〕
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"  # full-width punctuation
+    "\u2014\u2015\u2018\u2019\u201c\u201d\u2026\u00b7\u2027\ufe30-\ufe4f"
+)
+
+OTHER, SHARED, TRAD_ONLY, SIMP_ONLY = 0, 1, 2, 3
+
+_SCAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+# Tone-marked vowels and the letters pinyin writers use for ü, all folded to plain letters.
+_TONE_FOLD = str.maketrans(
+    {
+        **{c: "a" for c in "āáǎàÀÁÂĀ"},
+        **{c: "e" for c in "ēéěèêÉÈĒ"},
+        **{c: "i" for c in "īíǐìĪÍ"},
+        **{c: "o" for c in "ōóǒòŌÓ"},
+        **{c: "u" for c in "ūúǔùǖǘǚǜüÜvV"},
+        **{c: "n" for c in "ńňǹ"},
+        **{c: "m" for c in "ḿ"},
+        **{c: None for c in "012345 \t"},
+    }
+)
+
+
+def fold_pinyin(syllables: str) -> str:
+    """Fold a written reading to bare lower-case letters: tones, spaces and ü/v/u differences go."""
+    return syllables.translate(_TONE_FOLD).lower()
+
+
+@dataclass(frozen=True)
+class CharTables:
+    """What zhclean knows about each character; see `char_tables()`."""
+
+    script_class: np.ndarray  # uint8 per code point: OTHER, SHARED, TRAD_ONLY, SIMP_ONLY
+    t2s_char: dict[str, str]  # Traditional-only character -> its Simplified form
+    readings: dict[str, frozenset[str]]  # character -> folded toneless readings
+
+    def classes(self, text: str) -> np.ndarray:
+        """Script class of every character of `text`, as one vectorised gather."""
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        return self.script_class[codes]
+
+
+def _convert_each(converter, chars: list[str]) -> list[str]:
+    """Convert characters one by one in a single OpenCC call (newlines stop phrase matches)."""
+    out = converter.convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):  # pragma: no cover - OpenCC keeps newlines
+        raise RuntimeError("OpenCC changed the number of lines while building tables")
+    return out
+
+
+def _build_script_tables() -> tuple[np.ndarray, dict[str, str]]:
+    from zhclean.opencc_pool import converter
+
+    chars = [chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi)]
+    to_simp = _convert_each(converter("t2s"), chars)
+    to_trad = _convert_each(converter("s2t"), chars)
+    table = np.zeros(0x110000, dtype=np.uint8)
+    t2s_char: dict[str, str] = {}
+    for ch, simp, trad in zip(chars, to_simp, to_trad, strict=True):
+        code = ord(ch)
+        if simp != ch and len(simp) == 1:
+            table[code] = TRAD_ONLY
+            t2s_char[ch] = simp
+        elif trad != ch:
+            table[code] = SIMP_ONLY
+        else:
+            table[code] = SHARED
+    table[0x20000:0x31350] = SHARED  # rare extension ideographs: Han, script-neutral
+    return table, t2s_char
+
+
+def _build_readings(t2s_char: dict[str, str]) -> dict[str, frozenset[str]]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    readings: dict[str, frozenset[str]] = {}
+    for code, written in pinyin_dict.items():
+        folded = {fold_pinyin(unicodedata.normalize("NFC", r)) for r in written.split(",")}
+        readings[chr(code)] = frozenset(r for r in folded if r)
+    # A Traditional character also takes the readings of its Simplified form.
+    for trad, simp in t2s_char.items():
+        extra = readings.get(simp)
+        if extra:
+            readings[trad] = readings.get(trad, frozenset()) | extra
+    return readings
+
+
+@lru_cache(maxsize=1)
+def char_tables() -> CharTables:
+    """The process-wide tables, built on first use."""
+    table, t2s_char = _build_script_tables()
+    return CharTables(script_class=table, t2s_char=t2s_char, readings=_build_readings(t2s_char))

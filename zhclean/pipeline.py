@@ -1,0 +1,117 @@
+"""A pipeline: named steps in order, with their options, run over one document at a time.
+
+The pipeline owns the bookkeeping the steps should not care about: the metadata object of the
+output (`zhclean` in each record), edit counts per step, and the trail `explain` shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from zhclean.steps import DEFAULT_ORDER, REGISTRY, Removal, StepSpec
+
+# Edit counters every output carries, whether or not the step ran (SPEC's output schema).
+EDIT_KEYS = ("pinyin_gloss", "markup", "boilerplate", "repeated_line", "punctuation", "unicode", "script")
+FIELD_KEYS = ("source", "editor", "original_title", "author")
+
+
+@dataclass(slots=True)
+class Result:
+    """A cleaned document: the text, the `zhclean` metadata object, and what was removed."""
+
+    text: str
+    meta: dict[str, Any]
+    removals: list[Removal] = field(default_factory=list)
+
+    @property
+    def edits(self) -> dict[str, int]:
+        return self.meta["edits"]
+
+
+def _initial_meta(text: str) -> dict[str, Any]:
+    meta: dict[str, Any] = dict.fromkeys(FIELD_KEYS)
+    meta.update(
+        script_in=None,
+        script_out=None,
+        machine_converted=False,
+        machine_converted_score=0.0,
+        edits=dict.fromkeys(EDIT_KEYS, 0),
+        chars_in=len(text),
+        chars_out=len(text),
+    )
+    return meta
+
+
+def resolve_steps(steps: Sequence[str] | None = None, skip: Iterable[str] = ()) -> list[str]:
+    """The step names to run: `steps` (default: SPEC order) minus `skip`, all checked."""
+    chosen = list(steps) if steps else list(DEFAULT_ORDER)
+    skipped = set(skip)
+    for name in [*chosen, *skipped]:
+        if name not in REGISTRY:
+            known = ", ".join(REGISTRY)
+            raise ValueError(f"unknown step {name!r} (known steps: {known})")
+    return [name for name in chosen if name not in skipped]
+
+
+class Pipeline:
+    """Steps with their options, ready to clean documents."""
+
+    def __init__(self, steps: Sequence[str] | None = None, skip: Iterable[str] = (),
+                 step_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.names = resolve_steps(steps, skip)
+        step_options = step_options or {}
+        unknown = sorted(set(step_options) - set(REGISTRY))
+        if unknown:
+            raise ValueError(f"options given for unknown step(s): {', '.join(unknown)}")
+        self.specs: list[StepSpec] = [REGISTRY[n] for n in self.names]
+        self.options = {n: REGISTRY[n].make_options(step_options.get(n)) for n in self.names}
+
+    @classmethod
+    def from_config(cls, config: Any = None, **overrides: Any) -> Pipeline:
+        """Build from a `Config`, a TOML path, or nothing (the defaults); see zhclean.config."""
+        from zhclean.config import Config, load_config
+
+        if config is None or isinstance(config, str | bytes) or hasattr(config, "__fspath__"):
+            config = load_config(config)
+        if not isinstance(config, Config):
+            raise TypeError("from_config takes a Config, a path to a TOML file, or None")
+        if overrides:
+            config = config.with_overrides(**overrides)
+        return cls(config.steps, config.skip, config.step_options)
+
+    def clean(self, text: str, explain: bool = False) -> Result:
+        """Run every step over `text`; deterministic, and idempotent under the defaults."""
+        meta = _initial_meta(text)
+        edits = meta["edits"]
+        fields: dict[str, Any] = {}
+        trail: list[Removal] = []
+        for spec in self.specs:
+            out = spec.function(text, fields, self.options[spec.name], explain)
+            text = out.text
+            edits[spec.name] = edits.get(spec.name, 0) + out.edits
+            fields.update(out.fields)
+            if explain:
+                trail.extend(out.removals)
+        for key, value in fields.items():
+            meta[key] = value
+        meta["chars_out"] = len(text)
+        return Result(text, meta, trail)
+
+
+_DEFAULT: Pipeline | None = None
+
+
+def clean(text: str, *, explain: bool = False, **options: Any) -> Result:
+    """Clean one document with the defaults, or with `options` as in `Config.with_overrides`.
+
+    >>> clean("区人(ren)大常委会(hui)主任(ren)程绣(xiu)明,").text
+    '区人大常委会主任程绣明，'
+    """
+    global _DEFAULT
+    if options:
+        return Pipeline.from_config(None, **options).clean(text, explain)
+    if _DEFAULT is None:
+        _DEFAULT = Pipeline()
+    return _DEFAULT.clean(text, explain)

@@ -1,0 +1,91 @@
+"""The contract every cleaning step follows, and the registry that names them.
+
+A step is a pure function over one document: it gets the text, the fields extracted so far
+and its options, and returns the new text, how many edits it made, the fields it extracted
+and (when asked to explain) what it removed and why. Steps never touch files, engines or
+the command line; the registry, not a hand-kept list, is the truth about which steps exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One thing a step removed or rewrote, for `zhclean explain`."""
+
+    step: str
+    rule: str  # which rule fired, e.g. "netease_hao" or "gloss"
+    position: int  # character offset in the step's input (or line number for line rules)
+    removed: str  # the text that went
+    replacement: str = ""  # what stands in its place, if anything
+
+
+@dataclass(slots=True)
+class StepOutput:
+    """What one step returns for one document."""
+
+    text: str
+    edits: int = 0
+    fields: dict[str, Any] = field(default_factory=dict)
+    removals: list[Removal] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NoOptions:
+    """Options of a step that has none."""
+
+
+class StepFunction(Protocol):
+    def __call__(
+        self, text: str, fields: Mapping[str, Any], options: Any, explain: bool
+    ) -> StepOutput: ...
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A registered step: its name, its function, its options type and its documentation."""
+
+    name: str
+    function: StepFunction
+    options_type: type
+    doc: str
+
+    def make_options(self, values: Mapping[str, Any] | None = None) -> Any:
+        """Build the step's options from a config table, rejecting unknown keys."""
+        values = dict(values or {})
+        known = {f.name for f in dataclasses.fields(self.options_type)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) for step {self.name!r}: {', '.join(unknown)}"
+                f" (known: {', '.join(sorted(known)) or 'none'})"
+            )
+        return self.options_type(**values)
+
+    @property
+    def summary(self) -> str:
+        """The first line of the step's documentation."""
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+
+
+REGISTRY: dict[str, StepSpec] = {}
+
+
+def register(name: str, options: type = NoOptions, doc: str | None = None) -> Callable:
+    """Register a step function under `name`; `doc` defaults to its module's docstring."""
+
+    def decorate(function: StepFunction) -> StepFunction:
+        if name in REGISTRY:
+            raise ValueError(f"step {name!r} is registered twice")
+        import sys
+
+        module_doc = sys.modules[function.__module__].__doc__ or ""
+        REGISTRY[name] = StepSpec(name, function, options, doc or module_doc)
+        return function
+
+    return decorate

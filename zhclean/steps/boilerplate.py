@@ -1,0 +1,188 @@
+"""Remove platform notices and metadata lines, keeping the metadata as fields.
+
+What it does: whole lines that are platform notices (NetEase Hao, Sohu Hao, Baijiahao,
+Toutiao, Qie Hao, WeChat follow prompts, 免责/版权/郑重声明 reposting notices, Taiwan and Hong
+Kong site footers, and their English twins) go. Lines that are only `来源：X`, `责任编辑：X`,
+`原标题：X`, `作者/记者：X` (also inside `()` or `【】`) go, and X goes into the fields
+`source`, `editor`, `original_title`, `author`. Rules live in `zhclean/data/boilerplate.toml`;
+users add their own with `--rules FILE`.
+
+Why: notices are the same few sentences on millions of pages; they teach a language model
+nothing and make unrelated articles look alike. The metadata is worth keeping, as fields.
+
+Precision: rules match whole lines with bounded gaps, and a field value may not hold a
+sentence (`。！？`), so a paragraph that merely mentions a source or a disclaimer stays.
+
+Example: `來源:上海發布\\n特別聲明：以上內容…為自媒體平臺“網易號”用戶上傳並發布…`
+→ both lines removed, `source = "上海發布"` (converted with the text by the script step).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from zhclean.chars import HAN_CLASS, TRAD_ONLY, char_tables
+from zhclean.opencc_pool import converter
+from zhclean.steps.base import Removal, StepOutput, register
+
+FIELDS = ("source", "editor", "original_title", "author")
+
+# A pinyin gloss right after a Han character, for the matching view only.
+_VIEW_GLOSS = re.compile(f"(?<=[{HAN_CLASS}])[(（][ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t]{{0,30}}[)）]")
+_OPEN = "(（【[〔"
+_CLOSE = ")）】]〕"
+_OPEN_CLASS = re.escape(_OPEN)
+_CLOSE_CLASS = re.escape(_CLOSE)
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateOptions:
+    rules: tuple[str, ...] = ()  # extra rule files, same format as the built-in one
+    builtin_rules: bool = True
+    max_line_chars: int = 600  # longer lines are content, never boilerplate
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules: one regex per notice rule, one for field lines."""
+
+    notices: tuple[tuple[str, re.Pattern], ...]
+    field_line: re.Pattern
+    field_pair: re.Pattern
+    key_to_field: dict[str, str]
+    max_value: dict[str, int]
+
+
+def _traditional_forms(word: str) -> set[str]:
+    return {word} | {converter(c).convert(word) for c in ("s2t", "s2tw", "s2hk")}
+
+
+def _load_toml(path: str | None) -> dict:
+    if path is None:
+        data = resources.files("zhclean.data").joinpath("boilerplate.toml").read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _scoped(pattern: str) -> str:
+    """Wrap one pattern for an alternation; a leading `(?i)` becomes a scoped `(?i:...)`."""
+    if pattern.startswith("(?i)"):
+        return f"(?i:{pattern[4:]})"
+    return f"(?:{pattern})"
+
+
+@lru_cache(maxsize=16)
+def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
+    """Compile the built-in rules plus the user's rule files (cached per process)."""
+    tables = ([_load_toml(None)] if builtin else []) + [_load_toml(p) for p in extra]
+    notices: list[tuple[str, re.Pattern]] = []
+    key_to_field: dict[str, str] = {}
+    max_value: dict[str, int] = {}
+    for table in tables:
+        for rule in table.get("notice", []):
+            combined = "|".join(_scoped(p) for p in rule["patterns"])
+            notices.append((rule["name"], re.compile(combined)))
+        for rule in table.get("field", []):
+            name = rule["name"]
+            max_value[name] = int(rule.get("max_value_chars", 40))
+            for key in rule["keys"]:
+                for form in _traditional_forms(key):
+                    key_to_field[form] = name
+    keys = "|".join(sorted(map(re.escape, key_to_field), key=len, reverse=True))
+    pair = rf"(?P<key>{keys})[ \t]*[:：][ \t]*(?P<value>[^:：\n]*?)"
+    separator = r"[ \t]*(?:[|｜/][ \t]*|[ \t])"
+    line = rf"[{_OPEN_CLASS}]?[ \t]*{pair}(?:{separator}{pair})*[ \t]*[{_CLOSE_CLASS}]?"
+    field_line = re.compile(line.replace("?P<key>", "?:").replace("?P<value>", "?:"))
+    field_pair = re.compile(
+        rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{_CLOSE_CLASS}]?[ \t]*$)"
+    )
+    return RuleSet(tuple(notices), field_line, field_pair, key_to_field, max_value)
+
+
+def _matching_view(text: str) -> str:
+    """The text as rules see it: glosses removed, Traditional converted to Simplified."""
+    tables = char_tables()
+    if (tables.classes(text) == TRAD_ONLY).any():
+        text = converter("t2s").convert(text)
+    return _VIEW_GLOSS.sub("", text)
+
+
+def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
+    """The fields a field-only line holds, or None when the line is not one."""
+    if not rules.field_line.fullmatch(line):
+        return None
+    found: dict[str, str] = {}
+    wrapped = line[:1] in _OPEN
+    for m in rules.field_pair.finditer(line):
+        field = rules.key_to_field[m.group("key")]
+        end = m.end("value")
+        if not wrapped:  # a closing bracket then belongs to the value: `上海杨浦(pu)`
+            while end < len(line) and line[end] in _CLOSE:
+                end += 1
+        value = line[m.start("value") : end].strip()
+        if wrapped:
+            value = value.rstrip(_CLOSE).strip()
+        if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value):
+            return None
+        found.setdefault(field, value)
+    return found or None
+
+
+def _notice_rule(view: str, rules: RuleSet) -> str | None:
+    for name, pattern in rules.notices:
+        if pattern.fullmatch(view):
+            return name
+    return None
+
+
+def classify_lines(
+    lines: Sequence[str], views: Sequence[str], rules: RuleSet, max_chars: int
+) -> list[tuple[int, str, dict[str, str] | None]]:
+    """(line index, rule name, fields) for every line the rules remove."""
+    hits = []
+    for i, (line, view) in enumerate(zip(lines, views, strict=True)):
+        stripped = view.strip(" \t\u3000\u00a0")
+        if not stripped or len(stripped) > max_chars:
+            continue
+        trimmed = line.strip(" \t\u3000\u00a0")
+        values = _field_values(trimmed, rules)
+        if values is None:  # glosses inside the key itself: `来(lai)源：`
+            values = _field_values(_VIEW_GLOSS.sub("", trimmed), rules)
+        if values is not None:
+            hits.append((i, "field:" + "+".join(values), values))
+            continue
+        name = _notice_rule(stripped, rules)
+        if name is not None:
+            hits.append((i, name, None))
+    return hits
+
+
+@register("boilerplate", options=BoilerplateOptions)
+def boilerplate(
+    text: str, fields: Mapping[str, Any], options: BoilerplateOptions, explain: bool
+) -> StepOutput:
+    rules = load_rules(tuple(options.rules), options.builtin_rules)
+    lines = text.split("\n")
+    views = _matching_view(text).split("\n")
+    if len(views) != len(lines):  # pragma: no cover - conversion keeps line breaks
+        views = lines
+    hits = classify_lines(lines, views, rules, options.max_line_chars)
+    if not hits:
+        return StepOutput(text)
+    extracted: dict[str, str] = {}
+    for _, _, values in hits:
+        for name, value in (values or {}).items():
+            extracted.setdefault(name, value)
+    drop = {i for i, _, _ in hits}
+    kept = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    removals = [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits] if explain else []
+    return StepOutput(kept, len(hits), {k: v for k, v in extracted.items() if not fields.get(k)}, removals)
+

@@ -1,0 +1,75 @@
+"""Remove markup residue: Markdown images and links, HTML tags and entities, bracket-only lines.
+
+What it does: `![alt](url)` goes; `[text](url)` becomes `text`; HTML comments, `<script>` and
+`<style>` blocks and tags go (block tags such as `<p>` and `<br>` leave a line break);
+entities (`&amp;`, `&#8220;`) are unescaped; a line left holding only brackets (`[]`, `()`,
+`【】`) goes.
+
+Why: scrapers that flatten HTML or Markdown leave `![]()` placeholders where images stood and
+tags where the extractor gave up. They are not text, and they differ from copy to copy of the
+same article, so they also hide reposts.
+
+Example: `![](http://n.sinaimg.cn/a.jpg)\\n详见[新华网](http://news.cn)报道&nbsp;` → `详见新华网报道\\xa0`
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.text import GONE as _GONE
+from zhclean.text import drop_emptied_lines
+
+_IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\([^)\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
+_BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]{0,15})(?:\s[^<>]{0,1000})?/?>")
+_BLOCK_TAGS = frozenset(
+    ["p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote"]
+)
+_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_BRACKET_ONLY_LINE = re.compile(r"^[ \t\u3000]*[\[\]()（）【】{}<>《》〔〕 \t\u3000]*[\[\]()（）【】][\[\]()（）【】{}<>《》〔〕 \t\u3000]*$", re.M)
+
+
+def _sub_counted(pattern: re.Pattern, repl, text: str, rule: str, removals) -> tuple[str, int]:
+    """Substitute and, when explaining, record each match as a removal."""
+    if removals is not None:
+        for m in pattern.finditer(text):
+            new = repl(m) if callable(repl) else repl
+            removals.append(Removal("markup", rule, m.start(), m.group(), new))
+    return pattern.subn(repl, text)
+
+
+def _tag_replacement(match: re.Match) -> str:
+    return "\n" if match.group(1).lower() in _BLOCK_TAGS else _GONE
+
+
+def _entity_replacement(match: re.Match) -> str:
+    return html.unescape(match.group())
+
+
+@register("markup")
+def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
+    removals: list[Removal] | None = [] if explain else None
+    edits = 0
+    if "](" in text:
+        text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
+        edits += n
+        text, n = _sub_counted(_LINK, lambda m: m.group(1), text, "markdown_link", removals)
+        edits += n
+    if "<" in text:
+        text, n = _sub_counted(_BLOCK_CONTENT, _GONE, text, "html_block", removals)
+        edits += n
+        text, n = _sub_counted(_TAG, _tag_replacement, text, "html_tag", removals)
+        edits += n
+    if "&" in text:
+        text, n = _sub_counted(_ENTITY, _entity_replacement, text, "html_entity", removals)
+        edits += n
+    text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
+    edits += n
+    if _GONE in text:
+        text = drop_emptied_lines(text)
+    return StepOutput(text, edits, removals=removals or [])

@@ -1,0 +1,74 @@
+"""Remove a line that stands verbatim elsewhere in the document: headings, pull-quotes.
+
+What it does: a line of 8 or more Han characters that also appears elsewhere in the document
+(as an identical line, or inside a longer line) goes; the longer or first occurrence stays.
+
+Why: reposting sites turn a paragraph's first sentence into a heading above it, and copy
+pull-quotes out of the body. The text is then there twice, which skews every statistic a
+corpus is built for and hides the repost from deduplication.
+
+Example: `这一管理条例对塔河水资源作出了明确的规定\\n这一管理条例对塔河水资源作出了明确的规定。新疆…`
+→ the first line goes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from zhclean.chars import HAN_CLASS
+from zhclean.steps.base import Removal, StepOutput, register
+
+_HAN = re.compile(f"[{HAN_CLASS}]")
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatedLineOptions:
+    min_han: int = 8  # shorter lines (captions, list items) may repeat legitimately
+
+
+def _has_min_han(line: str, minimum: int) -> bool:
+    count = 0
+    for _ in _HAN.finditer(line):
+        count += 1
+        if count >= minimum:
+            return True
+    return False
+
+
+def repeated_lines(lines: list[str], min_han: int) -> list[int]:
+    """Indices of lines to drop: a later copy of an identical line, or a line inside a longer one."""
+    stripped = [line.strip() for line in lines]
+    whole = "\n".join(stripped)
+    seen: set[str] = set()
+    drop = []
+    for i, line in enumerate(stripped):
+        if len(line) < min_han or not _has_min_han(line, min_han):
+            continue
+        if line in seen:
+            drop.append(i)
+            continue
+        seen.add(line)
+        if whole.count(line) > 1 and any(
+            len(other) > len(line) and line in other for other in stripped
+        ):
+            drop.append(i)
+    return drop
+
+
+@register("repeated_line", options=RepeatedLineOptions)
+def repeated_line(
+    text: str, fields: Mapping[str, Any], options: RepeatedLineOptions, explain: bool
+) -> StepOutput:
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return StepOutput(text)
+    drop = repeated_lines(lines, options.min_han)
+    if not drop:
+        return StepOutput(text)
+    dropped = set(drop)
+    kept = "\n".join(line for i, line in enumerate(lines) if i not in dropped)
+    removals = [Removal("repeated_line", "repeated_line", i, lines[i]) for i in drop] if explain else []
+    return StepOutput(kept, len(drop), removals=removals)

@@ -1,0 +1,262 @@
+"""Detect the script and restore Traditional text that a machine converted from Simplified.
+
+What it does: classifies the document as `simplified`, `traditional`, `mixed` or `none` from
+its Han characters. For Traditional and mixed documents it scores evidence of machine
+conversion from Simplified: Simplified forms left where a Traditional writer uses another
+(`干部`, `并且`, `先后`, `范围`, `采购`, `里面`), found as the places where an OpenCC round trip
+(Traditional → Simplified → Traditional, in the Mainland, Taiwan and Hong Kong standards)
+writes a different character than the text. Under `--script auto` a document whose score
+passes the calibrated threshold is converted back to Simplified (OpenCC `t2s`, phrase-aware,
+plus Mainland standard forms such as `著力` → `着力`); genuine Traditional text stays.
+`simplified`, `traditional` and `keep` force the choice. Extracted fields are converted with
+the text. Punctuation is never touched.
+
+Why: reposts are often run through a cheap character-by-character converter, so the same
+article exists in both scripts and never deduplicates; but Taiwan and Hong Kong news is
+Traditional by right and must stay so. See docs/script-calibration.md for the threshold.
+
+Example: `看望各族幹部羣衆…同干部群众一起` (a converter left `干部`) → `看望各族干部群众…`
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from zhclean.chars import SHARED, SIMP_ONLY, TRAD_ONLY, char_tables
+from zhclean.opencc_pool import converter
+from zhclean.steps.base import Removal, StepOutput, register
+
+MODES = ("auto", "simplified", "traditional", "keep")
+_ROUND_TRIP = ("s2t", "s2tw", "s2hk")
+_WINDOW = 4  # characters of context on each side of a Simplified form, for phrase tables
+
+# Mainland standard forms OpenCC's t2s lacks: 著 is 着 except in the words where it means
+# "write / notable" (著名, 显著, 专著 ...).
+_ZHE_KEEP_AFTER = "名作称述者录书有文说"
+_ZHE_KEEP_BEFORE = "显名专论原巨编译遗卓昭土合新拙大力编撰"
+_ZHE_TO_ZHAO = re.compile(f"(?<![{_ZHE_KEEP_BEFORE}])著(?![{_ZHE_KEEP_AFTER}])")
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptOptions:
+    mode: str = "auto"
+    threshold: float = 2.0  # machine-conversion evidence per 1,000 Han characters
+    min_evidence: int = 2  # and at least this many places
+    traditional_share: float = 0.9  # Traditional-only share of script-specific characters
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"script mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptProfile:
+    """What detection found in one document."""
+
+    script: str
+    han: int
+    traditional_only: int
+    simplified_only: int
+    evidence: int  # Simplified leftovers and OpenCC-only forms
+    score: float  # machine-conversion evidence per 1,000 Han characters
+    follows_opencc: int = 0  # places in OpenCC's s2t standard where Taiwan's differs
+    follows_region: int = 0  # places in Taiwan's or Hong Kong's standard instead
+
+
+def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
+    han = int(counts[SHARED] + counts[TRAD_ONLY] + counts[SIMP_ONLY])
+    trad, simp = int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY])
+    if han == 0:
+        return "none"
+    if trad == 0:
+        return "simplified"
+    share = trad / (trad + simp)
+    if share >= options.traditional_share:
+        return "traditional"
+    if share <= 1 - options.traditional_share:
+        return "simplified"
+    return "mixed"
+
+
+# One-to-many characters: a Simplified form with several Traditional forms (干 → 乾/幹,
+# 发 → 發/髮), or one that is itself Traditional in other words (皇后, 公里). A cheap
+# converter leaves them as they are (`干部`, `先后`) or picks the wrong form (`皇後`); a
+# Traditional writer writes the form the word needs. Surnames and Taiwan/Hong Kong variants
+# that writers use on their own (范, 余, 于, 占, 准, 台) are left out on purpose.
+ONE_TO_MANY = "干发后并系采云万个党团别广术参当复历汇获冲划几确愿征种尽须价里只面制钟志"
+
+
+# OpenCC's canonical Traditional forms that neither the Taiwan nor the Hong Kong standard uses
+# (they write 為 眾 群 吃 床 濕 偽 才 嘆 雞 唇; Hong Kong does write 綫 and 裏). Text full of them came out of OpenCC's
+# plain `s2t`, not from a Taiwan or Hong Kong writer.
+OPENCC_ONLY_FORMS = "爲衆羣喫牀溼僞纔歎鷄脣"
+
+
+@lru_cache(maxsize=1)
+def _opencc_form_mask() -> np.ndarray:
+    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
+    mask[[ord(ch) for ch in OPENCC_ONLY_FORMS]] = True
+    return mask
+
+
+# One-to-many characters that OpenCC keeps character by character but whose common words take
+# another form (關係, 聯繫): counted too. Other shared ones (只, 面) are too common in real text.
+SHARED_LEFTOVERS = "系"
+
+
+@lru_cache(maxsize=1)
+def _shared_leftover_mask() -> np.ndarray:
+    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
+    mask[[ord(ch) for ch in SHARED_LEFTOVERS]] = True
+    return mask
+
+
+@lru_cache(maxsize=1)
+def _evidence_mask() -> np.ndarray:
+    """Code points worth a round trip: the one-to-many Simplified characters."""
+    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
+    mask[[ord(ch) for ch in ONE_TO_MANY]] = True
+    return mask
+
+
+def conversion_evidence(text: str, classes: np.ndarray) -> int:
+    """Places that show conversion: OpenCC-only forms, and one-to-many Simplified leftovers.
+
+    OpenCC-only forms (`爲`, `羣`) are counted with one vectorised lookup.
+
+    Only windows around those characters are converted, so the cost is small. A Traditional
+    writer's own forms (`皇后`, `干擾`) survive at least one of the Mainland, Taiwan and Hong
+    Kong round trips; a converter's leftovers (`干部` for `幹部`) survive none. The reverse
+    signal (a wrong Traditional pick such as `皇後`) was measured and dropped: OpenCC's own
+    picks disagree with real Taiwan usage (`發卡`, `盡快`) too often to count as evidence.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    opencc_forms = int(_opencc_form_mask()[codes].sum())
+    leftovers = _evidence_mask()[codes] & ((classes == SIMP_ONLY) | _shared_leftover_mask()[codes])
+    positions = np.flatnonzero(leftovers).tolist()
+    if not positions:
+        return opencc_forms
+    windows = [text[max(0, p - _WINDOW) : p + _WINDOW + 1] for p in positions]
+    centres = [min(p, _WINDOW) for p in positions]
+    simplified = converter("t2s").convert("\n".join(windows))
+    trips = [converter(c).convert(simplified).split("\n") for c in _ROUND_TRIP]
+    evidence = 0
+    for i, (window, centre) in enumerate(zip(windows, centres, strict=True)):
+        char = window[centre]
+        if all(len(trip[i]) == len(window) and trip[i][centre] != char for trip in trips):
+            evidence += 1
+    return evidence + opencc_forms
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def opencc_standard_evidence(text: str) -> tuple[int, int]:
+    """(places written in OpenCC's s2t standard where Taiwan's differs, places in Taiwan's or
+    Hong Kong's standard where OpenCC's differs), from full round trips of the document.
+
+    Text produced by OpenCC's `s2t` follows it everywhere (`爲`, `裏`, `羣`); a Taiwan or Hong
+    Kong writer follows their own standard at least somewhere.
+    """
+    simplified = converter("t2s").convert(text)
+    original = _codes(text)
+    trips = [_codes(converter(c).convert(simplified)) for c in _ROUND_TRIP]
+    if any(t.shape != original.shape for t in trips):
+        return 0, 0
+    mainland, taiwan, hong_kong = trips
+    follows_opencc = int(((original == mainland) & (original != taiwan)).sum())
+    follows_region = int((((original == taiwan) | (original == hong_kong)) & (original != mainland)).sum())
+    return follows_opencc, follows_region
+
+
+def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile:
+    """Classify the script and, for Traditional or mixed text, score machine conversion."""
+    classes = char_tables().classes(text)
+    counts = np.bincount(classes, minlength=4)
+    script = _classify(counts, options)
+    han = int(counts[SHARED] + counts[TRAD_ONLY] + counts[SIMP_ONLY])
+    evidence = conversion_evidence(text, classes) if script in ("traditional", "mixed") else 0
+    score = 1000.0 * evidence / han if han else 0.0
+    follows_opencc = follows_region = 0
+    if script in ("traditional", "mixed") and not _leftovers_convince(evidence, score, options):
+        follows_opencc, follows_region = opencc_standard_evidence(text)
+        if follows_opencc >= 1 and follows_region == 0:
+            score = max(score, 1000.0 * follows_opencc / han)
+    return ScriptProfile(
+        script, han, int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY]), evidence, score,
+        follows_opencc, follows_region,
+    )
+
+
+def _leftovers_convince(evidence: int, score: float, options: ScriptOptions) -> bool:
+    return evidence >= options.min_evidence and score >= options.threshold
+
+
+def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool:
+    """Simplified leftovers past the threshold, or OpenCC's own standard followed throughout."""
+    if profile.script not in ("traditional", "mixed"):
+        return False
+    if _leftovers_convince(profile.evidence, profile.score, options):
+        return True
+    return profile.follows_opencc >= 1 and profile.follows_region == 0
+
+
+def to_simplified(text: str) -> str:
+    """Phrase-aware conversion to Mainland Simplified standard forms."""
+    text = converter("t2s").convert(text)
+    return _ZHE_TO_ZHAO.sub("着", text) if "著" in text else text
+
+
+def to_traditional(text: str) -> str:
+    return converter("s2t").convert(text)
+
+
+def _target(mode: str, profile: ScriptProfile, converted: bool) -> str | None:
+    """The script to convert to, or None to leave the text as it is."""
+    if mode == "keep" or profile.script == "none":
+        return None
+    if mode == "auto":
+        return "simplified" if converted else None
+    return mode
+
+
+@register("script", options=ScriptOptions)
+def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain: bool) -> StepOutput:
+    profile = detect(text, options)
+    converted = is_machine_converted(profile, options)
+    info: dict[str, Any] = {
+        "script_in": profile.script,
+        "script_out": profile.script,
+        "machine_converted": converted,
+        "machine_converted_score": round(profile.score, 3),
+    }
+    target = _target(options.mode, profile, converted)
+    if target is None:
+        return StepOutput(text, 0, info)
+    convert = to_simplified if target == "simplified" else to_traditional
+    new_text = convert(text)
+    for name in ("source", "editor", "original_title", "author"):
+        if isinstance(fields.get(name), str):
+            info[name] = convert(fields[name])
+    after = np.bincount(char_tables().classes(new_text), minlength=4)
+    info["script_out"] = _classify(after, options)
+    edits = _changed_chars(text, new_text)
+    removals = [Removal("script", f"to_{target}", 0, "", f"{edits} characters converted")] if explain and edits else []
+    return StepOutput(new_text, edits, info, removals)
+
+
+def _changed_chars(before: str, after: str) -> int:
+    """Characters the conversion changed (OpenCC keeps length; fall back to 1 if not)."""
+    if len(before) != len(after):
+        return 1
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    return int((a != b).sum())
+
