@@ -137,8 +137,12 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
 
 
 def _notice_rule(view: str, rules: RuleSet) -> str | None:
+    """The notice rule the line matches, also when the whole line is bracketed: `（本文…删除）`."""
+    candidates = [view]
+    if len(view) > 2 and view[0] in _OPEN and view[-1] in _CLOSE:
+        candidates.append(view[1:-1].strip())
     for name, pattern in rules.notices:
-        if pattern.fullmatch(view):
+        if any(pattern.fullmatch(c) for c in candidates):
             return name
     return None
 

@@ -30,12 +30,8 @@ class RepeatedLineOptions:
 
 
 def _has_min_han(line: str, minimum: int) -> bool:
-    count = 0
-    for _ in _HAN.finditer(line):
-        count += 1
-        if count >= minimum:
-            return True
-    return False
+    """True once `minimum` Han characters are seen (stops early on long lines)."""
+    return any(count >= minimum for count, _ in enumerate(_HAN.finditer(line), start=1))
 
 
 def repeated_lines(lines: list[str], min_han: int) -> list[int]:

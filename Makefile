@@ -1,0 +1,45 @@
+# zhclean: `make demo` and `make test` are all a fresh machine needs (Python 3.11, pip, venv).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint eval bench calibrate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: create .venv, install zhclean, clean + deduplicate the bundled example corpus
+demo: $(STAMP)
+	@rm -rf out/demo
+	$(BIN)/zhclean clean examples/corpus.jsonl -o out/demo/corpus.jsonl --workers 2
+	@echo "output: out/demo/corpus.jsonl (clusters, quarantine and summary beside it)"
+
+## test: the whole test suite (tests that need ../shared skip cleanly without it)
+test: $(STAMP)
+	$(BIN)/ruff check zhclean tests bench
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check zhclean tests bench
+
+## eval: clean the public dev set and score it against gold (needs ../shared)
+eval: $(STAMP)
+	@mkdir -p out/eval
+	$(BIN)/zhclean clean $(SHARED)/dev/noisy.jsonl -o out/eval/dev.jsonl --quiet
+	$(BIN)/zhclean eval out/eval/dev.jsonl $(SHARED)/dev/gold.jsonl
+	$(BIN)/python bench/dedup_eval.py
+
+## calibrate: recompute the script step's machine-conversion calibration table
+calibrate: $(STAMP)
+	$(BIN)/python bench/calibrate_script.py --out docs/script-calibration-table.md
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

@@ -1,0 +1,163 @@
+"""The command line end to end, on files: formats, accounting, quarantine, determinism."""
+
+import gzip
+import json
+import subprocess
+import sys
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from tests.conftest import ROOT, read_jsonl, shared_path
+from zhclean.cli import main
+
+GOOD = {"text": "据报道,巴以(yi)双方达(da)成的(de)这(zhe)项方案!", "url": "http://a.example"}
+
+
+def write_jsonl(path, records):
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+
+
+def test_clean_jsonl_writes_records_and_side_files(tmp_path):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [dict(GOOD, id=f"r{i}") for i in range(5)])
+    assert main(["clean", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet", "--workers", "1"]) == 0
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["id"] for r in out] == [f"r{i}" for i in range(5)]
+    assert out[0]["text"] == "据报道，巴以双方达成的这项方案！"
+    assert out[0]["url"] == "http://a.example"  # other fields pass through
+    meta = out[0]["zhclean"]
+    assert meta["edits"]["pinyin_gloss"] == 4 and meta["script_in"] == "simplified"
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["in"] == 5 and summary["kept"] == 5 and summary["balanced"]
+    assert (tmp_path / "out.quarantine.jsonl").exists() and (tmp_path / "out.dropped.jsonl").exists()
+
+
+def test_bad_input_goes_to_quarantine_and_counts_add_up(tmp_path):
+    src = tmp_path / "mixed.jsonl"
+    good = [orjson.dumps({"id": f"g{i}", "text": f"第{i}条新闻,内容正常。"}) for i in range(1000)]
+    bad = [
+        b'{"id": "broken", "text": "unterminated',
+        b'{"id": "number", "text": 5}',
+        b'{"id": "missing"}',
+        b'["not", "an", "object"]',
+        b'{"id": "bytes", "text": "\xc3\x28 bad \xa0\xa1"}',
+        orjson.dumps({"id": "huge", "text": "大" * (50 * 1024 * 1024 // 3)}),
+    ]
+    lines = good[:500] + bad + good[500:]
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--quiet", "--workers", "2",
+                 "--max-chars", "1000000"]) == 0
+    kept = read_jsonl(out)
+    assert [r["id"] for r in kept] == [f"g{i}" for i in range(1000)]
+    quarantine = read_jsonl(tmp_path / "out.quarantine.jsonl")
+    reasons = {q["line"]: q["error"] for q in quarantine}
+    assert len(quarantine) == 6
+    assert "malformed JSON" in reasons[501]
+    assert "is int, not a string" in reasons[502]
+    assert "missing field 'text'" in reasons[503]
+    assert "not an object" in reasons[504]
+    assert "undecodable bytes" in reasons[505]
+    assert "over --max-chars" in reasons[506]
+    assert all(q["raw"] for q in quarantine)  # nothing is lost
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["in"] == 1006 and summary["kept"] == 1000 and summary["quarantined"] == 6
+    assert summary["in"] == summary["kept"] + summary["dropped"] + summary["quarantined"]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl.zst", ".jsonl.gz"])
+def test_round_trip_through_formats(tmp_path, suffix):
+    records = [dict(GOOD, id=f"r{i}", n=i) for i in range(50)]
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(records), src)
+    elif suffix == ".jsonl.zst":
+        src.write_bytes(zstandard.ZstdCompressor().compress(b"".join(orjson.dumps(r) + b"\n" for r in records)))
+    else:
+        src.write_bytes(gzip.compress(b"".join(orjson.dumps(r) + b"\n" for r in records)))
+    out = tmp_path / f"out{suffix}"
+    assert main(["clean", str(src), "-o", str(out), "--quiet", "--workers", "1"]) == 0
+    back = tmp_path / "back.jsonl"
+    assert main(["clean", str(out), "-o", str(back), "--quiet", "--workers", "1"]) == 0
+    rows = read_jsonl(back)
+    assert [r["n"] for r in rows] == list(range(50))
+    assert rows[0]["text"] == "据报道，巴以双方达成的这项方案！"
+
+
+def test_folder_of_txt_files_and_encodings(tmp_path):
+    folder = tmp_path / "pages"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_bytes("第一篇,简体。".encode("gb18030"))
+    (folder / "sub" / "b.txt").write_bytes("第二篇，臺灣的資訊。".encode("big5"))
+    (folder / "c.txt").write_bytes("第三篇。".encode("utf-16"))
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(folder), "-o", str(out), "--quiet", "--workers", "1"]) == 0
+    texts = {r["id"]: r["text"] for r in read_jsonl(out)}
+    assert texts == {"a.txt": "第一篇，简体。", "c.txt": "第三篇。", "b.txt": "第二篇，臺灣的資訊。"}
+
+
+def test_sharded_folder_output(tmp_path):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [dict(GOOD, id=f"r{i}") for i in range(25)])
+    out = tmp_path / "shards"
+    assert main(["clean", str(src), "-o", str(out), "--shard-size", "10", "--quiet", "--workers", "1"]) == 0
+    parts = sorted(p.name for p in out.glob("part-*.jsonl"))
+    assert parts == ["part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]
+    assert (out / "summary.json").exists() and (out / "quarantine.jsonl").exists()
+
+
+def test_text_field_option(tmp_path):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [{"content": "你好,世界"}])
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--text-field", "content", "--quiet"]) == 0
+    assert read_jsonl(out)[0]["content"] == "你好，世界"
+    assert read_jsonl(out)[0]["id"] == "in.jsonl:1"
+
+
+def test_two_workers_give_byte_identical_output(tmp_path):
+    src = shared_path("dev/noisy.jsonl")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert main(["clean", str(src), "-o", str(one), "--quiet", "--workers", "1"]) == 0
+    assert main(["clean", str(src), "-o", str(two), "--quiet", "--workers", "2"]) == 0
+    assert one.read_bytes() == two.read_bytes()
+    assert len(read_jsonl(one)) == 405
+    assert all("zhclean" in r for r in read_jsonl(one))
+
+
+def test_usage_errors_are_one_line_without_traceback(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "zhclean.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+    missing = run("clean", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.jsonl"))
+    assert missing.returncode == 2 and "input not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad_step = run("clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(tmp_path / "o.jsonl"), "--skip", "nope")
+    assert bad_step.returncode == 2 and "unknown step" in bad_step.stderr
+
+
+def test_stdin_to_stdout(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "zhclean.cli", "clean", "-", "-o", "-", "--quiet", "--workers", "1"],
+        input=orjson.dumps(GOOD) + b"\n", capture_output=True, cwd=tmp_path,
+    )
+    assert proc.returncode == 0
+    assert orjson.loads(proc.stdout)["text"] == "据报道，巴以双方达成的这项方案！"
+
+
+def test_explain_names_the_rules(capsys):
+    assert main(["explain", "正文。\n来源：新华社\n本文由百家号作者上传并发布，百家号仅提供信息发布平台。"]) == 0
+    shown = capsys.readouterr().out
+    assert "baijiahao" in shown and "field:source" in shown and "新华社" in shown
+
+
+def test_steps_lists_every_registered_step(capsys):
+    assert main(["steps"]) == 0
+    shown = capsys.readouterr().out
+    for name in ("unicode", "markup", "boilerplate", "pinyin_gloss", "script", "punctuation",
+                 "repeated_line", "whitespace"):
+        assert name in shown

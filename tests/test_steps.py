@@ -1,0 +1,182 @@
+"""Behaviour of each step on hand-written examples, including what must never change."""
+
+import pytest
+
+import zhclean
+from zhclean.pipeline import Pipeline
+
+
+def only(step: str, text: str, **options):
+    pipeline = Pipeline(steps=[step], step_options={step: options} if options else None)
+    return pipeline.clean(text)
+
+
+# --- pinyin_gloss ---------------------------------------------------------------------
+
+FARM = "区人(ren)大常委会(hui)主任程绣(xiu)明和中國(guó)的(de)代表在(zai)会上发言。"
+
+
+def test_glosses_of_all_written_forms_go():
+    text = "重(zhòng)要的(de)中國(zhong guo)会议(yi4)在(zai)北京举行，绿(lü)色和女(nv)性，旅(lu)行"
+    out = only("pinyin_gloss", text)
+    assert out.text == "重要的中國会议在北京举行，绿色和女性，旅行"
+    assert out.edits["pinyin_gloss"] == 8
+
+
+def test_fullwidth_parentheses_and_traditional_readings():
+    out = only("pinyin_gloss", "這(zhè)個（gè）國(guó)家的(de)人民")
+    assert out.text == "這個國家的人民"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "北京(Beijing)、上海(Shanghai)和广州(Guangzhou)是代表团此行的三站。",
+        "演员中也包括李连杰(blog)、杨紫琼等人。",
+        "他在多伦多买下一栋独立屋(house)，价格约为120万加元。",
+        "只有两处：的(de)和了(le)。",
+        "重(zhòng)表示分量大，重(chóng)表示再一次，重(zhòng)和重(chóng)。",
+        "密码(mima)不是读音，请输入(password)。",
+    ],
+)
+def test_glosses_that_are_content_stay(text):
+    assert only("pinyin_gloss", text).text == text
+
+
+def test_polyphone_with_many_distinct_glosses_is_a_farm():
+    text = "重(zhòng)要的(de)人(ren)在(zai)会(hui)上(shang)说(shuo)重(chóng)新开始"
+    assert only("pinyin_gloss", text).text == "重要的人在会上说重新开始"
+
+
+def test_gloss_in_extracted_source_counts_and_goes():
+    result = zhclean.clean(FARM + "\n来源：上海杨浦(pu)")
+    assert result.meta["source"] == "上海杨浦"
+    assert result.edits["pinyin_gloss"] == 7  # six in the text, one in the source line
+
+
+# --- punctuation ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("据报道,巴以双方(据新华社)达成协议!", "据报道，巴以双方（据新华社）达成协议！"),
+        ("共3,000人, 时间9:30开始", "共3,000人，时间9:30开始"),
+        ("网址:http://example.com", "网址：http://example.com"),
+        ("(Bridgewater Associates) 等基金", "(Bridgewater Associates) 等基金"),
+        ("真的吗?", "真的吗？"),
+        ("『九五』計劃，“好”。", "『九五』計劃，“好”。"),
+    ],
+)
+def test_punctuation(text, expected):
+    assert only("punctuation", text).text == expected
+
+
+def test_punctuation_never_makes_ascii():
+    text = "你好，世界！（注：全角）：；？"
+    assert only("punctuation", text).text == text
+
+
+# --- unicode, markup, whitespace --------------------------------------------------------
+
+def test_unicode_removes_invisibles_and_widens_nothing():
+    out = only("unicode", "两\x08国的\u200b合作，\ufeff关系\r\nＡＢＣ１２３，８５．２％")
+    assert out.text == "两国的合作，关系\nABC123，85．2％"
+
+
+def test_unicode_repairs_mojibake_line_only():
+    broken = "中文测试".encode().decode("latin-1")
+    out = only("unicode", f"正常的一行，\n{broken}")
+    assert out.text == "正常的一行，\n中文测试"
+
+
+def test_markup_removes_images_keeps_link_text_and_drops_emptied_lines():
+    text = "![]()\n第一段[新华网](http://news.cn)报道&amp;评论\n![图片](https://a.cn/x.jpg)\n\n<p>第二段</p>\n[]"
+    out = Pipeline(steps=["markup", "whitespace"]).clean(text)
+    assert out.text == "第一段新华网报道&评论\n\n第二段"
+    assert out.edits["markup"] == 7  # 2 images, 1 link, 1 entity, 2 tags, 1 bracket-only line
+
+
+def test_whitespace():
+    text = "\n\u3000\u3000第一段。  \n\n\n\n第二段  有  空格。\u00a0\n\n"
+    assert only("whitespace", text).text == "第一段。\n\n第二段 有 空格。"
+
+
+# --- boilerplate ----------------------------------------------------------------------
+
+def test_field_lines_and_notices():
+    text = "\n".join([
+        "正文第一段。",
+        "(责任编辑：陈静)",
+        "文章來源：中國新聞網",
+        "原标题：《这是一个标题》",
+        "记者：李四",
+        "本文由百家号作者上传并发布，百家号仅提供信息发布平台。文章仅代表作者个人观点，不代表百度立场。",
+        "點擊上方藍字關注我們",
+        "违反上述規定者，中時電子報有權刪除留言，或者直接封鎖帳號！請使用者在發言前，務必先閱讀留言板規則，謝謝配合。",
+    ])
+    out = only("boilerplate", text)
+    assert out.text == "正文第一段。"
+    assert out.meta["editor"] == "陈静"
+    assert out.meta["source"] == "中國新聞網"
+    assert out.meta["original_title"] == "《这是一个标题》"
+    assert out.meta["author"] == "李四"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "来源：据新华社报道，昨天下午发生了一起事故。",
+        "他说，免责声明并不能免除平台的责任。",
+        "记者在现场看到，编辑部的灯一直亮着。",
+        "本平台仅提供信息存储服务这句话，出现在很多网易号文章的末尾，我们来分析它的法律含义和实际作用。",
+    ],
+)
+def test_sentences_about_boilerplate_stay(line):
+    assert only("boilerplate", "正文。\n" + line).text == "正文。\n" + line
+
+
+def test_user_rules_extend_the_builtin_ones(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[notice]]\nname = "my_site"\npatterns = ["本站广告位招租.{0,20}"]\n', encoding="utf-8")
+    pipeline = Pipeline(steps=["boilerplate"], step_options={"boilerplate": {"rules": (str(rules),)}})
+    assert pipeline.clean("正文。\n本站广告位招租，联系电话").text == "正文。"
+
+
+# --- repeated_line ----------------------------------------------------------------------
+
+def test_heading_repeating_next_paragraph_goes_first_copy_of_identical_lines_stays():
+    text = "这一管理条例对塔河水资源作出规定\n这一管理条例对塔河水资源作出规定。新疆把水土资源纳入法制轨道。\n重复的一行有八个汉字以上\n重复的一行有八个汉字以上\n短句\n短句"
+    out = only("repeated_line", text)
+    assert out.text == "这一管理条例对塔河水资源作出规定。新疆把水土资源纳入法制轨道。\n重复的一行有八个汉字以上\n短句\n短句"
+
+
+# --- script -----------------------------------------------------------------------------
+
+def test_machine_converted_traditional_goes_back_to_simplified():
+    text = "會議強調，各級干部要著力推進工作，先后召開了三次會議，並且擴大采購範圍。" * 3
+    result = zhclean.clean(text)
+    assert result.meta["machine_converted"] is True
+    assert result.meta["script_out"] == "simplified"
+    assert "各级干部要着力推进工作，先后召开了三次会议" in result.text
+    assert "著" not in result.text
+
+
+def test_genuine_traditional_stays():
+    text = "臺北市政府今天宣布，捷運新路線將於明年底通車，沿線居民往返市中心的時間可以縮短一半。"
+    result = zhclean.clean(text)
+    assert result.meta["script_in"] == "traditional"
+    assert result.meta["machine_converted"] is False
+    assert result.text == text
+
+
+def test_forced_modes():
+    assert zhclean.clean("臺灣的資訊", script="simplified").text == "台湾的资讯"
+    assert zhclean.clean("台湾的信息", script="traditional").text == "臺灣的信息"
+    assert zhclean.clean("乾隆年間，著名的學者", script="simplified").text == "乾隆年间，著名的学者"
+
+
+def test_unknown_step_and_option_are_errors():
+    with pytest.raises(ValueError, match="unknown step"):
+        Pipeline(steps=["nope"])
+    with pytest.raises(ValueError, match="unknown option"):
+        Pipeline(step_options={"script": {"nope": 1}})

@@ -1,0 +1,208 @@
+"""The `zhclean` command line: clean, dedup, run, explain, steps, eval."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+err = Console(stderr=True)
+
+CLEAN_EXAMPLE = """example:
+  zhclean clean crawl.jsonl.zst -o clean.jsonl
+  zhclean clean pages/ -o clean/ --format parquet --shard-size 100000 --workers 8
+  cat crawl.jsonl | zhclean clean - -o - > clean.jsonl
+
+side files for -o clean.jsonl: clean.quarantine.jsonl, clean.dropped.jsonl, clean.summary.json"""
+
+DEDUP_EXAMPLE = """example:
+  zhclean dedup clean.jsonl -o unique.jsonl              # writes unique.clusters.jsonl too
+  zhclean dedup batch2.jsonl -o unique2.jsonl --index idx/   # against everything kept before"""
+
+RUN_EXAMPLE = """example:
+  zhclean run crawl.jsonl -o unique.jsonl    # clean, then deduplicate the cleaned records"""
+
+EXPLAIN_EXAMPLE = """example:
+  zhclean explain '区人(ren)大常委会(hui)主任程绣(xiu)明,来源:上海杨浦'
+  zhclean explain ../shared/seeds/002.txt"""
+
+EVAL_EXAMPLE = """example:
+  zhclean clean ../shared/dev/noisy.jsonl -o out/dev.jsonl
+  zhclean eval out/dev.jsonl ../shared/dev/gold.jsonl"""
+
+
+class UsageError(Exception):
+    """A mistake in how zhclean was called; reported in one line, exit code 2."""
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="TOML config file (see zhclean.toml)")
+    p.add_argument("--steps", help="comma-separated steps to run, in order (default: all, SPEC order)")
+    p.add_argument("--skip", help="comma-separated steps to leave out")
+    p.add_argument("--script", choices=["auto", "simplified", "traditional", "keep"],
+                   help="script handling (default auto: restore machine-converted Traditional only)")
+    p.add_argument("--rules", action="append", help="extra boilerplate rule file (TOML); repeatable")
+
+
+def _add_run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", help="JSONL(.gz/.zst), Parquet, .txt files, folders, or - for stdin")
+    p.add_argument("-o", "--output", required=True, help="output file (format from extension), folder, or -")
+    p.add_argument("--text-field", help="field holding the text (default: text)")
+    p.add_argument("--max-chars", type=int, help="records longer than this go to quarantine")
+    p.add_argument("--shard-size", type=int, help="records per output shard")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "jsonl.gz", "jsonl.zst", "parquet"],
+                   help="shard format when the output is a folder")
+    p.add_argument("--workers", type=int, help="processes (default: all cores)")
+    p.add_argument("--engine", choices=["local", "ray"], help="execution engine (default: local)")
+    p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    _add_config_flags(p)
+
+
+def _add_dedup_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threshold", type=float, help="Jaccard threshold on character 5-grams (default 0.8)")
+    p.add_argument("--keep-all", action="store_true", default=None, help="annotate every record instead of dropping")
+    p.add_argument("--index", help="folder of a persistent signature index, shared across runs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhclean",
+        description="Clean scraped Chinese web text into canonical text with provenance, and find the reposts.",
+    )
+    from zhclean import __version__
+
+    parser.add_argument("--version", action="version", version=f"zhclean {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("clean", help="clean a dataset", epilog=CLEAN_EXAMPLE, formatter_class=fmt)
+    _add_run_flags(p)
+    if _dedup_available():
+        p = sub.add_parser("dedup", help="find near-duplicates and keep one per cluster",
+                           epilog=DEDUP_EXAMPLE, formatter_class=fmt)
+        _add_run_flags(p)
+        _add_dedup_flags(p)
+        p = sub.add_parser("run", help="clean, then dedup", epilog=RUN_EXAMPLE, formatter_class=fmt)
+        _add_run_flags(p)
+        _add_dedup_flags(p)
+    p = sub.add_parser("explain", help="show what cleaning removes from one document, and why",
+                       epilog=EXPLAIN_EXAMPLE, formatter_class=fmt)
+    p.add_argument("document", help="the text itself, or a path to a .txt file")
+    _add_config_flags(p)
+    sub.add_parser("steps", help="list the registered steps with their documentation")
+    p = sub.add_parser("eval", help="score cleaned output against a gold file", epilog=EVAL_EXAMPLE,
+                       formatter_class=fmt)
+    p.add_argument("predicted")
+    p.add_argument("gold")
+    return parser
+
+
+def _dedup_available() -> bool:
+    try:
+        import zhclean.dedup.runner  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _config(args: argparse.Namespace):
+    from zhclean.config import load_config
+
+    config = load_config(args.config) if getattr(args, "config", None) else load_config(None)
+    split = lambda v: [s.strip() for s in v.split(",") if s.strip()] if v else None  # noqa: E731
+    return config.with_overrides(
+        steps=split(args.steps), skip=split(args.skip), script=args.script, rules=args.rules,
+        text_field=getattr(args, "text_field", None), max_chars=getattr(args, "max_chars", None),
+        shard_size=getattr(args, "shard_size", None), workers=getattr(args, "workers", None),
+        engine=getattr(args, "engine", None), ray_address=getattr(args, "ray_address", None),
+        threshold=getattr(args, "threshold", None), keep_all=getattr(args, "keep_all", None),
+        index=getattr(args, "index", None),
+    )
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from zhclean.pipeline import Pipeline
+    from zhclean.runner import clean_dataset
+
+    config = _config(args)
+    Pipeline.from_config(config)  # fail fast on unknown steps or options, before reading
+    summary = clean_dataset(args.inputs, args.output, config, progress=not args.quiet,
+                            shard_format=args.format)
+    if not args.quiet:
+        summary.render(err)
+    return 0
+
+
+def cmd_dedup(args: argparse.Namespace, clean_first: bool = False) -> int:
+    from zhclean.dedup.runner import dedup_dataset
+
+    config = _config(args)
+    summary = dedup_dataset(args.inputs, args.output, config, progress=not args.quiet,
+                            shard_format=args.format, clean_first=clean_first)
+    if not args.quiet:
+        summary.render(err)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from zhclean.explain import explain_document
+
+    text = args.document
+    if os.path.isfile(text):
+        from zhclean.io.decode import decode_bytes
+
+        with open(text, "rb") as f:
+            text, _ = decode_bytes(f.read())
+    explain_document(text, _config(args), Console())
+    return 0
+
+
+def cmd_steps(args: argparse.Namespace) -> int:
+    from rich.markdown import Markdown
+
+    from zhclean.steps import DEFAULT_ORDER, REGISTRY
+
+    console = Console()
+    for name in DEFAULT_ORDER + tuple(n for n in REGISTRY if n not in DEFAULT_ORDER):
+        spec = REGISTRY[name]
+        console.rule(f"[bold]{name}")
+        console.print(Markdown(spec.doc.strip()))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import orjson
+
+    from zhclean.eval import score
+
+    def load(path: str):
+        with open(path, "rb") as f:
+            return [orjson.loads(line) for line in f if line.strip()]
+
+    result = score(load(args.predicted), load(args.gold))
+    Console().print_json(orjson.dumps(result.as_dict()).decode())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {
+        "clean": cmd_clean, "explain": cmd_explain, "steps": cmd_steps, "eval": cmd_eval,
+        "dedup": cmd_dedup, "run": lambda a: cmd_dedup(a, clean_first=True),
+    }
+    try:
+        return handlers[args.command](args)
+    except (UsageError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        err.print(f"[bold red]zhclean:[/] {error}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("zhclean: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Engines run a pipeline over a dataset: `local` (processes on this machine) and `ray`."""

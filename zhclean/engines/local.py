@@ -1,0 +1,133 @@
+"""The local engine: a pipeline over a dataset with N processes on this machine.
+
+Items stream from the readers in batches; at most `2 x workers` batches are in flight, so
+memory stays flat however large the input is. Results come back in input order, so the
+output with `--workers 2` is byte-identical to `--workers 1`. Each worker builds its own
+pipeline (OpenCC converters do not pickle) from the config it is given once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from zhclean.config import Config
+from zhclean.engines.records import process
+from zhclean.io.readers import Item
+from zhclean.pipeline import Pipeline
+
+BATCH_ITEMS = 256
+BATCH_BYTES = 4 << 20
+
+_worker_state: dict[str, Any] = {}
+
+
+def _init_worker(config: Config) -> None:
+    _worker_state["config"] = config
+    _worker_state["pipeline"] = Pipeline.from_config(config)
+
+
+def _process_batch(batch: list[Item]) -> list[tuple[str, dict[str, Any]]]:
+    pipeline, config = _worker_state["pipeline"], _worker_state["config"]
+    return [process(item, pipeline, config) for item in batch]
+
+
+def item_bytes(item: Item) -> int:
+    return len(item.raw) if item.raw is not None else 256
+
+
+def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+    """Group items into batches of at most BATCH_ITEMS items or about BATCH_BYTES bytes."""
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += item_bytes(item)
+        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def run(
+    items: Iterable[Item],
+    config: Config,
+    on_result: Callable[[str, dict[str, Any]], None],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Clean every item, calling `on_result(kind, record)` in input order."""
+    workers = config.worker_count
+    if workers <= 1:
+        _init_worker(config)
+        for batch in batches(items):
+            _deliver(batch, _process_batch(batch), on_result, on_progress)
+        return
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
+        pending: deque[tuple[list[Item], Future]] = deque()
+        for batch in batches(items):
+            pending.append((batch, pool.submit(_process_batch, batch)))
+            if len(pending) >= 2 * workers:
+                done_batch, future = pending.popleft()
+                _deliver(done_batch, future.result(), on_result, on_progress)
+        while pending:
+            done_batch, future = pending.popleft()
+            _deliver(done_batch, future.result(), on_result, on_progress)
+
+
+def _deliver(batch, results, on_result, on_progress) -> None:
+    for kind, record in results:
+        on_result(kind, record)
+    if on_progress is not None:
+        on_progress(len(batch), sum(item_bytes(i) for i in batch))
+
+
+class Progress:
+    """A rich progress bar on a terminal, plain log lines every few seconds otherwise."""
+
+    def __init__(self, total_bytes: int | None, enabled: bool = True, interval: float = 5.0) -> None:
+        self.total = total_bytes
+        self.enabled = enabled
+        self.interval = interval
+        self.docs = 0
+        self.bytes = 0
+        self.start = time.monotonic()
+        self._last_log = self.start
+        self._bar = None
+        if enabled and sys.stderr.isatty():
+            from rich.progress import (
+                BarColumn,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+            from rich.progress import Progress as RichProgress
+
+            self._bar = RichProgress(
+                TextColumn("[bold]cleaning"), BarColumn(), TextColumn("{task.fields[docs]} docs"),
+                TextColumn("{task.fields[rate]} docs/s"), TransferSpeedColumn(), TimeRemainingColumn(),
+                transient=True,
+            )
+            self._task = self._bar.add_task("clean", total=total_bytes, docs=0, rate=0)
+            self._bar.start()
+
+    def update(self, docs: int, nbytes: int) -> None:
+        self.docs += docs
+        self.bytes += nbytes
+        if not self.enabled:
+            return
+        elapsed = max(time.monotonic() - self.start, 1e-9)
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.bytes, docs=f"{self.docs:,}", rate=f"{self.docs / elapsed:,.0f}")
+        elif time.monotonic() - self._last_log >= self.interval:
+            self._last_log = time.monotonic()
+            share = f", {100 * self.bytes / self.total:.0f}%" if self.total else ""
+            print(f"zhclean: {self.docs:,} docs, {self.bytes / 1e6 / elapsed:.1f} MB/s{share}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,80 @@
+"""What every engine does to one input item: parse, validate, clean, or quarantine it.
+
+Kept in one place so that the local and Ray engines quarantine the same records for the
+same reasons and produce byte-identical output.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+
+from zhclean.config import Config
+from zhclean.io.decode import UndecodableError, decode_bytes
+from zhclean.io.readers import Item
+from zhclean.pipeline import Pipeline
+
+KEPT, QUARANTINED = "kept", "quarantined"
+
+
+class BadRecord(ValueError):
+    """A record that cannot be cleaned; its message is the quarantine reason."""
+
+
+def _raw_text(item: Item) -> str | None:
+    """The raw input, losslessly as text (undecodable bytes as \\x escapes)."""
+    if item.raw is not None:
+        return item.raw.decode("utf-8", errors="backslashreplace").rstrip("\n")
+    if item.record is not None:
+        return orjson.dumps(item.record, default=repr).decode()
+    return None
+
+
+def _parse(item: Item, config: Config) -> dict[str, Any]:
+    if item.error:
+        raise BadRecord(item.error)
+    if item.kind == "row":
+        return dict(item.record or {})
+    try:
+        text, _ = decode_bytes(item.raw or b"")
+    except (UndecodableError, UnicodeDecodeError) as error:
+        raise BadRecord(f"undecodable bytes: {error}") from None
+    if item.kind == "txt":
+        return {config.id_field: os.path.basename(item.source), config.text_field: text}
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise BadRecord(f"malformed JSON: {error}") from None
+    if not isinstance(record, dict):
+        raise BadRecord(f"record is a JSON {type(record).__name__}, not an object")
+    return record
+
+
+def _validated_text(record: dict[str, Any], config: Config) -> str:
+    field = config.text_field
+    if field not in record:
+        raise BadRecord(f"missing field {field!r}")
+    text = record[field]
+    if not isinstance(text, str):
+        raise BadRecord(f"field {field!r} is {type(text).__name__}, not a string")
+    if len(text) > config.max_chars:
+        raise BadRecord(f"text has {len(text):,} characters, over --max-chars {config.max_chars:,}")
+    return text
+
+
+def process(item: Item, pipeline: Pipeline, config: Config) -> tuple[str, dict[str, Any]]:
+    """(KEPT, output record) or (QUARANTINED, quarantine entry)."""
+    try:
+        record = _parse(item, config)
+        text = _validated_text(record, config)
+    except BadRecord as error:
+        entry = {"source": item.source, "line": item.line, "error": str(error), "raw": _raw_text(item)}
+        return QUARANTINED, entry
+    if config.id_field not in record:
+        record[config.id_field] = f"{os.path.basename(item.source)}:{item.line}"
+    result = pipeline.clean(text)
+    record[config.text_field] = result.text
+    record["zhclean"] = result.meta
+    return KEPT, record

@@ -1,0 +1,36 @@
+"""`zhclean explain`: the cleaned text and, step by step, what went and which rule fired."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from zhclean.config import Config
+from zhclean.pipeline import Pipeline
+
+
+def explain_document(text: str, config: Config, console: Console) -> None:
+    pipeline = Pipeline.from_config(config)
+    result = pipeline.clean(text, explain=True)
+    console.print(Panel(result.text or "[dim](empty)[/]", title="cleaned text", title_align="left"))
+    by_step = {step: list(items) for step, items in groupby(result.removals, key=lambda r: r.step)}
+    for name in pipeline.names:
+        removals = by_step.get(name, [])
+        edits = result.meta["edits"].get(name, 0)
+        if not edits and not removals:
+            continue
+        table = Table(title=f"{name}: {edits} edit(s)", title_justify="left", show_lines=False)
+        table.add_column("rule")
+        table.add_column("at", justify="right")
+        table.add_column("removed")
+        table.add_column("→")
+        for r in removals[:200]:
+            table.add_row(r.rule, str(r.position), repr(r.removed)[1:-1][:80], r.replacement[:40])
+        if len(removals) > 200:
+            table.add_row("…", "", f"{len(removals) - 200} more", "")
+        console.print(table)
+    meta = {k: v for k, v in result.meta.items() if k != "edits" and v not in (None, False)}
+    console.print(Panel("\n".join(f"{k}: {v}" for k, v in meta.items()), title="fields", title_align="left"))

@@ -1,0 +1,52 @@
+"""Turn bytes into text: UTF-8 first, then the legacy encodings Chinese pages still use.
+
+GB18030 and Big5 both decode many byte strings that are really the other one, so a decoding
+is accepted only when its Han characters are plausible: for GB18030, mostly in GB2312 (the
+6,763 common Simplified characters); Big5 output is Traditional by construction.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+class UndecodableError(ValueError):
+    """No encoding we know produces plausible text from these bytes."""
+
+
+def _plausible_gb(text: str) -> bool:
+    han = _HAN.findall(text)
+    if not han:
+        return True
+    common = sum(1 for ch in han if _in_gb2312(ch))
+    return common / len(han) >= 0.9
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """(text, encoding name); raises UndecodableError when nothing fits."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as error:
+        utf8_error = error
+    for encoding, plausible in (("gb18030", _plausible_gb), ("big5", lambda _: True)):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if plausible(text):
+            return text, encoding
+    raise UndecodableError(f"not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}), nor GB18030, Big5 or UTF-16")
