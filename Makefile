@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 ## demo: create .venv, install zhclean, clean + deduplicate the bundled example corpus
 demo: $(STAMP)
 	@rm -rf out/demo
-	$(BIN)/zhclean clean examples/corpus.jsonl -o out/demo/corpus.jsonl --workers 2
+	$(BIN)/zhclean run examples/corpus.jsonl -o out/demo/corpus.jsonl --workers 2
 	@echo "output: out/demo/corpus.jsonl (clusters, quarantine and summary beside it)"
 
 ## test: the whole test suite (tests that need ../shared skip cleanly without it)

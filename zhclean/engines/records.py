@@ -32,7 +32,7 @@ def _raw_text(item: Item) -> str | None:
     return None
 
 
-def _parse(item: Item, config: Config) -> dict[str, Any]:
+def parse_item(item: Item, config: Config) -> dict[str, Any]:
     if item.error:
         raise BadRecord(item.error)
     if item.kind == "row":
@@ -52,7 +52,7 @@ def _parse(item: Item, config: Config) -> dict[str, Any]:
     return record
 
 
-def _validated_text(record: dict[str, Any], config: Config) -> str:
+def validated_text(record: dict[str, Any], config: Config) -> str:
     field = config.text_field
     if field not in record:
         raise BadRecord(f"missing field {field!r}")
@@ -64,16 +64,24 @@ def _validated_text(record: dict[str, Any], config: Config) -> str:
     return text
 
 
+def quarantine_entry(item: Item, error: BadRecord) -> dict[str, Any]:
+    return {"source": item.source, "line": item.line, "error": str(error), "raw": _raw_text(item)}
+
+
+def ensure_id(record: dict[str, Any], item: Item, config: Config) -> None:
+    """Keep the record's id, or make one from the file name and line number."""
+    if config.id_field not in record:
+        record[config.id_field] = f"{os.path.basename(item.source)}:{item.line}"
+
+
 def process(item: Item, pipeline: Pipeline, config: Config) -> tuple[str, dict[str, Any]]:
     """(KEPT, output record) or (QUARANTINED, quarantine entry)."""
     try:
-        record = _parse(item, config)
-        text = _validated_text(record, config)
+        record = parse_item(item, config)
+        text = validated_text(record, config)
     except BadRecord as error:
-        entry = {"source": item.source, "line": item.line, "error": str(error), "raw": _raw_text(item)}
-        return QUARANTINED, entry
-    if config.id_field not in record:
-        record[config.id_field] = f"{os.path.basename(item.source)}:{item.line}"
+        return QUARANTINED, quarantine_entry(item, error)
+    ensure_id(record, item, config)
     result = pipeline.clean(text)
     record[config.text_field] = result.text
     record["zhclean"] = result.meta

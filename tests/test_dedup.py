@@ -1,0 +1,63 @@
+"""Near-duplicate detection (SPEC: Near-duplicates; issue 6 acceptance)."""
+
+import json
+import sys
+
+import numpy as np
+
+from tests.conftest import ROOT, read_jsonl, shared_path
+from zhclean.cli import main
+from zhclean.dedup.canonical import canonical_form, shingle_hashes
+
+
+def jaccard(a: str, b: str) -> float:
+    x, y = shingle_hashes(canonical_form(a)), shingle_hashes(canonical_form(b))
+    return len(np.intersect1d(x, y)) / len(np.union1d(x, y))
+
+
+def test_canonical_form_sees_through_script_and_punctuation():
+    assert canonical_form("市委書記陳吉寧主持會議並強調，今年是開局之年！") == canonical_form(
+        "市委书记陈吉宁主持会议并强调,今年是开局之年"
+    )
+
+
+def test_seeds_match_their_expected_output_not_each_other():
+    import zhclean
+
+    cleaned = {n: zhclean.clean(shared_path(f"seeds/{n}.txt").read_text(encoding="utf-8")).text for n in ("000", "002")}
+    expected = {n: shared_path(f"seeds/{n}.expected.txt").read_text(encoding="utf-8") for n in ("000", "002")}
+    raw = {n: shared_path(f"seeds/{n}.txt").read_text(encoding="utf-8") for n in ("000", "002")}
+    assert jaccard(cleaned["000"], cleaned["002"]) < 0.1
+    for n in ("000", "002"):
+        assert jaccard(zhclean.clean(raw[n]).text, expected[n]) >= 0.8
+
+
+def test_dev_dups_precision_and_recall():
+    shared_path("dev/dups.jsonl")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from dedup_eval import evaluate
+
+    result = evaluate()
+    assert result["precision"] >= 0.99
+    assert result["recall"] >= 0.97
+
+
+def test_run_keeps_one_per_cluster_and_accounts_for_everything(tmp_path):
+    out = tmp_path / "demo.jsonl"
+    assert main(["run", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--workers", "1"]) == 0
+    kept = read_jsonl(out)
+    clusters = read_jsonl(tmp_path / "demo.clusters.jsonl")
+    summary = json.loads((tmp_path / "demo.summary.json").read_text())
+    assert len(clusters) == 9
+    library = {c["id"]: c["cluster_id"] for c in clusters}
+    assert library["original"] == library["trad-repost"] == library["farm-gloss"]
+    assert len(kept) == summary["kept"] == 7
+    assert summary["in"] == summary["kept"] + summary["dropped"] + summary["quarantined"]
+    assert all(r["zhclean"]["chars_out"] for r in kept)
+
+
+def test_keep_all_annotates_instead_of_dropping(tmp_path):
+    out = tmp_path / "all.jsonl"
+    assert main(["run", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--keep-all"]) == 0
+    rows = read_jsonl(out)
+    assert len(rows) == 9 and len({r["cluster_id"] for r in rows}) == 7

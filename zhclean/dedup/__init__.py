@@ -1,0 +1,1 @@
+"""Near-duplicate detection over canonical forms (SPEC: Near-duplicates)."""

@@ -1,0 +1,226 @@
+"""`zhclean dedup` and `zhclean run`: keep one document per near-duplicate cluster.
+
+Pass 1 streams the input and keeps, per document, only its MinHash signature, canonical hash
+and cleaned length (never the text). Candidates come from LSH bands; a candidate pair is a
+duplicate when its estimated Jaccard (share of equal MinHash values) reaches the threshold,
+or when the canonical hashes are equal. Union-find makes the clusters; each keeps its
+longest cleaned text, ties broken by input order. Pass 2 streams the input again and writes
+the kept records (or all, annotated, with `--keep-all`) and `OUT.clusters.jsonl`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from zhclean.config import Config
+from zhclean.dedup.canonical import canonical_form, canonical_hash, shingle_hashes
+from zhclean.dedup.minhash import estimated_jaccard, optimal_bands, signatures
+from zhclean.engines.records import (
+    BadRecord,
+    ensure_id,
+    parse_item,
+    quarantine_entry,
+    validated_text,
+)
+from zhclean.io.readers import expand_inputs, iter_items
+from zhclean.io.writers import JsonlWriter, open_writer, side_paths
+from zhclean.pipeline import Pipeline
+from zhclean.summary import Summary
+
+BATCH = 512
+
+
+@dataclass
+class Signatures:
+    ids: list[str]
+    lengths: np.ndarray
+    hashes: list[bytes]
+    matrix: np.ndarray
+
+
+def _cleaned(record: dict, pipeline: Pipeline, config: Config) -> str:
+    """The record's cleaned text: as given when zhclean produced it, else cleaned now."""
+    text = record[config.text_field]
+    return text if "zhclean" in record else pipeline.clean(text).text
+
+
+def _records(files: list[str], config: Config, quarantine=None):
+    """Valid records in input order; invalid ones go to `quarantine` (pass 1 only)."""
+    for item in iter_items(files):
+        try:
+            record = parse_item(item, config)
+            validated_text(record, config)
+        except BadRecord as error:
+            if quarantine is not None:
+                quarantine(quarantine_entry(item, error))
+            continue
+        ensure_id(record, item, config)
+        yield record
+
+
+def compute_signatures(records, config: Config, pipeline: Pipeline) -> Signatures:
+    ids, lengths, hashes, blocks = [], [], [], []
+    batch: list[np.ndarray] = []
+    for record in records:
+        cleaned = _cleaned(record, pipeline, config)
+        canonical = canonical_form(cleaned)
+        ids.append(str(record[config.id_field]))
+        lengths.append(len(cleaned))
+        hashes.append(canonical_hash(canonical))
+        batch.append(shingle_hashes(canonical, config.dedup.ngram))
+        if len(batch) >= BATCH:
+            blocks.append(signatures(batch, config.dedup.num_perm))
+            batch = []
+    blocks.append(signatures(batch, config.dedup.num_perm))
+    matrix = np.vstack(blocks) if blocks else np.zeros((0, config.dedup.num_perm), dtype=np.uint64)
+    return Signatures(ids, np.array(lengths, dtype=np.int64), hashes, matrix)
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> set[tuple[int, int]]:
+    """Pairs of documents sharing at least one LSH band (bucket by the band's bytes)."""
+    pairs: set[tuple[int, int]] = set()
+    for band in range(bands):
+        buckets: dict[bytes, list[int]] = defaultdict(list)
+        block = np.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows])
+        for i, key in enumerate(block):
+            buckets[key.tobytes()].append(i)
+        for members in buckets.values():
+            if 1 < len(members) <= 5000:
+                first = members[0]
+                pairs.update((first, m) for m in members[1:])
+                pairs.update((a, b) for a, b in zip(members, members[1:], strict=False))
+                if len(members) <= 50:
+                    pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs
+
+
+def cluster(sigs: Signatures, threshold: float, num_perm: int) -> tuple[list[int], dict[int, float]]:
+    """(root index per document, similarity of each document to its cluster's kept one)."""
+    n = len(sigs.ids)
+    uf = UnionFind(n)
+    by_hash: dict[bytes, int] = {}
+    for i, h in enumerate(sigs.hashes):
+        if h in by_hash:
+            uf.union(by_hash[h], i)
+        else:
+            by_hash[h] = i
+    bands, rows = optimal_bands(threshold, num_perm)
+    for a, b in candidate_pairs(sigs.matrix, bands, rows):
+        if estimated_jaccard(sigs.matrix[a], sigs.matrix[b]) >= threshold:
+            uf.union(a, b)
+    roots = [uf.find(i) for i in range(n)]
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(roots):
+        members[r].append(i)
+    keeper: list[int] = [0] * n
+    similarity: dict[int, float] = {}
+    for group in members.values():
+        best = max(group, key=lambda i: (sigs.lengths[i], -i))
+        for i in group:
+            keeper[i] = best
+            similarity[i] = 1.0 if i == best else round(estimated_jaccard(sigs.matrix[i], sigs.matrix[best]), 4)
+    return keeper, similarity
+
+
+def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool = True,
+                  shard_format: str = "jsonl", clean_first: bool = False) -> Summary:
+    """Deduplicate `inputs` into `output` (cleaning them first for `zhclean run`)."""
+    start = time.monotonic()
+    sides = side_paths(output)
+    Path(sides["clusters"]).parent.mkdir(parents=True, exist_ok=True)
+    temp_dir = None
+    clean_summary = None
+    if clean_first:
+        from zhclean.runner import clean_dataset
+
+        temp_dir = tempfile.mkdtemp(prefix="zhclean-run-", dir=os.path.dirname(os.path.abspath(sides["clusters"])))
+        cleaned = os.path.join(temp_dir, "cleaned.jsonl")
+        clean_summary = clean_dataset(inputs, cleaned, config, progress=progress)
+        os.replace(os.path.join(temp_dir, "cleaned.quarantine.jsonl"), sides["quarantine"])
+        inputs = [cleaned]
+    try:
+        return _dedup(expand_inputs(inputs), output, config, sides, shard_format, clean_summary, start)
+    finally:
+        if temp_dir:
+            for name in os.listdir(temp_dir):
+                os.remove(os.path.join(temp_dir, name))
+            os.rmdir(temp_dir)
+
+
+def _dedup(files, output, config, sides, shard_format, clean_summary, start) -> Summary:
+    pipeline = Pipeline.from_config(config)
+    summary = clean_summary or Summary(workers=1)
+    quarantine = None if clean_summary else JsonlWriter(sides["quarantine"])
+
+    def on_bad(entry):
+        quarantine.write(entry)
+        summary.add_quarantined(entry["error"])
+
+    sigs = compute_signatures(_records(files, config, on_bad if quarantine else None), config, pipeline)
+    if quarantine:
+        quarantine.close()
+    keeper, similarity = cluster(sigs, config.dedup.threshold, config.dedup.num_perm)
+    writer = open_writer(output, config.shard_size, shard_format)
+    clusters = JsonlWriter(sides["clusters"])
+    dropped = JsonlWriter(sides["dropped"])
+    kept = removed = 0
+    try:
+        for i, record in enumerate(_records(files, config)):
+            cluster_id = sigs.ids[keeper[i]]
+            is_kept = keeper[i] == i
+            clusters.write({"id": sigs.ids[i], "cluster_id": cluster_id, "is_kept": is_kept,
+                            "similarity": similarity[i]})
+            record["cluster_id"] = cluster_id
+            if is_kept or config.dedup.keep_all:
+                writer.write(record)
+                kept += 1
+            else:
+                dropped.write({**record, "dropped_by": "near_duplicate", "value": similarity[i]})
+                removed += 1
+    finally:
+        writer.close()
+        clusters.close()
+        dropped.close()
+    _finish(summary, sigs, keeper, kept, removed, clean_summary is None, start)
+    Path(sides["summary"]).write_bytes(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2))
+    return summary
+
+
+def _finish(summary: Summary, sigs, keeper, kept, removed, count_in, start) -> None:
+    sizes: dict[int, int] = defaultdict(int)
+    for k in keeper:
+        sizes[k] += 1
+    if count_in:
+        summary.records_in += len(sigs.ids)
+    summary.kept = kept
+    summary.dropped += removed
+    summary.seconds = time.monotonic() - start
+    largest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    summary.extra.update(
+        documents=len(sigs.ids), clusters=len(sizes), duplicates_removed=removed,
+        largest_clusters=[{"cluster_id": sigs.ids[k], "size": n} for k, n in largest if n > 1],
+    )
