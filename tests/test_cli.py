@@ -161,3 +161,9 @@ def test_steps_lists_every_registered_step(capsys):
     for name in ("unicode", "markup", "boilerplate", "pinyin_gloss", "script", "punctuation",
                  "repeated_line", "whitespace"):
         assert name in shown
+
+
+def test_ray_engine_not_yet_available_is_a_one_line_error(tmp_path, capsys):
+    code = main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray"])
+    assert code == 2
+    assert "Ray engine is not implemented yet" in capsys.readouterr().err

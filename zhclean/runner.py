@@ -20,9 +20,7 @@ def _engine_run(config: Config):
 
         return local.run
     if config.engine == "ray":
-        from zhclean.engines import ray_engine
-
-        return ray_engine.run
+        raise ValueError("the Ray engine is not implemented yet (issue 7); use --engine local")
     raise ValueError(f"unknown engine {config.engine!r} (known: local, ray)")
 
 
