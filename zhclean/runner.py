@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import orjson
-
 from zhclean.config import Config
 from zhclean.engines.records import KEPT
 from zhclean.io.readers import expand_inputs, input_size, iter_items
@@ -58,5 +56,5 @@ def clean_dataset(
         dropped.close()
     summary.seconds = time.monotonic() - start
     summary.bytes_in = bar.bytes
-    Path(sides["summary"]).write_bytes(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2))
+    summary.write(sides["summary"])
     return summary

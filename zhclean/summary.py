@@ -64,6 +64,13 @@ class Summary:
             **self.extra,
         }
 
+    def write(self, path: str) -> None:
+        """Write the summary as JSON (next to the output)."""
+        import orjson
+
+        with open(path, "wb") as f:
+            f.write(orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2))
+
     def render(self, console) -> None:
         """Print the summary as a rich table."""
         from rich.table import Table

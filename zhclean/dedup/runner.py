@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import orjson
 
 from zhclean.config import Config
 from zhclean.dedup.canonical import canonical_form, canonical_hash, shingle_hashes
@@ -109,12 +108,11 @@ def candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> set[tuple[int,
         for i, key in enumerate(block):
             buckets[key.tobytes()].append(i)
         for members in buckets.values():
-            if 1 < len(members) <= 5000:
-                first = members[0]
-                pairs.update((first, m) for m in members[1:])
-                pairs.update((a, b) for a, b in zip(members, members[1:], strict=False))
-                if len(members) <= 50:
-                    pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+            if 1 < len(members) <= 50:
+                pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+            elif 50 < len(members) <= 5000:  # too many for all pairs: a star and a chain
+                pairs.update((members[0], m) for m in members[1:])
+                pairs.update(zip(members, members[1:], strict=False))
     return pairs
 
 
@@ -206,7 +204,7 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start) -> 
         clusters.close()
         dropped.close()
     _finish(summary, sigs, keeper, kept, removed, clean_summary is None, start)
-    Path(sides["summary"]).write_bytes(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2))
+    summary.write(sides["summary"])
     return summary
 
 

@@ -136,7 +136,7 @@ def conversion_evidence(text: str, classes: np.ndarray) -> int:
     signal (a wrong Traditional pick such as `皇後`) was measured and dropped: OpenCC's own
     picks disagree with real Taiwan usage (`發卡`, `盡快`) too often to count as evidence.
     """
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes = _codes(text)
     opencc_forms = int(_opencc_form_mask()[codes].sum())
     leftovers = _evidence_mask()[codes] & ((classes == SIMP_ONLY) | _shared_leftover_mask()[codes])
     positions = np.flatnonzero(leftovers).tolist()
@@ -256,7 +256,5 @@ def _changed_chars(before: str, after: str) -> int:
     """Characters the conversion changed (OpenCC keeps length; fall back to 1 if not)."""
     if len(before) != len(after):
         return 1
-    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
-    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
-    return int((a != b).sum())
+    return int((_codes(before) != _codes(after)).sum())
 
