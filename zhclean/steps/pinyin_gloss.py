@@ -22,16 +22,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from zhclean.chars import HAN_RE, char_tables, fold_pinyin
 from zhclean.steps.base import Removal, StepOutput, register
 
 _LETTER = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
-_CANDIDATE = re.compile(
-    f"[(（][ \t]*([{_LETTER}][{_LETTER}0-5 \t]{{0,40}}?)[ \t]*[)）]"
-)
+# A parenthesised run of pinyin letters. `split` with this group yields, in one C-level pass,
+# the text between candidates and each candidate: the character a candidate reads is the end
+# of the text before it.
+_SYLLABLES = f"[ \t]*[{_LETTER}][{_LETTER}0-5]*(?:[ \t]+[{_LETTER}][{_LETTER}0-5]*)*[ \t]*[)）]"
+_CANDIDATE = re.compile(f"([(（]{_SYLLABLES})")
+# A literal opening bracket lets the regex engine skip ahead fast; most pages use one kind.
+_CANDIDATE_ASCII = re.compile(f"(\\({_SYLLABLES})")
+_CANDIDATE_FULL = re.compile(f"(（{_SYLLABLES})")
+_BRACKETS = re.compile(r"[(（)）]")
 _MAX_RUN = 4
+_SPELLING_NOISE = re.compile(r"[ \t(（)）]")
+
+# (character(s) before, reading as written) -> is it a reading of them. Content farms gloss
+# the same few dozen characters over and over, so nearly every lookup is a hit.
+_VERDICTS: dict[tuple[str, str], bool] = {}
+_VERDICTS_MAX = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +58,7 @@ class Gloss:
     start: int  # offset of the opening parenthesis
     end: int
     unit: str  # the Han character(s) the gloss reads
-    written: str  # the reading as written, lower-cased, spaces removed
+    written: str  # the gloss as written, brackets included
 
 
 def _splits_into(folded: str, chars: str, readings: Mapping[str, frozenset[str]]) -> bool:
@@ -58,42 +71,97 @@ def _splits_into(folded: str, chars: str, readings: Mapping[str, frozenset[str]]
     return False
 
 
-def _read_unit(text: str, start: int, folded: str, readings) -> str | None:
-    """The 1-4 Han characters before `start` that `folded` reads, shortest first."""
-    before = text[max(0, start - _MAX_RUN) : start]
-    for size in range(1, len(before) + 1):
-        chars = before[-size:]
-        if not HAN_RE.match(chars[0]):
-            return None
-        if _splits_into(folded, chars, readings):
-            return chars
+def _reads(chars: str, candidate: str) -> bool:
+    """Whether the bracketed `candidate` is a reading of the Han characters `chars` (memoised)."""
+    key = (chars, candidate)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        written = _BRACKETS.sub("", candidate).strip(" \t")
+        verdict = (
+            bool(chars)
+            and not written[0].isupper()
+            and all(HAN_RE.match(c) for c in chars)
+            and _splits_into(fold_pinyin(written), chars, char_tables().readings)
+        )
+        if len(_VERDICTS) >= _VERDICTS_MAX:
+            _VERDICTS.clear()
+        _VERDICTS[key] = verdict
+    return verdict
+
+
+def _unit(before: str, candidate: str) -> str | None:
+    """The 1-4 characters at the end of `before` that `candidate` reads, shortest first."""
+    for size in range(1, min(_MAX_RUN, len(before)) + 1):
+        if _reads(before[-size:], candidate):
+            return before[-size:]
     return None
 
 
+def _scan(text: str) -> tuple[list[str], list[str | None], set[tuple[str, str]]]:
+    """`split` parts (text, candidate, text, ...), the unit each candidate reads (None: not a
+    gloss) and the distinct (unit, candidate) pairs of the glosses.
+
+    Verdicts are taken once per distinct (character, candidate) pair, not per candidate; only
+    candidates that do not read the one character before them are looked at again, for 2-4
+    character units.
+    """
+    if "（" not in text:
+        parts = _CANDIDATE_ASCII.split(text)
+    elif "(" not in text:
+        parts = _CANDIDATE_FULL.split(text)
+    else:
+        parts = _CANDIDATE.split(text)
+    pieces, candidates = parts[0::2], parts[1::2]
+    units: list[str | None] = [piece[-1:] for piece in pieces[: len(candidates)]]
+    distinct = set(zip(units, candidates, strict=True))
+    misses = {key for key in distinct if not _VERDICTS.get(key) and not _reads(*key)}
+    if misses:
+        keys = zip(units, candidates, strict=True)
+        for i in compress(range(len(candidates)), map(misses.__contains__, keys)):
+            units[i] = _unit(pieces[i], candidates[i])
+        distinct = {(u, c) for u, c in zip(units, candidates, strict=True) if u is not None}  # type: ignore[misc]
+    return parts, units, distinct
+
+
+def _remove(parts: list[str], units: list[str | None]) -> str:
+    """The text with every candidate that reads its unit left out."""
+    if None not in units:
+        return "".join(parts[0::2])
+    parts = parts.copy()
+    parts[1::2] = ["" if u is not None else c for c, u in zip(parts[1::2], units, strict=True)]
+    return "".join(parts)
+
+
 def find_glosses(text: str) -> list[Gloss]:
-    """Every parenthesised reading of the characters just before it."""
-    readings = char_tables().readings
-    found = []
-    for m in _CANDIDATE.finditer(text):
-        start = m.start()
-        written = m.group(1)
-        if start == 0 or written[0].isupper() or not HAN_RE.match(text[start - 1]):
-            continue
-        unit = _read_unit(text, start, fold_pinyin(written), readings)
+    """Every parenthesised reading of the 1-4 characters just before it, with its position."""
+    parts, units, _ = _scan(text)
+    found, offset = [], 0
+    for i, unit in enumerate(units):
+        offset += len(parts[2 * i])
+        candidate = parts[2 * i + 1]
         if unit is not None:
-            found.append(Gloss(start, m.end(), unit, re.sub(r"[ \t]", "", written).lower()))
+            found.append(Gloss(offset, offset + len(candidate), unit, candidate))
+        offset += len(candidate)
     return found
 
 
-def glosses_are_content(glosses: list[Gloss], options: PinyinGlossOptions) -> bool:
-    """True when the document's glosses teach pronunciation rather than pad the text."""
-    if len(glosses) < options.min_glosses:
+def _spelling(candidate: str) -> str:
+    return _SPELLING_NOISE.sub("", candidate).lower()
+
+
+def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: PinyinGlossOptions) -> bool:
+    """True when the document's glosses teach pronunciation rather than pad the text.
+
+    `pairs` are the distinct (unit, reading as written) of the `count` glosses found.
+    """
+    if count < options.min_glosses:
         return True
-    units: dict[str, set[str]] = {}
-    for g in glosses:
-        units.setdefault(g.unit, set()).add(g.written)
-    polyphone = any(len(forms) > 1 for forms in units.values())
-    return len(units) < options.teaching_max_distinct and polyphone
+    if len({unit for unit, _ in pairs}) >= options.teaching_max_distinct:
+        return False
+    spellings: dict[str, set[str]] = {}
+    for unit, written in pairs:
+        spellings.setdefault(unit, set()).add(_spelling(written))
+    return any(len(forms) > 1 for forms in spellings.values())
 
 
 def _without(text: str, glosses: list[Gloss]) -> str:
@@ -105,33 +173,40 @@ def _without(text: str, glosses: list[Gloss]) -> str:
     return "".join(pieces)
 
 
-@register("pinyin_gloss", options=PinyinGlossOptions)
-def pinyin_gloss(
-    text: str, fields: Mapping[str, Any], options: PinyinGlossOptions, explain: bool
-) -> StepOutput:
-    """Glosses in extracted fields (`来源：上海杨浦(pu)`) count with the text's and go with them."""
-    in_fields = {
+def _field_glosses(fields: Mapping[str, Any]) -> dict[str, list[Gloss]]:
+    return {
         name: found
         for name, value in fields.items()
         if isinstance(value, str) and ("(" in value or "（" in value)
         for found in [find_glosses(value)]
         if found
     }
+
+
+def _removals(text: str, glosses: list[Gloss], fields: Mapping[str, Any], in_fields: dict[str, list[Gloss]]) -> list[Removal]:
+    return [Removal("pinyin_gloss", "gloss", g.start, text[g.start : g.end]) for g in glosses] + [
+        Removal("pinyin_gloss", f"gloss_in_{name}", g.start, fields[name][g.start : g.end])
+        for name, found in in_fields.items()
+        for g in found
+    ]
+
+
+@register("pinyin_gloss", options=PinyinGlossOptions)
+def pinyin_gloss(
+    text: str, fields: Mapping[str, Any], options: PinyinGlossOptions, explain: bool
+) -> StepOutput:
+    """Glosses in extracted fields (`来源：上海杨浦(pu)`) count with the text's and go with them."""
+    in_fields = _field_glosses(fields)
     if "(" not in text and "（" not in text and not in_fields:
         return StepOutput(text)
-    glosses = find_glosses(text)
-    everything = glosses + [g for found in in_fields.values() for g in found]
-    if not everything or glosses_are_content(everything, options):
+    parts, units, distinct = _scan(text)
+    field_pairs = [(g.unit, g.written) for found in in_fields.values() for g in found]
+    count = len(units) - units.count(None) + len(field_pairs)
+    if not count or glosses_are_content(count, distinct.union(field_pairs), options):
         return StepOutput(text)
-    cleaned_fields = {name: _without(fields[name], found) for name, found in in_fields.items()}
-    removals = (
-        [Removal("pinyin_gloss", "gloss", g.start, text[g.start : g.end]) for g in glosses]
-        + [
-            Removal("pinyin_gloss", f"gloss_in_{name}", g.start, fields[name][g.start : g.end])
-            for name, found in in_fields.items()
-            for g in found
-        ]
-        if explain
-        else []
-    )
-    return StepOutput(_without(text, glosses), len(everything), cleaned_fields, removals)
+    removals = _removals(text, find_glosses(text), fields, in_fields) if explain else []
+    return StepOutput(_remove(parts, units), count, _cleaned_fields(fields, in_fields), removals)
+
+
+def _cleaned_fields(fields: Mapping[str, Any], in_fields: dict[str, list[Gloss]]) -> dict[str, str]:
+    return {name: _without(fields[name], found) for name, found in in_fields.items()}
