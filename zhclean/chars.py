@@ -58,6 +58,17 @@ class CharTables:
     t2s_char: dict[str, str]  # Traditional-only character -> its Simplified form
     readings: dict[str, frozenset[str]]  # character -> folded toneless readings
 
+    to_simplified_code: np.ndarray  # uint32 per code point: its one-character t2s form
+
+    def to_simplified_chars(self, text: str) -> str:
+        """Traditional-only characters replaced one by one by their Simplified forms (same
+        length; not phrase-aware, for matching only)."""
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        mapped = self.to_simplified_code[codes]
+        if np.array_equal(mapped, codes):
+            return text
+        return mapped.tobytes().decode("utf-32-le")
+
     def classes(self, text: str) -> np.ndarray:
         """Script class of every character of `text`, as one vectorised gather."""
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
@@ -112,4 +123,7 @@ def _build_readings(t2s_char: dict[str, str]) -> dict[str, frozenset[str]]:
 def char_tables() -> CharTables:
     """The process-wide tables, built on first use."""
     table, t2s_char = _build_script_tables()
-    return CharTables(script_class=table, t2s_char=t2s_char, readings=_build_readings(t2s_char))
+    to_simplified_code = np.arange(0x110000, dtype=np.uint32)
+    for trad, simp in t2s_char.items():
+        to_simplified_code[ord(trad)] = ord(simp)
+    return CharTables(table, t2s_char, _build_readings(t2s_char), to_simplified_code)

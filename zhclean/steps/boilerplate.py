@@ -28,14 +28,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from zhclean.chars import HAN_CLASS, TRAD_ONLY, char_tables
+from zhclean.chars import HAN_CLASS, char_tables
 from zhclean.opencc_pool import converter
 from zhclean.steps.base import Removal, StepOutput, register
 
 FIELDS = ("source", "editor", "original_title", "author")
 
 # A pinyin gloss right after a Han character, for the matching view only.
-_VIEW_GLOSS = re.compile(f"(?<=[{HAN_CLASS}])[(（][ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t]{{0,30}}[)）]")
+_VIEW_GLOSS = re.compile(
+    f"[(（](?<=[{HAN_CLASS}][(（])[ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t]{{0,30}}[)）]"
+)
 _OPEN = "(（【[〔"
 _CLOSE = ")）】]〕"
 _OPEN_CLASS = re.escape(_OPEN)
@@ -59,6 +61,7 @@ class RuleSet:
     field_pair: re.Pattern
     key_to_field: dict[str, str]
     max_value: dict[str, int]
+    line_start: re.Pattern  # where any rule may match: one pass finds the lines to look at
 
 
 def _traditional_forms(word: str) -> set[str]:
@@ -104,15 +107,16 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     field_pair = re.compile(
         rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{_CLOSE_CLASS}]?[ \t]*$)"
     )
-    return RuleSet(tuple(notices), field_line, field_pair, key_to_field, max_value)
+    starts = "|".join([_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys])
+    line_start = re.compile(rf"(?m)^[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts})")
+    return RuleSet(tuple(notices), field_line, field_pair, key_to_field, max_value, line_start)
 
 
 def _matching_view(text: str) -> str:
-    """The text as rules see it: glosses removed, Traditional converted to Simplified."""
-    tables = char_tables()
-    if (tables.classes(text) == TRAD_ONLY).any():
-        text = converter("t2s").convert(text)
-    return _VIEW_GLOSS.sub("", text)
+    """The text as rules see it: glosses removed, Traditional characters mapped to Simplified
+    one by one (enough to match a notice, and line breaks stay where they are)."""
+    text = char_tables().to_simplified_chars(text)
+    return _VIEW_GLOSS.sub("", text) if "(" in text or "（" in text else text
 
 
 def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
@@ -147,12 +151,27 @@ def _notice_rule(view: str, rules: RuleSet) -> str | None:
     return None
 
 
+def candidate_lines(view: str, rules: RuleSet) -> list[int]:
+    """Indices of the lines where some rule may match, from one regex pass over the view."""
+    found: list[int] = []
+    line, last = 0, 0
+    for m in rules.line_start.finditer(view):
+        line += view.count("\n", last, m.start())
+        last = m.start()
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
+
+
 def classify_lines(
-    lines: Sequence[str], views: Sequence[str], rules: RuleSet, max_chars: int
+    lines: Sequence[str], views: Sequence[str], rules: RuleSet, max_chars: int,
+    candidates: Sequence[int] | None = None,
 ) -> list[tuple[int, str, dict[str, str] | None]]:
-    """(line index, rule name, fields) for every line the rules remove."""
+    """(line index, rule name, fields) for every line the rules remove, looking only at
+    `candidates` when given."""
     hits = []
-    for i, (line, view) in enumerate(zip(lines, views, strict=True)):
+    for i in range(len(lines)) if candidates is None else candidates:
+        line, view = lines[i], views[i]
         stripped = view.strip(" \t\u3000\u00a0")
         if not stripped or len(stripped) > max_chars:
             continue
@@ -174,11 +193,12 @@ def boilerplate(
     text: str, fields: Mapping[str, Any], options: BoilerplateOptions, explain: bool
 ) -> StepOutput:
     rules = load_rules(tuple(options.rules), options.builtin_rules)
-    lines = text.split("\n")
-    views = _matching_view(text).split("\n")
-    if len(views) != len(lines):  # pragma: no cover - conversion keeps line breaks
-        views = lines
-    hits = classify_lines(lines, views, rules, options.max_line_chars)
+    view = _matching_view(text)
+    candidates = candidate_lines(view, rules)
+    if not candidates:
+        return StepOutput(text)
+    lines, views = text.split("\n"), view.split("\n")
+    hits = classify_lines(lines, views, rules, options.max_line_chars, candidates)
     if not hits:
         return StepOutput(text)
     extracted: dict[str, str] = {}

@@ -142,37 +142,121 @@ def conversion_evidence(text: str, classes: np.ndarray) -> int:
     positions = np.flatnonzero(leftovers).tolist()
     if not positions:
         return opencc_forms
-    windows = [text[max(0, p - _WINDOW) : p + _WINDOW + 1] for p in positions]
-    centres = [min(p, _WINDOW) for p in positions]
+    windows, centres = _windows(text, positions)
     simplified = converter("t2s").convert("\n".join(windows))
-    trips = [converter(c).convert(simplified).split("\n") for c in _ROUND_TRIP]
-    evidence = 0
+    mainland = converter("s2t").convert(simplified).split("\n")
+    variant = _standard_variant_mask()
+    evidence, recheck = 0, []
     for i, (window, centre) in enumerate(zip(windows, centres, strict=True)):
         char = window[centre]
-        if all(len(trip[i]) == len(window) and trip[i][centre] != char for trip in trips):
-            evidence += 1
-    return evidence + opencc_forms
+        if len(mainland[i]) != len(window) or mainland[i][centre] == char:
+            continue
+        if variant[ord(char)] or variant[ord(mainland[i][centre])]:
+            recheck.append(i)  # Taiwan or Hong Kong may write it differently: ask them
+        else:
+            evidence += 1  # their standards write this character as the Mainland one does
+    return evidence + _survives_no_region(recheck, windows, centres, simplified) + opencc_forms
+
+
+def _survives_no_region(indices: list[int], windows: list[str], centres: list[int], simplified: str) -> int:
+    """How many of the windows `indices` the Taiwan and Hong Kong round trips also change."""
+    if not indices:
+        return 0
+    lines = simplified.split("\n")
+    chosen = "\n".join(lines[i] for i in indices)
+    trips = [converter(c).convert(chosen).split("\n") for c in ("s2tw", "s2hk")]
+    count = 0
+    for j, i in enumerate(indices):
+        char, centre = windows[i][centres[i]], centres[i]
+        count += all(len(t[j]) == len(windows[i]) and t[j][centre] != char for t in trips)
+    return count
+
+
+def _windows(text: str, positions: list[int]) -> tuple[list[str], list[int]]:
+    """Short windows around `positions` (line breaks blanked, so they can be converted in one
+    newline-joined OpenCC call) and where each position sits in its window."""
+    windows = [text[max(0, p - _WINDOW) : p + _WINDOW + 1].replace("\n", " ") for p in positions]
+    return windows, [min(p, _WINDOW) for p in positions]
 
 
 def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
+@lru_cache(maxsize=1)
+def _standard_variant_mask() -> np.ndarray:
+    """Code points that the Mainland (OpenCC), Taiwan and Hong Kong standards write
+    differently (`爲/為`, `裏/裡`, `羣/群`): where a document shows which standard it follows."""
+    from zhclean.chars import _SCAN_RANGES, _convert_each
+
+    chars = [chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi)]
+    simplified = _convert_each(converter("t2s"), chars)
+    trips = [_convert_each(converter(c), simplified) for c in _ROUND_TRIP]
+    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
+    for forms in zip(chars, *trips, strict=True):
+        if len(set(forms[1:])) > 1:
+            mask[[ord(f) for f in forms if len(f) == 1]] = True
+    return mask
+
+
+@lru_cache(maxsize=1)
+def _region_form_mask() -> np.ndarray:
+    """Forms the Taiwan or Hong Kong standard writes and OpenCC's `s2t` never does (`為`,
+    `裡`, `説`): one of them shows the text did not come out of plain `s2t`."""
+    from zhclean.chars import _SCAN_RANGES, _convert_each
+
+    chars = [chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi)]
+    variant = _standard_variant_mask()
+    chars = [c for c in chars if variant[ord(c)]]
+    simplified = _convert_each(converter("t2s"), chars)
+    mainland, taiwan, hong_kong = (_convert_each(converter(c), simplified) for c in _ROUND_TRIP)
+    mask = np.zeros(variant.shape, dtype=bool)
+    for c, m, t, h in zip(chars, mainland, taiwan, hong_kong, strict=True):
+        if c != m and c in (t, h):
+            mask[ord(c)] = True
+    return mask
+
+
+_MAX_STANDARD_WINDOWS = 64  # enough places to tell the standards apart; bounds the cost
+
+
+def _standard_positions(codes: np.ndarray) -> np.ndarray:
+    """Where the standards differ: every distinct such character once, plus places spread
+    evenly over the document, at most about 64 + distinct characters in all."""
+    positions = np.flatnonzero(_standard_variant_mask()[codes])
+    if len(positions) <= _MAX_STANDARD_WINDOWS:
+        return positions
+    _, first = np.unique(codes[positions], return_index=True)
+    spread = np.linspace(0, len(positions) - 1, _MAX_STANDARD_WINDOWS).astype(np.int64)
+    return np.union1d(positions[first], positions[spread])
+
+
 def opencc_standard_evidence(text: str) -> tuple[int, int]:
     """(places written in OpenCC's s2t standard where Taiwan's differs, places in Taiwan's or
-    Hong Kong's standard where OpenCC's differs), from full round trips of the document.
+    Hong Kong's standard where OpenCC's differs), from round trips of short windows around
+    the characters the standards write differently (see `_standard_positions`).
 
     Text produced by OpenCC's `s2t` follows it everywhere (`爲`, `裏`, `羣`); a Taiwan or Hong
     Kong writer follows their own standard at least somewhere.
     """
-    simplified = converter("t2s").convert(text)
-    original = _codes(text)
-    trips = [_codes(converter(c).convert(simplified)) for c in _ROUND_TRIP]
-    if any(t.shape != original.shape for t in trips):
+    codes = _codes(text)
+    region_forms = int(_region_form_mask()[codes].sum())
+    if region_forms:  # settled without round trips
+        return 0, region_forms
+    positions = _standard_positions(codes).tolist()
+    if not positions:
         return 0, 0
-    mainland, taiwan, hong_kong = trips
-    follows_opencc = int(((original == mainland) & (original != taiwan)).sum())
-    follows_region = int((((original == taiwan) | (original == hong_kong)) & (original != mainland)).sum())
+    windows, centres = _windows(text, positions)
+    simplified = converter("t2s").convert("\n".join(windows))
+    mainland, taiwan, hong_kong = (converter(c).convert(simplified).split("\n") for c in _ROUND_TRIP)
+    follows_opencc = follows_region = 0
+    for i, (window, centre) in enumerate(zip(windows, centres, strict=True)):
+        if not len(mainland[i]) == len(taiwan[i]) == len(hong_kong[i]) == len(window):
+            continue
+        char = window[centre]
+        on_mainland = mainland[i][centre] == char
+        follows_opencc += on_mainland and taiwan[i][centre] != char
+        follows_region += not on_mainland and char in (taiwan[i][centre], hong_kong[i][centre])
     return follows_opencc, follows_region
 
 
