@@ -25,33 +25,33 @@ from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 _CHINESE = f"[{HAN_CLASS}{CJK_PUNCT_CLASS}]"
 _SPACE = "[ \t\u00a0\u3000]*"
-# ASCII mark with its neighbouring spaces and the nearest non-space character on each side.
-_MARK = re.compile(f"(?P<left>[^ \t\u00a0\u3000\n]?)(?P<ls>{_SPACE})(?P<mark>[,:;?!])(?P<rs>{_SPACE})(?P<right>[^ \t\u00a0\u3000\n]?)")
-_IS_CHINESE = re.compile(_CHINESE)
-_ASCII_ALNUM = re.compile("[A-Za-z0-9]")
+_MARKS = re.compile("[,:;?!]")
+_SPACED_MARK = re.compile("[ \t\u00a0\u3000][,:;?!]|[,:;?!][ \t\u00a0\u3000]")
+
+
+def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
+    """(unspaced, spaced) patterns for one ASCII mark whose nearest non-space neighbour on the
+    left or on the right is Chinese. Either side Chinese means the two neighbours are not
+    both ASCII letters or digits, so `1,000` and `9:30` never match. The unspaced one starts
+    with the mark itself, so the regex engine skips ahead to it; a literal replacement keeps
+    the substitution in C (a template with group references calls Python per match)."""
+    m = re.escape(mark)
+    unspaced = re.compile(f"{m}(?:(?<={_CHINESE}{m})|(?={_CHINESE}))")
+    spaced = re.compile(f"(?<={_CHINESE}){_SPACE}{m}{_SPACE}|{_SPACE}{m}{_SPACE}(?={_CHINESE})")
+    return unspaced, spaced
+
+
+_PATTERNS = {mark: _mark_patterns(mark) for mark in _FULL}
 _PAREN_HAN = re.compile(f"\\(([^()\n]*[{HAN_CLASS}][^()\n]*)\\)")
 
 
-def _mark_replacement(m: re.Match) -> str:
-    left, right, mark = m.group("left"), m.group("right"), m.group("mark")
-    chinese = bool(left and _IS_CHINESE.match(left)) or bool(right and _IS_CHINESE.match(right))
-    both_alnum = bool(left and right and _ASCII_ALNUM.match(left) and _ASCII_ALNUM.match(right))
-    if not chinese or both_alnum:
-        return m.group()
-    return left + _FULL[mark] + right
-
-
-def _convert_marks(text: str) -> tuple[str, int]:
-    """One left-to-right pass; overlapping neighbours (`好,,好`) are settled by a second pass."""
+def _convert_marks(text: str, spaced: bool) -> tuple[str, int]:
+    """One pass; a mark whose only Chinese neighbour is another mark (`好,!,x`) needs the next."""
     count = 0
-
-    def replace(m: re.Match) -> str:
-        nonlocal count
-        new = _mark_replacement(m)
-        count += new != m.group()
-        return new
-
-    text = _MARK.sub(replace, text)
+    for mark, patterns in _PATTERNS.items():
+        if mark in text:
+            text, n = patterns[spaced].subn(_FULL[mark], text)
+            count += n
     return text, count
 
 
@@ -59,15 +59,18 @@ def _convert_marks(text: str) -> tuple[str, int]:
 def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     edits = 0
     before = text
-    for _ in range(3):  # marks sharing a neighbour need another pass; three settle any run
-        text, n = _convert_marks(text)
-        edits += n
-        if not n:
-            break
-    for _ in range(3):  # nested pairs: innermost first
-        text, n = _PAREN_HAN.subn(r"（\1）", text)
-        edits += n
-        if not n:
-            break
+    if _MARKS.search(text):
+        spaced = _SPACED_MARK.search(text) is not None
+        for _ in range(3):  # marks sharing a neighbour need another pass; three settle any run
+            text, n = _convert_marks(text, spaced)
+            edits += n
+            if not n:
+                break
+    if "(" in text:
+        for _ in range(3):  # nested pairs: innermost first
+            text, n = _PAREN_HAN.subn(r"（\1）", text)
+            edits += n
+            if not n:
+                break
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain and text != before else []
     return StepOutput(text, edits, removals=removals)

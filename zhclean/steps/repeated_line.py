@@ -16,12 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from zhclean.chars import HAN_CLASS
 from zhclean.steps.base import Removal, StepOutput, register
-
-_HAN = re.compile(f"[{HAN_CLASS}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +28,14 @@ class RepeatedLineOptions:
     min_han: int = 8  # shorter lines (captions, list items) may repeat legitimately
 
 
+@lru_cache(maxsize=8)
+def _min_han_pattern(minimum: int) -> re.Pattern:
+    """Matches a line holding at least `minimum` Han characters, in one C-level call."""
+    return re.compile(f"(?:[^{HAN_CLASS}]*[{HAN_CLASS}]){{{minimum}}}")
+
+
 def _has_min_han(line: str, minimum: int) -> bool:
-    """True once `minimum` Han characters are seen (stops early on long lines)."""
-    return any(count >= minimum for count, _ in enumerate(_HAN.finditer(line), start=1))
+    return _min_han_pattern(minimum).match(line) is not None
 
 
 def repeated_lines(lines: list[str], min_han: int) -> list[int]:

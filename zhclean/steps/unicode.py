@@ -21,12 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from zhclean.steps.base import Removal, StepOutput, register
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_FULLWIDTH_TO_ASCII = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B)}
 
 # UTF-8 bytes of CJK text read as Latin-1/cp1252: a lead byte E3-E9 shown as ã-é followed by
 # two continuation bytes (0x80-0xBF), which cp1252 shows as punctuation or Latin-1 symbols.
@@ -72,6 +73,16 @@ def _repair_mojibake(text: str, removals: list[Removal] | None) -> tuple[str, in
     return "\n".join(lines), edits
 
 
+def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
+    """Full-width letters and digits to ASCII, as one vectorised pass over the code points."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    wide = ((codes >= 0xFF10) & (codes <= 0xFF19)) | ((codes >= 0xFF21) & (codes <= 0xFF3A)) | (
+        (codes >= 0xFF41) & (codes <= 0xFF5A)
+    )
+    codes[wide] -= 0xFEE0
+    return codes.tobytes().decode("utf-32-le"), int(wide.sum())
+
+
 @register("unicode", options=UnicodeOptions)
 def unicode_step(
     text: str, fields: Mapping[str, Any], options: UnicodeOptions, explain: bool
@@ -93,8 +104,7 @@ def unicode_step(
         )
     text, n = _INVISIBLE.subn("", text)
     edits += n
-    fullwidth = len(_FULLWIDTH_ALNUM.findall(text))
-    if fullwidth:
-        text = text.translate(_FULLWIDTH_TO_ASCII)
+    if _FULLWIDTH_ALNUM.search(text):
+        text, fullwidth = _fullwidth_to_ascii(text)
         edits += fullwidth
     return StepOutput(text, edits, removals=removals or [])
