@@ -61,3 +61,46 @@ def test_keep_all_annotates_instead_of_dropping(tmp_path):
     assert main(["run", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--keep-all"]) == 0
     rows = read_jsonl(out)
     assert len(rows) == 9 and len({r["cluster_id"] for r in rows}) == 7
+
+
+def _partition(cluster_rows: list[dict]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for row in cluster_rows:
+        groups.setdefault(row["cluster_id"], set()).add(row["id"])
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_index_in_two_halves_gives_the_clusters_of_one_run(tmp_path):
+    records = read_jsonl(shared_path("dev/dups.jsonl"))
+    halves = [records[: len(records) // 2], records[len(records) // 2 :]]
+    for name, rows in (("all", records), ("first", halves[0]), ("second", halves[1])):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    assert main(["dedup", str(tmp_path / "all.jsonl"), "-o", str(tmp_path / "one/out.jsonl"), "--quiet"]) == 0
+    index = str(tmp_path / "index")
+    for name in ("first", "second"):
+        args = ["dedup", str(tmp_path / f"{name}.jsonl"), "-o", str(tmp_path / f"{name}/out.jsonl"), "--index", index, "--quiet"]
+        assert main(args) == 0
+    one_run = _partition(read_jsonl(tmp_path / "one/out.clusters.jsonl"))
+    two_runs = _partition(read_jsonl(tmp_path / "first/out.clusters.jsonl") + read_jsonl(tmp_path / "second/out.clusters.jsonl"))
+    assert two_runs == one_run
+    second = json.loads((tmp_path / "second/out.summary.json").read_text())
+    assert second["index_documents_before"] == len(halves[0])
+    assert second["duplicates_of_index"] > 0
+    # Nothing kept twice: a second-half document whose cluster was kept before is dropped.
+    kept = read_jsonl(tmp_path / "first/out.jsonl") + read_jsonl(tmp_path / "second/out.jsonl")
+    assert len(kept) == len(one_run)
+
+
+def test_index_refuses_other_minhash_settings(tmp_path):
+    from zhclean.dedup.index import IndexedDocs, SignatureIndex
+
+    docs = IndexedDocs(["a"], ["a"], np.array([True]), np.array([3]), [b"\x00" * 15 + b"\x01"], np.ones((1, 128), np.uint64))
+    SignatureIndex(tmp_path, 128, 5).append(docs)
+    loaded = SignatureIndex(tmp_path, 128, 5).load()
+    assert loaded.hashes == docs.hashes and loaded.ids == ["a"] and loaded.matrix.shape == (1, 128)
+    try:
+        SignatureIndex(tmp_path, 64, 5)
+    except ValueError as error:
+        assert "MinHash settings" in str(error)
+    else:
+        raise AssertionError("an index built with 128 permutations accepted 64")

@@ -21,6 +21,7 @@ import numpy as np
 
 from zhclean.config import Config
 from zhclean.dedup.canonical import canonical_form, canonical_hash, shingle_hashes
+from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import estimated_jaccard, optimal_bands, signatures
 from zhclean.engines.records import (
     BadRecord,
@@ -116,9 +117,16 @@ def candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> set[tuple[int,
     return pairs
 
 
-def cluster(sigs: Signatures, threshold: float, num_perm: int) -> tuple[list[int], dict[int, float]]:
-    """(root index per document, similarity of each document to its cluster's kept one)."""
+def cluster(sigs: Signatures, threshold: float, num_perm: int,
+            prior_kept: np.ndarray | None = None) -> tuple[list[int], dict[int, float]]:
+    """(keeper index per document, similarity of each document to its cluster's keeper).
+
+    The first `len(prior_kept)` documents come from the index: a cluster holding any of them
+    keeps the earliest one kept before (it is already published); other clusters keep
+    their longest cleaned text, ties broken by input order.
+    """
     n = len(sigs.ids)
+    prior = 0 if prior_kept is None else len(prior_kept)
     uf = UnionFind(n)
     by_hash: dict[bytes, int] = {}
     for i, h in enumerate(sigs.hashes):
@@ -130,18 +138,25 @@ def cluster(sigs: Signatures, threshold: float, num_perm: int) -> tuple[list[int
     for a, b in candidate_pairs(sigs.matrix, bands, rows):
         if estimated_jaccard(sigs.matrix[a], sigs.matrix[b]) >= threshold:
             uf.union(a, b)
-    roots = [uf.find(i) for i in range(n)]
     members: dict[int, list[int]] = defaultdict(list)
-    for i, r in enumerate(roots):
-        members[r].append(i)
+    for i in range(n):
+        members[uf.find(i)].append(i)
     keeper: list[int] = [0] * n
     similarity: dict[int, float] = {}
     for group in members.values():
-        best = max(group, key=lambda i: (sigs.lengths[i], -i))
+        best = _keeper(group, sigs.lengths, prior, prior_kept)
         for i in group:
             keeper[i] = best
             similarity[i] = 1.0 if i == best else round(estimated_jaccard(sigs.matrix[i], sigs.matrix[best]), 4)
     return keeper, similarity
+
+
+def _keeper(group: list[int], lengths: np.ndarray, prior: int, prior_kept: np.ndarray | None) -> int:
+    indexed = [i for i in group if i < prior]
+    if indexed:
+        assert prior_kept is not None
+        return next((i for i in indexed if prior_kept[i]), indexed[0])
+    return max(group, key=lambda i: (lengths[i], -i))
 
 
 def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool = True,
@@ -181,16 +196,21 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start) -> 
     sigs = compute_signatures(_records(files, config, on_bad if quarantine else None), config, pipeline)
     if quarantine:
         quarantine.close()
-    keeper, similarity = cluster(sigs, config.dedup.threshold, config.dedup.num_perm)
+    index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None
+    prior = index.load() if index else None
+    offset = len(prior) if prior else 0
+    everything = _with_prior(prior, sigs) if prior else sigs
+    keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
+                                 prior.kept if prior else None)
     writer = open_writer(output, config.shard_size, shard_format)
     clusters = JsonlWriter(sides["clusters"])
     dropped = JsonlWriter(sides["dropped"])
     kept = removed = 0
     try:
-        for i, record in enumerate(_records(files, config)):
-            cluster_id = sigs.ids[keeper[i]]
+        for i, record in enumerate(_records(files, config), start=offset):
+            cluster_id = everything.ids[keeper[i]]
             is_kept = keeper[i] == i
-            clusters.write({"id": sigs.ids[i], "cluster_id": cluster_id, "is_kept": is_kept,
+            clusters.write({"id": everything.ids[i], "cluster_id": cluster_id, "is_kept": is_kept,
                             "similarity": similarity[i]})
             record["cluster_id"] = cluster_id
             if is_kept or config.dedup.keep_all:
@@ -203,22 +223,40 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start) -> 
         writer.close()
         clusters.close()
         dropped.close()
-    _finish(summary, sigs, keeper, kept, removed, clean_summary is None, start)
+    new_keepers = keeper[offset:]
+    if index:
+        index.append(_as_indexed(sigs, [everything.ids[k] for k in new_keepers],
+                                 np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)))
+        summary.extra["index_documents_before"] = offset
+        summary.extra["duplicates_of_index"] = sum(k < offset for k in new_keepers)
+    _finish(summary, everything, new_keepers, kept, removed, clean_summary is None, start)
     summary.write(sides["summary"])
     return summary
 
 
-def _finish(summary: Summary, sigs, keeper, kept, removed, count_in, start) -> None:
+def _with_prior(prior: IndexedDocs, sigs: Signatures) -> Signatures:
+    """The index's documents followed by this run's, as one set of signatures."""
+    return Signatures(prior.ids + sigs.ids, np.concatenate([prior.lengths, sigs.lengths]),
+                      prior.hashes + sigs.hashes, np.vstack([prior.matrix, sigs.matrix]))
+
+
+def _as_indexed(sigs: Signatures, cluster_ids: list[str], kept: np.ndarray) -> IndexedDocs:
+    return IndexedDocs(sigs.ids, cluster_ids, kept, sigs.lengths, sigs.hashes, sigs.matrix)
+
+
+def _finish(summary: Summary, sigs: Signatures, keeper: list[int], kept: int, removed: int,
+            count_in: bool, start: float) -> None:
+    """Summary counts for this run's documents (`keeper`: their keepers' indices in `sigs`)."""
     sizes: dict[int, int] = defaultdict(int)
     for k in keeper:
         sizes[k] += 1
     if count_in:
-        summary.records_in += len(sigs.ids)
+        summary.records_in += len(keeper)
     summary.kept = kept
     summary.dropped += removed
     summary.seconds = time.monotonic() - start
     largest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     summary.extra.update(
-        documents=len(sigs.ids), clusters=len(sizes), duplicates_removed=removed,
+        documents=len(keeper), clusters=len(sizes), duplicates_removed=removed,
         largest_clusters=[{"cluster_id": sigs.ids[k], "size": n} for k, n in largest if n > 1],
     )

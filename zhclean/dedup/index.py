@@ -1,0 +1,94 @@
+"""A persistent signature index (`--index DIR`): every document deduplicated so far.
+
+A new crawl batch is deduplicated against everything in the index, and then added to it, so
+running batch after batch gives the clusters one run over all of them would give. Each run
+appends one segment file (`segment-00001.npz`: ids, cluster ids, kept flags, cleaned
+lengths, canonical hashes, MinHash signatures); texts are never stored. `index.json` records
+the MinHash settings, which every later run must share.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zhclean.dedup.minhash import SEED
+
+FORMAT = 1
+
+
+@dataclass
+class IndexedDocs:
+    """Documents of earlier runs, in the order they were added."""
+
+    ids: list[str]
+    cluster_ids: list[str]
+    kept: np.ndarray  # bool
+    lengths: np.ndarray  # int64
+    hashes: list[bytes]
+    matrix: np.ndarray  # (n, num_perm) uint64
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class SignatureIndex:
+    """The index folder: load what earlier runs added, append this run's documents."""
+
+    def __init__(self, folder: str | os.PathLike, num_perm: int, ngram: int) -> None:
+        self.folder = Path(folder)
+        self.settings = {"format": FORMAT, "num_perm": num_perm, "ngram": ngram, "seed": SEED}
+        meta = self.folder / "index.json"
+        if meta.exists():
+            stored = json.loads(meta.read_text(encoding="utf-8"))
+            if {k: stored.get(k) for k in self.settings} != self.settings:
+                raise ValueError(
+                    f"index {self.folder} was built with {stored}, this run uses {self.settings}; "
+                    "use a new --index folder for different MinHash settings"
+                )
+
+    def segments(self) -> list[Path]:
+        return sorted(self.folder.glob("segment-*.npz"))
+
+    def load(self) -> IndexedDocs:
+        parts = [np.load(path, allow_pickle=False) for path in self.segments()]
+        num_perm = self.settings["num_perm"]
+        if not parts:
+            return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), [],
+                               np.zeros((0, num_perm), np.uint64))
+        return IndexedDocs(
+            ids=[str(x) for p in parts for x in p["ids"]],
+            cluster_ids=[str(x) for p in parts for x in p["cluster_ids"]],
+            kept=np.concatenate([p["kept"] for p in parts]),
+            lengths=np.concatenate([p["lengths"] for p in parts]),
+            hashes=[row.tobytes() for p in parts for row in p["hashes"]],
+            matrix=np.vstack([p["matrix"] for p in parts]),
+        )
+
+    def append(self, docs: IndexedDocs) -> Path | None:
+        """Write `docs` as a new segment (atomically: a crash leaves no half segment)."""
+        if not len(docs):
+            return None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        number = len(self.segments()) + 1
+        path = self.folder / f"segment-{number:05d}.npz"
+        temp = self.folder / f".segment-{number:05d}.tmp.npz"
+        np.savez(
+            temp,
+            ids=np.array(docs.ids, dtype=str),
+            cluster_ids=np.array(docs.cluster_ids, dtype=str),
+            kept=docs.kept.astype(bool),
+            lengths=docs.lengths.astype(np.int64),
+            hashes=np.frombuffer(b"".join(docs.hashes), dtype=np.uint8).reshape(len(docs), -1),
+            matrix=docs.matrix.astype(np.uint64),
+        )
+        os.replace(temp, path)
+        meta_path = self.folder / "index.json"
+        before = json.loads(meta_path.read_text(encoding="utf-8")).get("documents", 0) if meta_path.exists() else 0
+        meta = {**self.settings, "documents": before + len(docs), "segments": number}
+        meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        return path
