@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 
+from zhclean.chars import TRAD_ONLY, char_tables
 from zhclean.steps.script import to_simplified
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -24,8 +25,11 @@ _MULTIPLIERS = np.array(
 
 
 def canonical_form(cleaned_text: str) -> str:
-    """Simplified, lower-cased, without punctuation or whitespace (glosses are already gone)."""
-    return _NOT_WORD.sub("", to_simplified(cleaned_text)).lower()
+    """Simplified, lower-cased, without punctuation or whitespace (glosses are already gone).
+    Only text holding a Traditional-only character goes through OpenCC."""
+    if (char_tables().classes(cleaned_text) == TRAD_ONLY).any():
+        cleaned_text = to_simplified(cleaned_text)
+    return _NOT_WORD.sub("", cleaned_text).lower()
 
 
 def canonical_hash(canonical: str) -> bytes:

@@ -23,6 +23,7 @@ from zhclean.config import Config
 from zhclean.dedup.canonical import canonical_form, canonical_hash, shingle_hashes
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import estimated_jaccard, optimal_bands, signatures
+from zhclean.engines.local import Progress, item_bytes, ordered_map
 from zhclean.engines.records import (
     BadRecord,
     ensure_id,
@@ -30,7 +31,7 @@ from zhclean.engines.records import (
     quarantine_entry,
     validated_text,
 )
-from zhclean.io.readers import expand_inputs, iter_items
+from zhclean.io.readers import Item, expand_inputs, iter_items
 from zhclean.io.writers import JsonlWriter, open_writer, side_paths
 from zhclean.pipeline import Pipeline
 from zhclean.summary import Summary
@@ -46,41 +47,67 @@ class Signatures:
     matrix: np.ndarray
 
 
-def _cleaned(record: dict, pipeline: Pipeline, config: Config) -> str:
-    """The record's cleaned text: as given when zhclean produced it, else cleaned now."""
-    text = record[config.text_field]
-    return text if "zhclean" in record else pipeline.clean(text).text
-
-
-def _records(files: list[str], config: Config, quarantine=None):
-    """Valid records in input order; invalid ones go to `quarantine` (pass 1 only)."""
+def _records(files: list[str], config: Config):
+    """Valid records in input order (pass 2; pass 1 has already quarantined the others)."""
     for item in iter_items(files):
         try:
             record = parse_item(item, config)
             validated_text(record, config)
-        except BadRecord as error:
-            if quarantine is not None:
-                quarantine(quarantine_entry(item, error))
+        except BadRecord:
             continue
         ensure_id(record, item, config)
         yield record
 
 
-def compute_signatures(records, config: Config, pipeline: Pipeline) -> Signatures:
-    ids, lengths, hashes, blocks = [], [], [], []
-    batch: list[np.ndarray] = []
-    for record in records:
-        cleaned = _cleaned(record, pipeline, config)
+_worker: dict = {}
+
+
+def _init_signature_worker(config: Config) -> None:
+    _worker["config"] = config
+    _worker["pipeline"] = Pipeline.from_config(config)
+
+
+def _signature_batch(batch: list[Item]) -> tuple[list[tuple], np.ndarray]:
+    """Per item ("ok", id, cleaned length, canonical hash) or ("bad", quarantine entry), and
+    the signatures of the good ones. Runs in the engine's worker processes."""
+    config, pipeline = _worker["config"], _worker["pipeline"]
+    rows: list[tuple] = []
+    shingles: list[np.ndarray] = []
+    for item in batch:
+        try:
+            record = parse_item(item, config)
+            text = validated_text(record, config)
+        except BadRecord as error:
+            rows.append(("bad", quarantine_entry(item, error)))
+            continue
+        ensure_id(record, item, config)
+        cleaned = text if "zhclean" in record else pipeline.clean(text).text
         canonical = canonical_form(cleaned)
-        ids.append(str(record[config.id_field]))
-        lengths.append(len(cleaned))
-        hashes.append(canonical_hash(canonical))
-        batch.append(shingle_hashes(canonical, config.dedup.ngram))
-        if len(batch) >= BATCH:
-            blocks.append(signatures(batch, config.dedup.num_perm))
-            batch = []
-    blocks.append(signatures(batch, config.dedup.num_perm))
-    matrix = np.vstack(blocks) if blocks else np.zeros((0, config.dedup.num_perm), dtype=np.uint64)
+        rows.append(("ok", str(record[config.id_field]), len(cleaned), canonical_hash(canonical)))
+        shingles.append(shingle_hashes(canonical, config.dedup.ngram))
+    return rows, signatures(shingles, config.dedup.num_perm)
+
+
+def compute_signatures(files: list[str], config: Config, on_bad=None, on_progress=None) -> Signatures:
+    """Pass 1: signatures, hashes and lengths of every valid record, computed by the workers;
+    only these are held, never the texts."""
+    ids, lengths, hashes, blocks = [], [], [], []
+    work = ordered_map(_signature_batch, iter_items(files), config.worker_count,
+                       _init_signature_worker, (config,))
+    for batch, (rows, matrix) in work:
+        for row in rows:
+            if row[0] == "bad":
+                if on_bad is not None:
+                    on_bad(row[1])
+                continue
+            ids.append(row[1])
+            lengths.append(row[2])
+            hashes.append(row[3])
+        blocks.append(matrix)
+        if on_progress is not None:
+            on_progress(len(batch), sum(item_bytes(i) for i in batch))
+    num_perm = config.dedup.num_perm
+    matrix = np.vstack(blocks) if blocks else np.zeros((0, num_perm), dtype=np.uint64)
     return Signatures(ids, np.array(lengths, dtype=np.int64), hashes, matrix)
 
 
@@ -176,7 +203,7 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
         os.replace(os.path.join(temp_dir, "cleaned.quarantine.jsonl"), sides["quarantine"])
         inputs = [cleaned]
     try:
-        return _dedup(expand_inputs(inputs), output, config, sides, shard_format, clean_summary, start)
+        return _dedup(expand_inputs(inputs), output, config, sides, shard_format, clean_summary, start, progress)
     finally:
         if temp_dir:
             for name in os.listdir(temp_dir):
@@ -184,8 +211,7 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
             os.rmdir(temp_dir)
 
 
-def _dedup(files, output, config, sides, shard_format, clean_summary, start) -> Summary:
-    pipeline = Pipeline.from_config(config)
+def _dedup(files, output, config, sides, shard_format, clean_summary, start, show_progress) -> Summary:
     summary = clean_summary or Summary(workers=1)
     quarantine = None if clean_summary else JsonlWriter(sides["quarantine"])
 
@@ -193,7 +219,9 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start) -> 
         quarantine.write(entry)
         summary.add_quarantined(entry["error"])
 
-    sigs = compute_signatures(_records(files, config, on_bad if quarantine else None), config, pipeline)
+    progress = Progress(None, enabled=show_progress)
+    sigs = compute_signatures(files, config, on_bad if quarantine else None, progress.update)
+    progress.close()
     if quarantine:
         quarantine.close()
     index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None

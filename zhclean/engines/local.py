@@ -8,6 +8,7 @@ pipeline (OpenCC converters do not pickle) from the config it is given once.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import time
 from collections import deque
@@ -54,6 +55,35 @@ def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
         yield batch
 
 
+def ordered_map(
+    function: Callable[[list[Item]], Any],
+    items: Iterable[Item],
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple,
+) -> Iterator[tuple[list[Item], Any]]:
+    """(batch, function(batch)) for every batch of `items`, in input order, computed by
+    `workers` processes with at most 2 x workers batches in flight (in-process for 1)."""
+    if workers <= 1:
+        initializer(*initargs)
+        for batch in batches(items):
+            yield batch, function(batch)
+        return
+    # Spawned, not forked: rensa's Rust thread pool (and any other native threads the parent
+    # started) does not survive a fork, and a forked worker calling it deadlocks.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+        pending: deque[tuple[list[Item], Future]] = deque()
+        for batch in batches(items):
+            pending.append((batch, pool.submit(function, batch)))
+            if len(pending) >= 2 * workers:
+                done_batch, future = pending.popleft()
+                yield done_batch, future.result()
+        while pending:
+            done_batch, future = pending.popleft()
+            yield done_batch, future.result()
+
+
 def run(
     items: Iterable[Item],
     config: Config,
@@ -61,22 +91,8 @@ def run(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Clean every item, calling `on_result(kind, record)` in input order."""
-    workers = config.worker_count
-    if workers <= 1:
-        _init_worker(config)
-        for batch in batches(items):
-            _deliver(batch, _process_batch(batch), on_result, on_progress)
-        return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
-        pending: deque[tuple[list[Item], Future]] = deque()
-        for batch in batches(items):
-            pending.append((batch, pool.submit(_process_batch, batch)))
-            if len(pending) >= 2 * workers:
-                done_batch, future = pending.popleft()
-                _deliver(done_batch, future.result(), on_result, on_progress)
-        while pending:
-            done_batch, future = pending.popleft()
-            _deliver(done_batch, future.result(), on_result, on_progress)
+    for batch, results in ordered_map(_process_batch, items, config.worker_count, _init_worker, (config,)):
+        _deliver(batch, results, on_result, on_progress)
 
 
 def _deliver(batch, results, on_result, on_progress) -> None:
