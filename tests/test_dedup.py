@@ -7,11 +7,11 @@ import numpy as np
 
 from tests.conftest import ROOT, read_jsonl, shared_path
 from zhclean.cli import main
-from zhclean.dedup.canonical import canonical_form, shingle_hashes
+from zhclean.dedup.canonical import canonical_codes, canonical_form, shingle_hashes
 
 
 def jaccard(a: str, b: str) -> float:
-    x, y = shingle_hashes(canonical_form(a)), shingle_hashes(canonical_form(b))
+    x, y = shingle_hashes(canonical_codes(a)), shingle_hashes(canonical_codes(b))
     return len(np.intersect1d(x, y)) / len(np.union1d(x, y))
 
 

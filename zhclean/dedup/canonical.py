@@ -1,20 +1,21 @@
 """The canonical form two documents are compared on: cleaned, Simplified, letters only.
 
 SPEC: the cleaned text, converted to Simplified, with punctuation, whitespace and glosses
-removed, so a Traditional repost with glosses matches its Simplified original.
+removed, so a Traditional repost with glosses matches its Simplified original. Computed as
+one table lookup per code point (numpy): each character maps to its one-character Simplified
+form, lower-cased, or to nothing when it is not a letter or digit. A character-level mapping
+is all a comparison needs, and it runs at memory speed where an OpenCC pass does not.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+from functools import lru_cache
 
 import numpy as np
 
-from zhclean.chars import TRAD_ONLY, char_tables
-from zhclean.steps.script import to_simplified
+from zhclean.chars import char_tables
 
-_NOT_WORD = re.compile(r"[\W_]+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Odd 64-bit multipliers for a polynomial hash of each n-gram's code points.
 _MULTIPLIERS = np.array(
@@ -22,24 +23,46 @@ _MULTIPLIERS = np.array(
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x27D4EB2F165667C5, 0x94D049BB133111EB],
     dtype=np.uint64,
 )
+_HAN_EXTENSIONS = (0x20000, 0x31350)
+
+
+@lru_cache(maxsize=1)
+def canonical_table() -> np.ndarray:
+    """uint32 per code point: its canonical character, or 0 to drop it (not a letter/digit)."""
+    table = char_tables().to_simplified_code.copy()
+    for code in range(0x10000):
+        char = chr(code)
+        if not char.isalnum():
+            table[code] = 0
+        elif char.lower() != char and len(char.lower()) == 1:
+            table[code] = ord(char.lower())
+    keep = np.zeros(table.shape, dtype=bool)
+    keep[: 0x10000] = True
+    keep[_HAN_EXTENSIONS[0] : _HAN_EXTENSIONS[1]] = True
+    table[~keep] = 0  # outside the BMP, only Han ideographs are words (emoji are not)
+    return table
+
+
+def canonical_codes(cleaned_text: str) -> np.ndarray:
+    """The canonical form as uint32 code points (glosses are already gone from cleaned text)."""
+    mapped = canonical_table()[np.frombuffer(cleaned_text.encode("utf-32-le"), dtype=np.uint32)]
+    return mapped[mapped != 0]
 
 
 def canonical_form(cleaned_text: str) -> str:
-    """Simplified, lower-cased, without punctuation or whitespace (glosses are already gone).
-    Only text holding a Traditional-only character goes through OpenCC."""
-    if (char_tables().classes(cleaned_text) == TRAD_ONLY).any():
-        cleaned_text = to_simplified(cleaned_text)
-    return _NOT_WORD.sub("", cleaned_text).lower()
+    """Simplified, lower-cased, without punctuation or whitespace."""
+    return canonical_codes(cleaned_text).tobytes().decode("utf-32-le")
 
 
-def canonical_hash(canonical: str) -> bytes:
-    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).digest()
+def canonical_hash(codes: np.ndarray) -> bytes:
+    return hashlib.blake2b(codes.tobytes(), digest_size=16).digest()
 
 
-def shingle_hashes(canonical: str, n: int = 5) -> np.ndarray:
-    """Distinct 64-bit hashes of the character n-grams, computed with numpy (no Python loop
-    over characters). A text shorter than n is one shingle."""
-    codes = np.frombuffer(canonical.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def shingle_hashes(codes: np.ndarray, n: int = 5) -> np.ndarray:
+    """64-bit hashes of the character n-grams of canonical `codes`, with numpy (no Python loop
+    over characters). Repeats are kept: MinHash takes minima, so they change nothing. A text
+    shorter than n is one shingle."""
+    codes = codes.astype(np.uint64)
     if codes.size == 0:
         return np.zeros(0, dtype=np.uint64)
     if codes.size < n:
@@ -50,4 +73,4 @@ def shingle_hashes(canonical: str, n: int = 5) -> np.ndarray:
         hashes ^= hashes >> np.uint64(29)
         hashes *= np.uint64(0xBF58476D1CE4E5B9)
         hashes ^= hashes >> np.uint64(32)
-    return np.unique(hashes & _MASK64)
+    return hashes & _MASK64

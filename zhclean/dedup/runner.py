@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from zhclean.config import Config
-from zhclean.dedup.canonical import canonical_form, canonical_hash, shingle_hashes
+from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import estimated_jaccard, optimal_bands, signatures
 from zhclean.engines.local import Progress, item_bytes, ordered_map
@@ -82,7 +82,7 @@ def _signature_batch(batch: list[Item]) -> tuple[list[tuple], np.ndarray]:
             continue
         ensure_id(record, item, config)
         cleaned = text if "zhclean" in record else pipeline.clean(text).text
-        canonical = canonical_form(cleaned)
+        canonical = canonical_codes(cleaned)
         rows.append(("ok", str(record[config.id_field]), len(cleaned), canonical_hash(canonical)))
         shingles.append(shingle_hashes(canonical, config.dedup.ngram))
     return rows, signatures(shingles, config.dedup.num_perm)
