@@ -212,7 +212,7 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
 
 
 def _dedup(files, output, config, sides, shard_format, clean_summary, start, show_progress) -> Summary:
-    summary = clean_summary or Summary(workers=1)
+    summary = clean_summary or Summary(workers=config.worker_count)
     quarantine = None if clean_summary else JsonlWriter(sides["quarantine"])
 
     def on_bad(entry):
@@ -222,6 +222,8 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start, sho
     progress = Progress(None, enabled=show_progress)
     sigs = compute_signatures(files, config, on_bad if quarantine else None, progress.update)
     progress.close()
+    if clean_summary is None:  # `run` counted the bytes while cleaning
+        summary.bytes_in = progress.bytes
     if quarantine:
         quarantine.close()
     index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None
