@@ -28,11 +28,14 @@ from typing import Any
 from zhclean.chars import HAN_RE, char_tables, fold_pinyin
 from zhclean.steps.base import Removal, StepOutput, register
 
-_LETTER = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
-# A parenthesised run of pinyin letters. `split` with this group yields, in one C-level pass,
-# the text between candidates and each candidate: the character a candidate reads is the end
-# of the text before it.
-_SYLLABLES = f"[ \t]*[{_LETTER}][{_LETTER}0-5]*(?:[ \t]+[{_LETTER}][{_LETTER}0-5]*)*[ \t]*[)）]"
+# Pinyin letters, as a range (Latin-1 and Latin Extended-A/B hold every tone mark and ü)
+# because the regex engine tests a range faster than a long list; letters that are not
+# pinyin fail the reading check later.
+_LETTER = "a-zA-Z\u00e0-\u01dc\u01f9\u1e3f"
+# A parenthesised run of pinyin letters, digits for tones and spaces. `split` with this group
+# yields, in one C-level pass, the text between candidates and each candidate: the character
+# a candidate reads is the end of the text before it.
+_SYLLABLES = f"[ \t]*[{_LETTER}][{_LETTER}0-5 \t]*[)）]"
 _CANDIDATE = re.compile(f"([(（]{_SYLLABLES})")
 # A literal opening bracket lets the regex engine skip ahead fast; most pages use one kind.
 _CANDIDATE_ASCII = re.compile(f"(\\({_SYLLABLES})")
