@@ -98,34 +98,31 @@ ONE_TO_MANY = "干发后并系采云万个党团别广术参当复历汇获冲�
 OPENCC_ONLY_FORMS = "爲衆羣喫牀溼僞纔歎鷄脣"
 
 
-@lru_cache(maxsize=1)
-def _opencc_form_mask() -> np.ndarray:
-    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
-    mask[[ord(ch) for ch in OPENCC_ONLY_FORMS]] = True
-    return mask
-
-
 # One-to-many characters that OpenCC keeps character by character but whose common words take
 # another form (關係, 聯繫): counted too. Other shared ones (只, 面) are too common in real text.
 SHARED_LEFTOVERS = "系"
 
 
-@lru_cache(maxsize=1)
-def _shared_leftover_mask() -> np.ndarray:
-    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
-    mask[[ord(ch) for ch in SHARED_LEFTOVERS]] = True
-    return mask
+@dataclass(frozen=True, slots=True)
+class _Spots:
+    """The places of a document whose character has any detection feature, with the features
+    and script classes there: usually a small share of the text, so later work is small."""
+
+    positions: np.ndarray
+    features: np.ndarray
+    classes: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, classes: np.ndarray) -> _Spots:
+        features = _feature_table()[codes]
+        positions = np.flatnonzero(features)
+        return cls(positions, features[positions], classes[positions])
+
+    def where(self, bit: int) -> np.ndarray:
+        return self.positions[(self.features & bit) != 0]
 
 
-@lru_cache(maxsize=1)
-def _evidence_mask() -> np.ndarray:
-    """Code points worth a round trip: the one-to-many Simplified characters."""
-    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
-    mask[[ord(ch) for ch in ONE_TO_MANY]] = True
-    return mask
-
-
-def conversion_evidence(text: str, classes: np.ndarray) -> int:
+def conversion_evidence(text: str, spots: _Spots) -> int:
     """Places that show conversion: OpenCC-only forms, and one-to-many Simplified leftovers.
 
     OpenCC-only forms (`爲`, `羣`) are counted with one vectorised lookup.
@@ -136,22 +133,22 @@ def conversion_evidence(text: str, classes: np.ndarray) -> int:
     signal (a wrong Traditional pick such as `皇後`) was measured and dropped: OpenCC's own
     picks disagree with real Taiwan usage (`發卡`, `盡快`) too often to count as evidence.
     """
-    codes = _codes(text)
-    opencc_forms = int(_opencc_form_mask()[codes].sum())
-    leftovers = _evidence_mask()[codes] & ((classes == SIMP_ONLY) | _shared_leftover_mask()[codes])
-    positions = np.flatnonzero(leftovers).tolist()
+    opencc_forms = int(np.count_nonzero(spots.features & _OPENCC_FORM))
+    one_to_many = (spots.features & _ONE_TO_MANY) != 0
+    leftovers = one_to_many & ((spots.classes == SIMP_ONLY) | ((spots.features & _SHARED_LEFTOVER) != 0))
+    positions = spots.positions[leftovers].tolist()
     if not positions:
         return opencc_forms
     windows, centres = _windows(text, positions)
     simplified = converter("t2s").convert("\n".join(windows))
     mainland = converter("s2t").convert(simplified).split("\n")
-    variant = _standard_variant_mask()
+    table = _feature_table()
     evidence, recheck = 0, []
     for i, (window, centre) in enumerate(zip(windows, centres, strict=True)):
         char = window[centre]
         if len(mainland[i]) != len(window) or mainland[i][centre] == char:
             continue
-        if variant[ord(char)] or variant[ord(mainland[i][centre])]:
+        if (table[ord(char)] | table[ord(mainland[i][centre])]) & _VARIANT:
             recheck.append(i)  # Taiwan or Hong Kong may write it differently: ask them
         else:
             evidence += 1  # their standards write this character as the Mainland one does
@@ -217,13 +214,28 @@ def _region_form_mask() -> np.ndarray:
     return mask
 
 
+# What each code point tells detection, as bits of one uint8 table: one gather per document.
+_OPENCC_FORM, _ONE_TO_MANY, _SHARED_LEFTOVER, _VARIANT, _REGION_FORM = 1, 2, 4, 8, 16
+
+
+@lru_cache(maxsize=1)
+def _feature_table() -> np.ndarray:
+    table = np.zeros(char_tables().script_class.shape, dtype=np.uint8)
+    for bit, chars in ((_OPENCC_FORM, OPENCC_ONLY_FORMS), (_ONE_TO_MANY, ONE_TO_MANY),
+                       (_SHARED_LEFTOVER, SHARED_LEFTOVERS)):
+        table[[ord(ch) for ch in chars]] |= bit
+    table[_standard_variant_mask()] |= _VARIANT
+    table[_region_form_mask()] |= _REGION_FORM
+    return table
+
+
 _MAX_STANDARD_WINDOWS = 64  # enough places to tell the standards apart; bounds the cost
 
 
-def _standard_positions(codes: np.ndarray) -> np.ndarray:
+def _standard_positions(codes: np.ndarray, spots: _Spots) -> np.ndarray:
     """Where the standards differ: every distinct such character once, plus places spread
     evenly over the document, at most about 64 + distinct characters in all."""
-    positions = np.flatnonzero(_standard_variant_mask()[codes])
+    positions = spots.where(_VARIANT)
     if len(positions) <= _MAX_STANDARD_WINDOWS:
         return positions
     _, first = np.unique(codes[positions], return_index=True)
@@ -231,7 +243,7 @@ def _standard_positions(codes: np.ndarray) -> np.ndarray:
     return np.union1d(positions[first], positions[spread])
 
 
-def opencc_standard_evidence(text: str) -> tuple[int, int]:
+def opencc_standard_evidence(text: str, codes: np.ndarray, spots: _Spots) -> tuple[int, int]:
     """(places written in OpenCC's s2t standard where Taiwan's differs, places in Taiwan's or
     Hong Kong's standard where OpenCC's differs), from round trips of short windows around
     the characters the standards write differently (see `_standard_positions`).
@@ -239,11 +251,10 @@ def opencc_standard_evidence(text: str) -> tuple[int, int]:
     Text produced by OpenCC's `s2t` follows it everywhere (`爲`, `裏`, `羣`); a Taiwan or Hong
     Kong writer follows their own standard at least somewhere.
     """
-    codes = _codes(text)
-    region_forms = int(_region_form_mask()[codes].sum())
+    region_forms = int(np.count_nonzero(spots.features & _REGION_FORM))
     if region_forms:  # settled without round trips
         return 0, region_forms
-    positions = _standard_positions(codes).tolist()
+    positions = _standard_positions(codes, spots).tolist()
     if not positions:
         return 0, 0
     windows, centres = _windows(text, positions)
@@ -262,15 +273,19 @@ def opencc_standard_evidence(text: str) -> tuple[int, int]:
 
 def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile:
     """Classify the script and, for Traditional or mixed text, score machine conversion."""
-    classes = char_tables().classes(text)
+    codes = _codes(text)
+    classes = char_tables().script_class[codes]
     counts = np.bincount(classes, minlength=4)
     script = _classify(counts, options)
     han = int(counts[SHARED] + counts[TRAD_ONLY] + counts[SIMP_ONLY])
-    evidence = conversion_evidence(text, classes) if script in ("traditional", "mixed") else 0
+    if script not in ("traditional", "mixed"):
+        return ScriptProfile(script, han, int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY]), 0, 0.0)
+    spots = _Spots.of(codes, classes)
+    evidence = conversion_evidence(text, spots)
     score = 1000.0 * evidence / han if han else 0.0
     follows_opencc = follows_region = 0
-    if script in ("traditional", "mixed") and not _leftovers_convince(evidence, score, options):
-        follows_opencc, follows_region = opencc_standard_evidence(text)
+    if not _leftovers_convince(evidence, score, options):
+        follows_opencc, follows_region = opencc_standard_evidence(text, codes, spots)
         if follows_opencc >= 1 and follows_region == 0:
             score = max(score, 1000.0 * follows_opencc / han)
     return ScriptProfile(
