@@ -163,7 +163,9 @@ def test_steps_lists_every_registered_step(capsys):
         assert name in shown
 
 
-def test_ray_engine_not_yet_available_is_a_one_line_error(tmp_path, capsys):
+def test_ray_engine_without_ray_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if `pip install zhclean[ray]` was not run
     code = main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray"])
     assert code == 2
-    assert "Ray engine is not implemented yet" in capsys.readouterr().err
+    error = capsys.readouterr().err.strip()
+    assert "pip install 'zhclean[ray]'" in error and "\n" not in error

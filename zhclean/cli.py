@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 err = Console(stderr=True)
 
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (UsageError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        err.print(f"[bold red]zhclean:[/] {error}", highlight=False)
+        err.print(f"[bold red]zhclean:[/] {escape(str(error))}", highlight=False)
         return 2
     except KeyboardInterrupt:
         err.print("zhclean: interrupted")

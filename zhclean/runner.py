@@ -13,12 +13,16 @@ from zhclean.summary import Summary
 
 
 def _engine_run(config: Config):
+    """`run(files, config, on_result, on_progress)` of the configured engine."""
     if config.engine == "local":
         from zhclean.engines import local
 
-        return local.run
+        return lambda files, *args: local.run(iter_items(files), *args)
     if config.engine == "ray":
-        raise ValueError("the Ray engine is not implemented yet (issue 7); use --engine local")
+        from zhclean.engines import ray_engine
+
+        ray_engine.require_ray()
+        return ray_engine.run_files
     raise ValueError(f"unknown engine {config.engine!r} (known: local, ray)")
 
 
@@ -48,7 +52,7 @@ def clean_dataset(
             summary.add_quarantined(record["error"])
 
     try:
-        run(iter_items(files), config, on_result, bar.update)
+        run(files, config, on_result, bar.update)
     finally:
         bar.close()
         writer.close()

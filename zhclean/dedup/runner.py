@@ -14,7 +14,9 @@ import os
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -88,24 +90,48 @@ def _signature_batch(batch: list[Item]) -> tuple[list[tuple], np.ndarray]:
     return rows, signatures(shingles, config.dedup.num_perm)
 
 
-def compute_signatures(files: list[str], config: Config, on_bad=None, on_progress=None) -> Signatures:
-    """Pass 1: signatures, hashes and lengths of every valid record, computed by the workers;
-    only these are held, never the texts."""
-    ids, lengths, hashes, blocks = [], [], [], []
+SignatureRow = tuple  # (kind, id or quarantine entry, length, hash, signature or None, input bytes)
+
+
+def _local_signature_rows(files: list[str], config: Config) -> Iterator[SignatureRow]:
     work = ordered_map(_signature_batch, iter_items(files), config.worker_count,
                        _init_signature_worker, (config,))
     for batch, (rows, matrix) in work:
-        for row in rows:
+        good = iter(matrix)
+        for item, row in zip(batch, rows, strict=True):
+            size = item_bytes(item)
             if row[0] == "bad":
-                if on_bad is not None:
-                    on_bad(row[1])
-                continue
-            ids.append(row[1])
-            lengths.append(row[2])
-            hashes.append(row[3])
-        blocks.append(matrix)
+                yield "bad", row[1], 0, b"", None, size
+            else:
+                yield "ok", row[1], row[2], row[3], next(good), size
+
+
+def compute_signatures(files: list[str], config: Config, on_bad=None, on_progress=None) -> Signatures:
+    """Pass 1: signatures, hashes and lengths of every valid record, computed by the engine's
+    workers (local processes or Ray actors); only these are held, never the texts."""
+    if config.engine == "ray":
+        from zhclean.engines.ray_engine import signature_rows
+
+        rows = signature_rows(files, config)
+    else:
+        rows = _local_signature_rows(files, config)
+    ids, lengths, hashes, blocks, pending = [], [], [], [], []
+    for kind, ident, length, digest, signature, size in rows:
         if on_progress is not None:
-            on_progress(len(batch), sum(item_bytes(i) for i in batch))
+            on_progress(1, size)
+        if kind == "bad":
+            if on_bad is not None:
+                on_bad(ident)
+            continue
+        ids.append(ident)
+        lengths.append(length)
+        hashes.append(digest)
+        pending.append(signature)
+        if len(pending) >= 4096:
+            blocks.append(np.vstack(pending))
+            pending = []
+    if pending:
+        blocks.append(np.vstack(pending))
     num_perm = config.dedup.num_perm
     matrix = np.vstack(blocks) if blocks else np.zeros((0, num_perm), dtype=np.uint64)
     return Signatures(ids, np.array(lengths, dtype=np.int64), hashes, matrix)
@@ -127,6 +153,16 @@ class UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def bucket_pairs(members: list[int]) -> list[tuple[int, int]]:
+    """Candidate pairs of one LSH bucket (members in input order): all pairs up to 50
+    members, a star and a chain up to 5,000 (enough to connect them), none beyond."""
+    if 1 < len(members) <= 50:
+        return [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+    if 50 < len(members) <= 5000:
+        return [(members[0], m) for m in members[1:]] + list(zip(members, members[1:], strict=False))
+    return []
+
+
 def candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> set[tuple[int, int]]:
     """Pairs of documents sharing at least one LSH band (bucket by the band's bytes)."""
     pairs: set[tuple[int, int]] = set()
@@ -136,16 +172,14 @@ def candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> set[tuple[int,
         for i, key in enumerate(block):
             buckets[key.tobytes()].append(i)
         for members in buckets.values():
-            if 1 < len(members) <= 50:
-                pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
-            elif 50 < len(members) <= 5000:  # too many for all pairs: a star and a chain
-                pairs.update((members[0], m) for m in members[1:])
-                pairs.update(zip(members, members[1:], strict=False))
+            if len(members) > 1:
+                pairs.update(bucket_pairs(members))
     return pairs
 
 
-def cluster(sigs: Signatures, threshold: float, num_perm: int,
-            prior_kept: np.ndarray | None = None) -> tuple[list[int], dict[int, float]]:
+def cluster(sigs: Signatures, threshold: float, num_perm: int, prior_kept: np.ndarray | None = None,
+            find_pairs: Callable[[np.ndarray, int, int], set[tuple[int, int]]] = candidate_pairs,
+            ) -> tuple[list[int], dict[int, float]]:
     """(keeper index per document, similarity of each document to its cluster's keeper).
 
     The first `len(prior_kept)` documents come from the index: a cluster holding any of them
@@ -162,7 +196,7 @@ def cluster(sigs: Signatures, threshold: float, num_perm: int,
         else:
             by_hash[h] = i
     bands, rows = optimal_bands(threshold, num_perm)
-    for a, b in candidate_pairs(sigs.matrix, bands, rows):
+    for a, b in find_pairs(sigs.matrix, bands, rows):
         if estimated_jaccard(sigs.matrix[a], sigs.matrix[b]) >= threshold:
             uf.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
@@ -231,7 +265,7 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start, sho
     offset = len(prior) if prior else 0
     everything = _with_prior(prior, sigs) if prior else sigs
     keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
-                                 prior.kept if prior else None)
+                                 prior.kept if prior else None, _pair_finder(config))
     writer = open_writer(output, config.shard_size, shard_format)
     clusters = JsonlWriter(sides["clusters"])
     dropped = JsonlWriter(sides["dropped"])
@@ -262,6 +296,14 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start, sho
     _finish(summary, everything, new_keepers, kept, removed, clean_summary is None, start)
     summary.write(sides["summary"])
     return summary
+
+
+def _pair_finder(config: Config) -> Callable[[np.ndarray, int, int], set[tuple[int, int]]]:
+    if config.engine == "ray":
+        from zhclean.engines.ray_engine import candidate_pairs as on_ray
+
+        return partial(on_ray, config=config)
+    return candidate_pairs
 
 
 def _with_prior(prior: IndexedDocs, sigs: Signatures) -> Signatures:
