@@ -64,3 +64,17 @@ def test_ranges_cut_at_line_breaks_and_number_lines_like_the_local_reader(tmp_pa
     assert len(work) > 1
     items = [(i.line, i.raw) for chunk in work for i in chunk_items(chunk)]
     assert items == [(i.line, i.raw) for i in iter_items([str(source)])]
+
+
+def test_ray_reads_pyarrow_filesystem_uris(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = read_jsonl(ROOT / "examples/corpus.jsonl")
+    parquet = tmp_path / "corpus.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet)
+    for source in (ROOT / "examples/corpus.jsonl", parquet):
+        local, uri = tmp_path / f"{source.name}-local.jsonl", tmp_path / f"{source.name}-uri.jsonl"
+        assert main(["clean", str(source), "-o", str(local), "--quiet", "--workers", "1"]) == 0
+        assert main(["clean", source.resolve().as_uri(), "-o", str(uri), "--engine", "ray", "--quiet"]) == 0
+        assert _as_set(read_jsonl(uri)) == _as_set(read_jsonl(local))

@@ -113,6 +113,9 @@ def _jsonl_ranges(path: str, chunk_bytes: int) -> Iterator[dict[str, Any]]:
 def chunk_items(chunk: dict[str, Any]) -> Iterator[Item]:
     """The items of one chunk, numbered as the local readers number them."""
     path = chunk["path"]
+    if chunk["end"] < 0 and "://" in path:
+        yield from _remote_file_items(path)
+        return
     if chunk["end"] < 0:
         yield from iter_items([path])
         return
@@ -123,6 +126,30 @@ def chunk_items(chunk: dict[str, Any]) -> Iterator[Item]:
     for number, line in enumerate(data.splitlines(keepends=True), start=chunk["line"]):
         if line.strip():
             yield Item(path, number, raw=line)
+
+
+def _remote_file_items(path: str) -> Iterator[Item]:
+    """Items of a whole compressed JSONL, Parquet or .txt file behind a pyarrow URI."""
+    import pyarrow.parquet as pq
+
+    fs, local = _filesystem(path)
+    kind = format_of(path)
+    try:
+        if kind == "parquet":
+            with fs.open_input_file(local) as f:
+                rows = (row for batch in pq.ParquetFile(f).iter_batches(1024) for row in batch.to_pylist())
+                yield from (Item(path, n, record=row, kind="row") for n, row in enumerate(rows, start=1))
+            return
+        with fs.open_input_stream(local, compression="detect") as f:
+            data = f.read()
+        if kind == "txt":
+            yield Item(path, 1, raw=data, kind="txt")
+            return
+        for number, line in enumerate(data.splitlines(keepends=True), start=1):
+            if line.strip():
+                yield Item(path, number, raw=line)
+    except Exception as error:  # noqa: BLE001 - pyarrow raises its own types
+        yield Item(path, 0, kind=kind, error=f"cannot read {path}: {type(error).__name__}: {error}")
 
 
 class _ChunkCleaner:

@@ -54,6 +54,9 @@ def expand_inputs(paths: list[str]) -> list[str]:
     for path in paths:
         if path == "-":
             files.append(path)
+        elif "://" in path:  # a pyarrow filesystem URI (s3://, gs://, file://): the Ray engine reads it
+            format_of(path)
+            files.append(path)
         elif os.path.isdir(path):
             found = sorted(
                 str(p) for p in Path(path).rglob("*") if p.is_file() and p.name.lower().endswith(KNOWN_SUFFIXES)
@@ -68,8 +71,8 @@ def expand_inputs(paths: list[str]) -> list[str]:
 
 
 def input_size(files: list[str]) -> int | None:
-    """Total bytes on disk, for a progress bar; None when reading stdin."""
-    if "-" in files:
+    """Total bytes on disk, for a progress bar; None when reading stdin or URIs."""
+    if "-" in files or any("://" in f for f in files):
         return None
     return sum(os.path.getsize(f) for f in files)
 
