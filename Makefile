@@ -38,11 +38,10 @@ eval: $(STAMP)
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate_script.py --out docs/script-calibration-table.md
 
-## bench: speed per step, clean end to end (200 MB) and dedup at scale (needs ../shared)
+## bench: every benchmark, zhclean beside data-juicer and datatrove (needs ../shared, about 15 min)
 bench: $(STAMP)
-	$(BIN)/python bench/bench_steps.py
-	$(BIN)/python bench/bench_clean.py --mb 200 --workers 2
-	$(BIN)/python bench/bench_dedup.py --docs 1000000 --workers 2 --baseline-docs 50000
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -19,17 +19,23 @@ def pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
 
 
 def evaluate(path: Path = DUPS) -> dict[str, float]:
+    """zhclean dedup on `path`, scored against its `cluster` labels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "dedup.jsonl"
+        cli(["dedup", str(path), "-o", str(out), "--quiet", "--workers", "1"])
+        return score_clusters(out.with_name("dedup.clusters.jsonl"), path)
+
+
+def score_clusters(clusters: Path, path: Path = DUPS) -> dict[str, float]:
+    """Pairwise precision and recall of a clusters file (rows with `id` and `cluster_id`)."""
     truth: dict[str, list[str]] = defaultdict(list)
     for line in path.open(encoding="utf-8"):
         record = json.loads(line)
         truth[record["cluster"]].append(record["id"])
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "dedup.jsonl"
-        cli(["dedup", str(path), "-o", str(out), "--quiet", "--workers", "1"])
-        found: dict[str, list[str]] = defaultdict(list)
-        for line in out.with_name("dedup.clusters.jsonl").open(encoding="utf-8"):
-            row = json.loads(line)
-            found[row["cluster_id"]].append(row["id"])
+    found: dict[str, list[str]] = defaultdict(list)
+    for line in clusters.open(encoding="utf-8"):
+        row = json.loads(line)
+        found[str(row["cluster_id"])].append(row["id"])
     true_pairs, found_pairs = pairs(truth), pairs(found)
     hits = len(true_pairs & found_pairs)
     return {
