@@ -87,7 +87,7 @@ def build(docs: int, dup_share: float, seed: int = 7) -> tuple[Path, set[tuple[s
 
 
 class TreeRss:
-    """Peak RSS of a process and its children, sampled every 0.5 s with ps."""
+    """Peak RSS of a process and all its descendants, sampled every 0.5 s with ps."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
@@ -98,7 +98,11 @@ class TreeRss:
         while not self._stop.wait(0.5):
             out = subprocess.run(["ps", "-eo", "pid,ppid,rss"], capture_output=True, text=True).stdout.split("\n")[1:]
             rows = [tuple(map(int, line.split())) for line in out if line.strip()]
-            tree = {self.pid} | {pid for pid, ppid, _ in rows if ppid == self.pid}
+            tree, grew = {self.pid}, True
+            while grew:  # every descendant, not only children
+                more = {pid for pid, ppid, _ in rows if ppid in tree} - tree
+                tree |= more
+                grew = bool(more)
             self.peak = max(self.peak, sum(rss for pid, _, rss in rows if pid in tree))
 
     def stop(self) -> int:

@@ -52,12 +52,21 @@ def ensure_venv(name: str) -> tuple[Path | None, str]:
     return python, f"installed in {time.monotonic() - start:.0f} s"
 
 
-def run_peer(python: Path, script: str, *args: str) -> dict:
-    done = subprocess.run([str(python), str(BENCH / "peers" / script), *map(str, args)],
-                          capture_output=True, text=True, timeout=1800)
-    if done.returncode:
-        raise RuntimeError(f"{script} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run_peer(python: Path | str, script: str, *args: str) -> dict:
+    """Run one tool's script; its timings plus the peak RSS of its process tree, sampled with
+    ps (ru_maxrss would include the parent's memory: it survives fork and exec)."""
+    from bench_dedup import TreeRss
+
+    proc = subprocess.Popen([str(python), str(BENCH / "peers" / script), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rss = TreeRss(proc.pid)
+    stdout, stderr = proc.communicate(timeout=1800)
+    peak = rss.stop()
+    if proc.returncode:
+        raise RuntimeError(f"{script} failed: {stderr.strip().splitlines()[-1:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_rss_mb"] = peak
+    return result
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -91,38 +100,25 @@ def accuracy(predicted: list[dict]) -> dict:
 
 
 def zhclean_clean(speed_input: Path) -> dict:
-    import resource
-
-    from zhclean.pipeline import Pipeline
-
-    pipeline = Pipeline()
-    dev = read_jsonl(SHARED / "dev/noisy.jsonl")
-    predicted = []
-    for r in dev:
-        result = pipeline.clean(r["text"])
-        predicted.append({"id": r["id"], "text": result.text, "zhclean": result.meta})
-    texts = [r["text"] for r in read_jsonl(speed_input)]
-    mb = sum(len(t.encode()) for t in texts) / 1e6
-    start = time.perf_counter()
-    for text in texts:
-        pipeline.clean(text)
-    seconds = time.perf_counter() - start
-    return {"mb_per_s": mb / seconds, "docs_per_s": len(texts) / seconds, "seconds": seconds,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **accuracy(predicted)}
+    speed = run_peer(sys.executable, "zhclean_run.py", "clean", speed_input, OUT / "peers-zhclean-speed.jsonl")
+    run_peer(sys.executable, "zhclean_run.py", "clean", SHARED / "dev/noisy.jsonl", OUT / "peers-zhclean-dev.jsonl")
+    return {**speed, **accuracy(read_jsonl(OUT / "peers-zhclean-dev.jsonl"))}
 
 
 def zhclean_dedup(source: Path) -> dict:
-    import resource
+    from bench_dedup import TreeRss
 
     out = OUT / "peers-zhclean-dedup/out.jsonl"
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "zhclean.cli", "dedup", str(source), "-o", str(out), "--workers", "1",
-                    "--quiet"], check=True)
+    proc = subprocess.Popen([sys.executable, "-m", "zhclean.cli", "dedup", str(source), "-o", str(out),
+                             "--workers", "1", "--quiet"])
+    rss = TreeRss(proc.pid)
+    if proc.wait():
+        raise RuntimeError("zhclean dedup failed")
     seconds = time.monotonic() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     docs = sum(1 for _ in out.with_name("out.clusters.jsonl").open())
     return {"seconds": seconds, "docs_per_s": docs / seconds, "mb_per_s": source.stat().st_size / 1e6 / seconds,
-            "peak_rss_mb": peak}
+            "peak_rss_mb": rss.stop()}
 
 
 def _dedup_row(quality: dict, speed: dict) -> dict:

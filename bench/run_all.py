@@ -68,6 +68,8 @@ def machine() -> str:
 
 
 def fmt(value, digits: int = 1) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     if isinstance(value, int):
@@ -137,9 +139,11 @@ def render_peers(p: dict | None) -> list[str]:
         return ["## Side by side with peers", "Skipped: ../shared not found."]
     clean_rows = []
     for tool, row in p["clean"].items():
-        speed = [row.get("mb_per_s", "-"), row.get("docs_per_s", "-"), f"{row['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in row else "-"]
+        speed = [row.get("mb_per_s", "-"), row.get("docs_per_s", "-"),
+                 f"{row['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in row else "-"]
         clean_rows.append([tool, *speed, f"{100 * row['exact_rate']:.1f}%", f"{100 * row['cer']:.2f}%"])
-    dedup_rows = [[tool, row["docs_per_s"], row["mb_per_s"], f"{row['peak_rss_mb']:.0f} MB", row["precision"], row["recall"]]
+    dedup_rows = [[tool, row["docs_per_s"], row["mb_per_s"], f"{row['peak_rss_mb']:.0f} MB",
+                   f"{row['precision']:.3f}", f"{row['recall']:.3f}"]
                   for tool, row in p["dedup"].items()]
     kinds = sorted(next(iter(p["clean"].values()))["kinds"])
     kind_rows = [[k, *(f"{100 * row['kinds'][k]['exact_rate']:.1f}% / {100 * row['kinds'][k]['cer']:.2f}%"

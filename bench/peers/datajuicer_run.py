@@ -5,12 +5,11 @@ clean_html_mapper, chinese_convert_mapper (t2s), punctuation_normalization_mappe
 remove_repeat_sentences_mapper, each op timed on the output of the one before.
 dedup: document_minhash_deduplicator over character 5-grams at Jaccard 0.8, 128
 permutations; clusters rebuilt from the op's own LSH tables (as its process() does).
-Prints one JSON object: timings, peak RSS, and writes outputs for scoring.
+Prints one JSON object with timings (bench/peers.py samples memory), and writes outputs for scoring.
 Usage: python datajuicer_run.py clean|dedup INPUT.jsonl OUTPUT.jsonl
 """
 
 import json
-import resource
 import sys
 import time
 import warnings
@@ -91,7 +90,6 @@ def main():
     mode, source, out = sys.argv[1:4]
     records = read(source)
     result = clean(records, out) if mode == "clean" else dedup(records, out)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["documents"] = len(records)
     print(json.dumps(result))
 

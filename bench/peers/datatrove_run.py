@@ -4,13 +4,12 @@ dedup: datatrove's four-stage MinHash deduplication (signatures, buckets, cluste
 with language="cmn_Hani" (its Chinese word tokenizer; "zh" would silently fall back to a
 generic one), 5-gram shingles, 14 buckets x 8 hashes (its defaults), one task. Cluster ids
 are saved, so every input document can be scored.
-Prints one JSON object with timings and peak RSS, and writes id -> cluster_id rows.
+Prints one JSON object with timings (bench/peers.py samples memory), and writes id -> cluster_id rows.
 Usage: python datatrove_run.py dedup INPUT.jsonl OUTPUT.jsonl WORK_DIR
 """
 
 import json
 import os
-import resource
 import shutil
 import sys
 import time
@@ -65,8 +64,7 @@ def main():
             f.write(json.dumps(row) + "\n")
     mb = os.path.getsize(source) / 1e6
     print(json.dumps({"seconds": seconds, "mb_per_s": mb / seconds, "docs_per_s": len(rows) / seconds,
-                      "documents": len(rows),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "documents": len(rows)}))
 
 
 if __name__ == "__main__":
