@@ -1,5 +1,7 @@
 """The Ray engine gives what the local engine gives (issue 7), on a local Ray with 2 CPUs."""
 
+import json
+
 import pytest
 
 from tests.conftest import ROOT, read_jsonl, shared_path
@@ -78,3 +80,13 @@ def test_ray_reads_pyarrow_filesystem_uris(tmp_path):
         assert main(["clean", str(source), "-o", str(local), "--quiet", "--workers", "1"]) == 0
         assert main(["clean", source.resolve().as_uri(), "-o", str(uri), "--engine", "ray", "--quiet"]) == 0
         assert _as_set(read_jsonl(uri)) == _as_set(read_jsonl(local))
+
+
+def test_dedup_on_ray_reads_uris_in_both_passes(tmp_path):
+    source = shared_path("dev/dups.jsonl")
+    local, uri = tmp_path / "local/out.jsonl", tmp_path / "uri/out.jsonl"
+    assert main(["dedup", str(source), "-o", str(local), "--quiet", "--workers", "1"]) == 0
+    assert main(["dedup", source.resolve().as_uri(), "-o", str(uri), "--engine", "ray", "--quiet"]) == 0
+    assert _as_set(read_jsonl(uri)) == _as_set(read_jsonl(local))
+    summary = json.loads(uri.with_name("out.summary.json").read_text())
+    assert summary["in"] == summary["kept"] + summary["dropped"] + summary["quarantined"] == 1224

@@ -50,8 +50,15 @@ class Signatures:
 
 
 def _records(files: list[str], config: Config):
-    """Valid records in input order (pass 2; pass 1 has already quarantined the others)."""
-    for item in iter_items(files):
+    """Valid records in input order (pass 2; pass 1 has already quarantined the others).
+    On Ray the inputs may be pyarrow filesystem URIs, read the way the Ray workers read them."""
+    if config.engine == "ray":
+        from zhclean.engines.ray_engine import iter_file_items
+
+        items = iter_file_items(files)
+    else:
+        items = iter_items(files)
+    for item in items:
         try:
             record = parse_item(item, config)
             validated_text(record, config)

@@ -45,16 +45,17 @@ def require_ray():
 
 
 def init_ray(config: Config) -> None:
-    """Connect to `config.ray_address`, or start a local Ray with `workers` CPUs."""
+    """Connect to `config.ray_address`, or start a local Ray with `workers` CPUs (unless this
+    process already joined one), and ask Ray Data to keep input order: pass 2 of dedup and
+    the writers rely on it."""
     ray = require_ray()
-    if ray.is_initialized():
-        return
-    options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                               "logging_level": logging.WARNING}
-    if config.ray_address:
-        ray.init(address=config.ray_address, **options)
-    else:
-        ray.init(num_cpus=config.worker_count, **options)
+    if not ray.is_initialized():
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                   "logging_level": logging.WARNING}
+        if config.ray_address:
+            ray.init(address=config.ray_address, **options)
+        else:
+            ray.init(num_cpus=config.worker_count, **options)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
@@ -150,6 +151,12 @@ def _remote_file_items(path: str) -> Iterator[Item]:
                 yield Item(path, number, raw=line)
     except Exception as error:  # noqa: BLE001 - pyarrow raises its own types
         yield Item(path, 0, kind=kind, error=f"cannot read {path}: {type(error).__name__}: {error}")
+
+
+def iter_file_items(files: list[str]) -> Iterator[Item]:
+    """Every item of `files` in order, read in this process as the workers read them."""
+    for chunk in chunks(files):
+        yield from chunk_items(chunk)
 
 
 class _ChunkCleaner:
