@@ -48,6 +48,9 @@ _SPELLING_NOISE = re.compile(r"[ \t(（)）]")
 # the same few dozen characters over and over, so nearly every lookup is a hit.
 _VERDICTS: dict[tuple[str, str], bool] = {}
 _VERDICTS_MAX = 200_000
+# The keys whose verdict is True, as a set: `distinct - _READINGS_SEEN` is one C-level set
+# difference that leaves only the candidates still to look at.
+_READINGS_SEEN: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,10 @@ def _reads(chars: str, candidate: str) -> bool:
         )
         if len(_VERDICTS) >= _VERDICTS_MAX:
             _VERDICTS.clear()
+            _READINGS_SEEN.clear()
         _VERDICTS[key] = verdict
+        if verdict:
+            _READINGS_SEEN.add(key)
     return verdict
 
 
@@ -117,7 +123,7 @@ def _scan(text: str) -> tuple[list[str], list[str | None], set[tuple[str, str]]]
     pieces, candidates = parts[0::2], parts[1::2]
     units: list[str | None] = [piece[-1:] for piece in pieces[: len(candidates)]]
     distinct = set(zip(units, candidates, strict=True))
-    misses = {key for key in distinct if not _VERDICTS.get(key) and not _reads(*key)}
+    misses = {key for key in distinct - _READINGS_SEEN if not _reads(*key)}
     if misses:
         keys = zip(units, candidates, strict=True)
         for i in compress(range(len(candidates)), map(misses.__contains__, keys)):
@@ -159,8 +165,11 @@ def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: Pinyin
     """
     if count < options.min_glosses:
         return True
-    if len({unit for unit, _ in pairs}) >= options.teaching_max_distinct:
-        return False
+    units: set[str] = set()
+    for unit, _ in pairs:  # stops as soon as enough distinct characters are glossed
+        units.add(unit)
+        if len(units) >= options.teaching_max_distinct:
+            return False
     spellings: dict[str, set[str]] = {}
     for unit, written in pairs:
         spellings.setdefault(unit, set()).add(_spelling(written))
