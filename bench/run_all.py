@@ -49,7 +49,7 @@ def collect(quick: bool, with_ray: bool) -> dict:
         path, planted = bench_dedup.build(docs, 0.1)
         rows = [bench_dedup.run_zhclean(path, 2, planted),
                 bench_dedup.run_datasketch(path, 5_000 if quick else 50_000, planted)]
-        path.unlink()  # 4.5 GB at full size: rebuilt in 40 s when needed
+        path.unlink(missing_ok=True)  # 4.5 GB at full size: rebuilt in 40 s when needed
         return rows
 
     results["dedup"] = timed("dedup", dedup)
