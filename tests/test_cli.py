@@ -169,3 +169,22 @@ def test_ray_engine_without_ray_is_a_one_line_error(tmp_path, capsys, monkeypatc
     assert code == 2
     error = capsys.readouterr().err.strip()
     assert "pip install 'zhclean[ray]'" in error and "\n" not in error
+
+
+def test_parquet_output_keeps_every_field_when_records_change_shape(tmp_path):
+    import pyarrow.parquet as pq
+
+    from zhclean.io.writers import ParquetWriter
+
+    rows = [{"id": f"r{i}", "text": "文本", "n": i} for i in range(5)]
+    rows += [{"id": "late", "text": "文本", "n": "five", "added": True}, {"id": "sparse", "text": "文本"},
+             {"id": "mixed", "text": "文本", "tags": [1, "a"]}]
+    writer = ParquetWriter(str(tmp_path / "out.parquet"), rows_per_group=3)
+    for row in rows:
+        writer.write(row)
+    writer.close()
+    assert writer.paths[1].endswith("out.part-0001.parquet")
+    back = [r for path in writer.paths for r in pq.read_table(path).to_pylist()]
+    assert [r["id"] for r in back] == [r["id"] for r in rows]
+    assert back[5]["n"] == "five" and back[5]["added"] is True
+    assert back[7]["tags"] == '[1,"a"]'  # Arrow cannot type a mixed list: kept as JSON

@@ -72,10 +72,13 @@ class JsonlWriter:
 
 
 class ParquetWriter:
-    """Buffers rows and writes them in row groups; the schema comes from the first group."""
+    """Buffers rows and writes them in row groups. The schema comes from the first group; a
+    later group that does not fit it (a new field, a field whose type changed) starts a new
+    file beside the first (`out.parquet`, `out.part-0001.parquet`, ...), so no value is lost."""
 
     def __init__(self, path: str, rows_per_group: int = 2048) -> None:
         self.path = path
+        self.paths = [path]
         self.rows_per_group = rows_per_group
         self._rows: list[dict[str, Any]] = []
         self._writer = None
@@ -86,20 +89,47 @@ class ParquetWriter:
         if len(self._rows) >= self.rows_per_group:
             self._flush()
 
+    def _fitting(self, rows: list[dict[str, Any]]):
+        """The rows as a table of the current schema, or None when they do not fit it."""
+        import pyarrow as pa
+
+        names = set(self._schema.names)
+        if any(not names.issuperset(row) for row in rows):
+            return None
+        try:
+            return pa.Table.from_pylist(rows, schema=self._schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            return None
+
     def _flush(self) -> None:
+        rows, self._rows = self._rows, []
+        if rows:
+            self._write_rows(rows)
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Write rows that fit the current file; otherwise start a new file with their own
+        schema, halving the rows until each part has one (types may change mid-group)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not self._rows:
-            return
-        if self._writer is None:
-            table = pa.Table.from_pylist(self._rows)
+        table = self._fitting(rows) if self._writer is not None else None
+        if table is None:
+            try:
+                table = _table_of(rows)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                if len(rows) > 1:
+                    middle = len(rows) // 2
+                    self._write_rows(rows[:middle])
+                    self._write_rows(rows[middle:])
+                    return
+                table = _table_of([_flattened(rows[0])])
+            if self._writer is not None:
+                self._writer.close()
+                stem, suffix = split_suffix(self.path)
+                self.paths.append(f"{stem}.part-{len(self.paths):04d}{suffix}")
             self._schema = table.schema
-            self._writer = pq.ParquetWriter(self.path, self._schema, compression="zstd")
-        else:
-            table = pa.Table.from_pylist(self._rows, schema=self._schema)
+            self._writer = pq.ParquetWriter(self.paths[-1], self._schema, compression="zstd")
         self._writer.write_table(table)
-        self._rows = []
 
     def close(self) -> None:
         self._flush()
@@ -110,6 +140,22 @@ class ParquetWriter:
             pq.write_table(pa.table({}), self.path)
         else:
             self._writer.close()
+
+
+def _table_of(rows: list[dict[str, Any]]):
+    """A table with a column for every key of any row (pyarrow's from_pylist takes the
+    first row's keys only and would drop the rest)."""
+    import pyarrow as pa
+
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    return pa.Table.from_pydict({key: [row.get(key) for row in rows] for key in keys})
+
+
+def _flattened(row: dict[str, Any]) -> dict[str, Any]:
+    """A row Arrow cannot type (a list mixing numbers and strings): nested values as JSON."""
+    scalar = (str, int, float, bool, type(None))
+    return {k: v if isinstance(v, scalar) else orjson.dumps(v, option=orjson.OPT_NON_STR_KEYS).decode()
+            for k, v in row.items()}
 
 
 def _single_writer(path: str):
