@@ -86,11 +86,14 @@ class Summary:
         table.add_row("", check)
         for reason, n in self.quarantine_reasons.most_common(5):
             table.add_row(f"  quarantine: {reason}", f"{n:,}")
-        table.add_row("chars in → out", f"{self.chars_in:,} → {self.chars_out:,}")
+        if self.chars_in:  # only when this run cleaned (a dedup of cleaned records does not)
+            table.add_row("chars in → out", f"{self.chars_in:,} → {self.chars_out:,}")
         for step, n in sorted(self.edits.items()):
             table.add_row(f"  edits: {step}", f"{n:,}")
         for key, value in self.extra.items():
             if not isinstance(value, dict | list):
                 table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
+        for cluster in self.extra.get("largest_clusters", [])[:3]:
+            table.add_row(f"  cluster {cluster['cluster_id']}", f"{cluster['size']:,} docs")
         table.add_row("time", f"{self.seconds:.1f} s, {self.mb_per_s:.1f} MB/s on {self.workers} worker(s)")
         console.print(table)
