@@ -139,34 +139,52 @@ def conversion_evidence(text: str, spots: _Spots) -> int:
     positions = spots.positions[leftovers].tolist()
     if not positions:
         return opencc_forms
-    windows, centres = _windows(text, positions)
+    keys = list(zip(*_windows(text, positions), strict=True))
+    unknown = [key for key in dict.fromkeys(keys) if key not in _WINDOW_VERDICTS]
+    if unknown:
+        _judge_windows(unknown)
+    return sum(map(_WINDOW_VERDICTS.__getitem__, keys)) + opencc_forms
+
+
+# (window, centre) -> does the centre survive no round trip. A verdict depends on the window
+# only, and the same contexts (關係, 系統, 體系) come back in document after document.
+_WINDOW_VERDICTS: dict[tuple[str, int], bool] = {}
+_WINDOW_VERDICTS_MAX = 100_000
+
+
+def _judge_windows(keys: list[tuple[str, int]]) -> None:
+    """Round-trip the windows in one OpenCC call per standard and remember each verdict."""
+    windows, centres = [w for w, _ in keys], [c for _, c in keys]
     simplified = converter("t2s").convert("\n".join(windows))
     mainland = converter("s2t").convert(simplified).split("\n")
     table = _feature_table()
-    evidence, recheck = 0, []
-    for i, (window, centre) in enumerate(zip(windows, centres, strict=True)):
+    verdicts, recheck = [False] * len(keys), []
+    for i, (window, centre) in enumerate(keys):
         char = window[centre]
         if len(mainland[i]) != len(window) or mainland[i][centre] == char:
             continue
         if (table[ord(char)] | table[ord(mainland[i][centre])]) & _VARIANT:
             recheck.append(i)  # Taiwan or Hong Kong may write it differently: ask them
         else:
-            evidence += 1  # their standards write this character as the Mainland one does
-    return evidence + _survives_no_region(recheck, windows, centres, simplified) + opencc_forms
+            verdicts[i] = True  # their standards write this character as the Mainland one does
+    for i in _survive_no_region(recheck, windows, centres, simplified):
+        verdicts[i] = True
+    if len(_WINDOW_VERDICTS) + len(keys) > _WINDOW_VERDICTS_MAX:
+        _WINDOW_VERDICTS.clear()
+    _WINDOW_VERDICTS.update(zip(keys, verdicts, strict=True))
 
 
-def _survives_no_region(indices: list[int], windows: list[str], centres: list[int], simplified: str) -> int:
-    """How many of the windows `indices` the Taiwan and Hong Kong round trips also change."""
+def _survive_no_region(indices: list[int], windows: list[str], centres: list[int], simplified: str) -> list[int]:
+    """Those of the windows `indices` that the Taiwan and Hong Kong round trips also change."""
     if not indices:
-        return 0
+        return []
     lines = simplified.split("\n")
     chosen = "\n".join(lines[i] for i in indices)
     trips = [converter(c).convert(chosen).split("\n") for c in ("s2tw", "s2hk")]
-    count = 0
-    for j, i in enumerate(indices):
-        char, centre = windows[i][centres[i]], centres[i]
-        count += all(len(t[j]) == len(windows[i]) and t[j][centre] != char for t in trips)
-    return count
+    return [
+        i for j, i in enumerate(indices)
+        if all(len(t[j]) == len(windows[i]) and t[j][centres[i]] != windows[i][centres[i]] for t in trips)
+    ]
 
 
 def _windows(text: str, positions: list[int]) -> tuple[list[str], list[int]]:
