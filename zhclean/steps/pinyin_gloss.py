@@ -36,10 +36,13 @@ _LETTER = "a-zA-Z\u00e0-\u01dc\u01f9\u1e3f"
 # yields, in one C-level pass, the text between candidates and each candidate: the character
 # a candidate reads is the end of the text before it.
 _SYLLABLES = f"[ \t]*[{_LETTER}][{_LETTER}0-5 \t]*[)）]"
-_CANDIDATE = re.compile(f"([(（]{_SYLLABLES})")
-# A literal opening bracket lets the regex engine skip ahead fast; most pages use one kind.
-_CANDIDATE_ASCII = re.compile(f"(\\({_SYLLABLES})")
-_CANDIDATE_FULL = re.compile(f"(（{_SYLLABLES})")
+# Each pattern captures the candidate and, through a lookbehind placed after the opening
+# bracket (so the regex engine still skips ahead to the bracket), the character before it.
+# `split` then yields [text, candidate, character before, text, ...]: every key a verdict
+# needs comes out of C. A literal bracket is faster to find; most pages use one kind.
+_CANDIDATE = re.compile(f"([(（](?<=(.)[(（]){_SYLLABLES})")
+_CANDIDATE_ASCII = re.compile(f"(\\((?<=(.)\\(){_SYLLABLES})")
+_CANDIDATE_FULL = re.compile(f"(（(?<=(.)（){_SYLLABLES})")
 _BRACKETS = re.compile(r"[(（)）]")
 _MAX_RUN = 4
 _SPELLING_NOISE = re.compile(r"[ \t(（)）]")
@@ -107,8 +110,8 @@ def _unit(before: str, candidate: str) -> str | None:
 
 
 def _scan(text: str) -> tuple[list[str], list[str | None], set[tuple[str, str]]]:
-    """`split` parts (text, candidate, text, ...), the unit each candidate reads (None: not a
-    gloss) and the distinct (unit, candidate) pairs of the glosses.
+    """`split` parts (text, candidate, character before, text, ...), the unit each candidate
+    reads (None: not a gloss) and the distinct (unit, candidate) pairs of the glosses.
 
     Verdicts are taken once per distinct (character, candidate) pair, not per candidate; only
     candidates that do not read the one character before them are looked at again, for 2-4
@@ -120,12 +123,14 @@ def _scan(text: str) -> tuple[list[str], list[str | None], set[tuple[str, str]]]
         parts = _CANDIDATE_FULL.split(text)
     else:
         parts = _CANDIDATE.split(text)
-    pieces, candidates = parts[0::2], parts[1::2]
-    units: list[str | None] = [piece[-1:] for piece in pieces[: len(candidates)]]
-    distinct = set(zip(units, candidates, strict=True))
+    candidates, before = parts[1::3], parts[2::3]
+    distinct = set(zip(before, candidates, strict=True))
     misses = {key for key in distinct - _READINGS_SEEN if not _reads(*key)}
+    units: list[str | None] = before
     if misses:
-        keys = zip(units, candidates, strict=True)
+        units = list(before)
+        pieces = parts[0::3]
+        keys = zip(before, candidates, strict=True)
         for i in compress(range(len(candidates)), map(misses.__contains__, keys)):
             units[i] = _unit(pieces[i], candidates[i])
         distinct = {(u, c) for u, c in zip(units, candidates, strict=True) if u is not None}  # type: ignore[misc]
@@ -135,10 +140,10 @@ def _scan(text: str) -> tuple[list[str], list[str | None], set[tuple[str, str]]]
 def _remove(parts: list[str], units: list[str | None]) -> str:
     """The text with every candidate that reads its unit left out."""
     if None not in units:
-        return "".join(parts[0::2])
-    parts = parts.copy()
-    parts[1::2] = ["" if u is not None else c for c, u in zip(parts[1::2], units, strict=True)]
-    return "".join(parts)
+        return "".join(parts[0::3])
+    kept = ["" if u is not None else c for c, u in zip(parts[1::3], units, strict=True)]
+    pieces = parts[0::3]
+    return "".join(piece + candidate for piece, candidate in zip(pieces, kept + [""], strict=True))
 
 
 def find_glosses(text: str) -> list[Gloss]:
@@ -146,8 +151,8 @@ def find_glosses(text: str) -> list[Gloss]:
     parts, units, _ = _scan(text)
     found, offset = [], 0
     for i, unit in enumerate(units):
-        offset += len(parts[2 * i])
-        candidate = parts[2 * i + 1]
+        offset += len(parts[3 * i])
+        candidate = parts[3 * i + 1]
         if unit is not None:
             found.append(Gloss(offset, offset + len(candidate), unit, candidate))
         offset += len(candidate)
