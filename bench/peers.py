@@ -74,24 +74,6 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def replicate(source: Path, megabytes: int, name: str) -> Path:
-    path = OUT / name
-    if path.exists():
-        return path
-    lines = source.read_bytes().splitlines(keepends=True)
-    written, copy = 0, 0
-    with path.open("wb") as f:
-        while written < megabytes * 1_000_000:
-            for line in lines:
-                record = json.loads(line)
-                record["id"] = f"{record['id']}-{copy}"
-                data = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-                f.write(data)
-                written += len(data)
-            copy += 1
-    return path
-
-
 def accuracy(predicted: list[dict]) -> dict:
     from zhclean.eval import score
 
@@ -131,11 +113,12 @@ def main(clean_mb: int = 20, dedup_docs: int = 10_000) -> dict | None:
     if not (SHARED / "dev/noisy.jsonl").exists():
         print("skip: ../shared not found")
         return None
+    from bench_clean import build_input
     from bench_dedup import build
     from dedup_eval import evaluate, score_clusters
 
     OUT.mkdir(exist_ok=True)
-    speed_input = replicate(SHARED / "dev/noisy.jsonl", clean_mb, f"peers-noisy-{clean_mb}mb.jsonl")
+    speed_input = build_input(clean_mb)
     dedup_input, _ = build(dedup_docs, 0.1)
     raw = read_jsonl(SHARED / "dev/noisy.jsonl")
     results: dict = {"inputs": {"clean_speed_mb": round(speed_input.stat().st_size / 1e6, 1),

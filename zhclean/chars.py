@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -75,7 +76,13 @@ class CharTables:
         return self.script_class[codes]
 
 
-def _convert_each(converter, chars: list[str]) -> list[str]:
+@lru_cache(maxsize=1)
+def scan_chars() -> tuple[str, ...]:
+    """Every BMP Han ideograph the character tables describe, in code point order."""
+    return tuple(chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi))
+
+
+def convert_each(converter, chars: Sequence[str]) -> list[str]:
     """Convert characters one by one in a single OpenCC call (newlines stop phrase matches)."""
     out = converter.convert("\n".join(chars)).split("\n")
     if len(out) != len(chars):  # pragma: no cover - OpenCC keeps newlines
@@ -86,9 +93,9 @@ def _convert_each(converter, chars: list[str]) -> list[str]:
 def _build_script_tables() -> tuple[np.ndarray, dict[str, str]]:
     from zhclean.opencc_pool import converter
 
-    chars = [chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi)]
-    to_simp = _convert_each(converter("t2s"), chars)
-    to_trad = _convert_each(converter("s2t"), chars)
+    chars = scan_chars()
+    to_simp = convert_each(converter("t2s"), chars)
+    to_trad = convert_each(converter("s2t"), chars)
     table = np.zeros(0x110000, dtype=np.uint8)
     t2s_char: dict[str, str] = {}
     for ch, simp, trad in zip(chars, to_simp, to_trad, strict=True):

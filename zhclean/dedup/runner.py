@@ -100,17 +100,22 @@ def _signature_batch(batch: list[Item]) -> tuple[list[tuple], np.ndarray]:
 SignatureRow = tuple  # (kind, id or quarantine entry, length, hash, signature or None, input bytes)
 
 
+def signature_rows_of(items: list[Item], rows: list[tuple], matrix: np.ndarray) -> Iterator[SignatureRow]:
+    """One SignatureRow per item from a `_signature_batch` result (whose matrix holds the
+    good items' signatures only), as both engines hand them to `compute_signatures`."""
+    good = iter(matrix)
+    for item, row in zip(items, rows, strict=True):
+        if row[0] == "bad":
+            yield "bad", row[1], 0, b"", None, item_bytes(item)
+        else:
+            yield "ok", row[1], row[2], row[3], next(good), item_bytes(item)
+
+
 def _local_signature_rows(files: list[str], config: Config) -> Iterator[SignatureRow]:
     work = ordered_map(_signature_batch, iter_items(files), config.worker_count,
                        _init_signature_worker, (config,))
     for batch, (rows, matrix) in work:
-        good = iter(matrix)
-        for item, row in zip(batch, rows, strict=True):
-            size = item_bytes(item)
-            if row[0] == "bad":
-                yield "bad", row[1], 0, b"", None, size
-            else:
-                yield "ok", row[1], row[2], row[3], next(good), size
+        yield from signature_rows_of(batch, rows, matrix)
 
 
 def compute_signatures(files: list[str], config: Config, on_bad=None, on_progress=None) -> Signatures:

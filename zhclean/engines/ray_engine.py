@@ -27,7 +27,8 @@ import numpy as np
 import orjson
 
 from zhclean.config import Config
-from zhclean.io.readers import Item, format_of, iter_items
+from zhclean.engines.local import item_bytes
+from zhclean.io.readers import Item, format_of, iter_items, line_items
 
 CHUNK_BYTES = 16 << 20
 MIN_CHUNK_BYTES = 256 << 10
@@ -124,9 +125,7 @@ def chunk_items(chunk: dict[str, Any]) -> Iterator[Item]:
     with fs.open_input_file(local) as f:
         f.seek(chunk["start"])
         data = f.read(chunk["end"] - chunk["start"])
-    for number, line in enumerate(data.splitlines(keepends=True), start=chunk["line"]):
-        if line.strip():
-            yield Item(path, number, raw=line)
+    yield from line_items(path, data.splitlines(keepends=True), chunk["line"])
 
 
 def _remote_file_items(path: str) -> Iterator[Item]:
@@ -146,9 +145,7 @@ def _remote_file_items(path: str) -> Iterator[Item]:
         if kind == "txt":
             yield Item(path, 1, raw=data, kind="txt")
             return
-        for number, line in enumerate(data.splitlines(keepends=True), start=1):
-            if line.strip():
-                yield Item(path, number, raw=line)
+        yield from line_items(path, data.splitlines(keepends=True))
     except Exception as error:  # noqa: BLE001 - pyarrow raises its own types
         yield Item(path, 0, kind=kind, error=f"cannot read {path}: {type(error).__name__}: {error}")
 
@@ -177,7 +174,7 @@ class _ChunkCleaner:
                 kind, record = process(item, self.pipeline, self.config)
                 kinds.append(kind)
                 records.append(orjson.dumps(record))
-                sizes.append(len(item.raw) if item.raw is not None else 256)
+                sizes.append(item_bytes(item))
         return {"kind": kinds, "record": records, "size": sizes}
 
 
@@ -190,26 +187,18 @@ class _ChunkSigner:
         runner._init_signature_worker(config)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
-        from zhclean.dedup.runner import _signature_batch
+        from zhclean.dedup.runner import _signature_batch, signature_rows_of
 
         out: dict[str, list] = {"kind": [], "id": [], "length": [], "hash": [], "signature": [], "size": []}
         for chunk in _rows(batch):
             items = list(chunk_items(chunk))
-            rows, matrix = _signature_batch(items)
-            good = iter(matrix)
-            for item, row in zip(items, rows, strict=True):
-                out["kind"].append(row[0])
-                out["size"].append(len(item.raw) if item.raw is not None else 256)
-                if row[0] == "bad":
-                    out["id"].append(orjson.dumps(row[1]).decode())
-                    out["length"].append(0)
-                    out["hash"].append(b"")
-                    out["signature"].append(b"")
-                else:
-                    out["id"].append(row[1])
-                    out["length"].append(row[2])
-                    out["hash"].append(row[3])
-                    out["signature"].append(next(good).tobytes())
+            for kind, ident, length, digest, signature, size in signature_rows_of(items, *_signature_batch(items)):
+                out["kind"].append(kind)
+                out["id"].append(orjson.dumps(ident).decode() if kind == "bad" else ident)
+                out["length"].append(length)
+                out["hash"].append(digest)
+                out["signature"].append(b"" if signature is None else signature.tobytes())
+                out["size"].append(size)
         return out
 
 

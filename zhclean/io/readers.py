@@ -11,7 +11,7 @@ import gzip
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,12 +89,18 @@ def _open_binary(path: str):
     return open(path, "rb")
 
 
+def line_items(path: str, lines: Iterable[bytes], first_line: int = 1) -> Iterator[Item]:
+    """JSONL lines as items numbered from `first_line`; blank lines count but yield nothing.
+    Every engine numbers lines this way, so made-up ids (`file:line`) agree."""
+    for number, line in enumerate(lines, start=first_line):
+        if line.strip():
+            yield Item(path, number, raw=line)
+
+
 def _jsonl_items(path: str) -> Iterator[Item]:
     stream = _open_binary(path)
     try:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield Item(path, number, raw=line)
+        yield from line_items(path, stream)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from zhclean.chars import SHARED, SIMP_ONLY, TRAD_ONLY, char_tables
+from zhclean.chars import SHARED, SIMP_ONLY, TRAD_ONLY, char_tables, convert_each, scan_chars
 from zhclean.opencc_pool import converter
 from zhclean.steps.base import Removal, StepOutput, register
 
@@ -199,37 +199,27 @@ def _codes(text: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _standard_variant_mask() -> np.ndarray:
-    """Code points that the Mainland (OpenCC), Taiwan and Hong Kong standards write
-    differently (`爲/為`, `裏/裡`, `羣/群`): where a document shows which standard it follows."""
-    from zhclean.chars import _SCAN_RANGES, _convert_each
+def _standard_masks() -> tuple[np.ndarray, np.ndarray]:
+    """(variant, region) code point masks, from one round trip of every character.
 
-    chars = [chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi)]
-    simplified = _convert_each(converter("t2s"), chars)
-    trips = [_convert_each(converter(c), simplified) for c in _ROUND_TRIP]
-    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
-    for forms in zip(chars, *trips, strict=True):
+    variant: characters the Mainland (OpenCC), Taiwan and Hong Kong standards write
+    differently (`爲/為`, `裏/裡`, `羣/群`): where a document shows which standard it follows.
+    region: forms the Taiwan or Hong Kong standard writes and OpenCC's `s2t` never does
+    (`為`, `裡`, `説`): one of them shows the text did not come out of plain `s2t`.
+    """
+    chars = scan_chars()
+    simplified = convert_each(converter("t2s"), chars)
+    mainland, taiwan, hong_kong = (convert_each(converter(c), simplified) for c in _ROUND_TRIP)
+    trips = list(zip(chars, mainland, taiwan, hong_kong, strict=True))
+    variant = np.zeros(char_tables().script_class.shape, dtype=bool)
+    for forms in trips:
         if len(set(forms[1:])) > 1:
-            mask[[ord(f) for f in forms if len(f) == 1]] = True
-    return mask
-
-
-@lru_cache(maxsize=1)
-def _region_form_mask() -> np.ndarray:
-    """Forms the Taiwan or Hong Kong standard writes and OpenCC's `s2t` never does (`為`,
-    `裡`, `説`): one of them shows the text did not come out of plain `s2t`."""
-    from zhclean.chars import _SCAN_RANGES, _convert_each
-
-    chars = [chr(c) for lo, hi in _SCAN_RANGES for c in range(lo, hi)]
-    variant = _standard_variant_mask()
-    chars = [c for c in chars if variant[ord(c)]]
-    simplified = _convert_each(converter("t2s"), chars)
-    mainland, taiwan, hong_kong = (_convert_each(converter(c), simplified) for c in _ROUND_TRIP)
-    mask = np.zeros(variant.shape, dtype=bool)
-    for c, m, t, h in zip(chars, mainland, taiwan, hong_kong, strict=True):
-        if c != m and c in (t, h):
-            mask[ord(c)] = True
-    return mask
+            variant[[ord(f) for f in forms if len(f) == 1]] = True
+    region = np.zeros(variant.shape, dtype=bool)
+    for c, m, t, h in trips:
+        if variant[ord(c)] and c != m and c in (t, h):
+            region[ord(c)] = True
+    return variant, region
 
 
 # What each code point tells detection, as bits of one uint8 table: one gather per document.
@@ -242,8 +232,9 @@ def _feature_table() -> np.ndarray:
     for bit, chars in ((_OPENCC_FORM, OPENCC_ONLY_FORMS), (_ONE_TO_MANY, ONE_TO_MANY),
                        (_SHARED_LEFTOVER, SHARED_LEFTOVERS)):
         table[[ord(ch) for ch in chars]] |= bit
-    table[_standard_variant_mask()] |= _VARIANT
-    table[_region_form_mask()] |= _REGION_FORM
+    variant, region = _standard_masks()
+    table[variant] |= _VARIANT
+    table[region] |= _REGION_FORM
     return table
 
 
