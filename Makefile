@@ -38,7 +38,7 @@ eval: $(STAMP)
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate_script.py --out docs/script-calibration-table.md
 
-## bench: every benchmark, zhclean beside data-juicer and datatrove (needs ../shared, about 15 min)
+## bench: every benchmark, zhclean beside data-juicer and datatrove (needs ../shared, about 8 min)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run_all.py
