@@ -34,9 +34,9 @@ eval: $(STAMP)
 	$(BIN)/zhclean eval out/eval/dev.jsonl $(SHARED)/dev/gold.jsonl
 	$(BIN)/python bench/dedup_eval.py
 
-## calibrate: recompute the script step's machine-conversion calibration table
+## calibrate: recount zhclean/data/converter_picks.tsv and the script step calibration table (needs ../shared)
 calibrate: $(STAMP)
-	$(BIN)/python bench/calibrate_script.py --out docs/script-calibration-table.md
+	$(BIN)/python bench/calibrate_script.py --picks --out docs/script-calibration-table.md
 
 ## bench: every benchmark, zhclean beside data-juicer and datatrove (needs ../shared, about 8 min)
 bench: $(STAMP)

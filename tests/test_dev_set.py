@@ -26,7 +26,7 @@ def test_dev_set_scores(dev_pairs):
     assert result.cer <= 0.002
     assert result.clean_unchanged == result.clean_records
     assert result.field_rate("editor") >= 0.98
-    assert result.field_rate("source") >= 0.97  # issue 5 asks 0.98: see docs/accuracy.md
+    assert result.field_rate("source") >= 0.98
 
 
 def test_no_gloss_survives_and_negatives_are_untouched(dev_pairs):
@@ -43,7 +43,7 @@ def test_s2t_records_come_back_simplified(dev_pairs):
     equal = sum(
         HAN.findall(zhclean.clean(n["text"]).text) == HAN.findall(g["text"]) for n, g in records
     )
-    assert equal / len(records) >= 0.97  # 0.99 asked by issue 4: see docs/script-calibration.md
+    assert equal / len(records) >= 0.99
 
 
 def test_genuine_traditional_news_is_left_alone():

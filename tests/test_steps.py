@@ -169,6 +169,35 @@ def test_genuine_traditional_stays():
     assert result.text == text
 
 
+def test_character_converter_picks_are_evidence():
+    """No leftover and no OpenCC-only form, but a character table's choices where every
+    phrase-aware standard writes another (`籤署`, `幸存者`): converted."""
+    text = "兩校日前籤署聯合辦學協議，向大屠殺的幸存者提供資助。"
+    result = zhclean.clean(text)
+    assert result.meta["machine_converted"] is True
+    assert result.text == "两校日前签署联合办学协议，向大屠杀的幸存者提供资助。"
+
+
+def test_a_writers_phrase_form_cancels_converter_picks():
+    """The same text with one phrase form a character converter never writes (`簽署`) is a
+    writer's: a single such place outweighs any number of converter-like choices."""
+    text = "兩校日前簽署聯合辦學協議，向大屠殺的幸存者提供資助。"
+    result = zhclean.clean(text)
+    assert result.meta["machine_converted"] is False
+    assert result.text == text
+
+
+def test_common_writer_choices_are_weak_evidence():
+    """Taiwan writers often write 宣布 and 周 where OpenCC writes 宣佈 and 週: calibrated
+    as weak evidence, so a short article with them stays Traditional."""
+    from zhclean.script_evidence import _packaged_pick_weights
+
+    weights = _packaged_pick_weights()
+    assert weights["布"] < 0.5 and weights["周"] < 0.5 and weights["签"] > 2
+    text = "市府周一宣布，捷運新路線明年通車。"
+    assert zhclean.clean(text).meta["machine_converted"] is False
+
+
 def test_forced_modes():
     assert zhclean.clean("臺灣的資訊", script="simplified").text == "台湾的资讯"
     assert zhclean.clean("台湾的信息", script="traditional").text == "臺灣的信息"

@@ -1,0 +1,453 @@
+"""Evidence that a Traditional document came out of a Simplified→Traditional converter.
+
+Three kinds, each cheap because only short windows around telling characters are converted:
+
+1. Leftovers (`conversion_evidence`): one-to-many Simplified characters a cheap converter
+   leaves in place (`干部`, `先后`), and OpenCC-only forms (`爲`, `羣`) no Taiwan or Hong
+   Kong writer uses.
+2. The OpenCC standard throughout (`standard_evidence`): `裏`, `爲`-style forms wherever
+   OpenCC's `s2t` and the Taiwan standard differ, and a Taiwan or Hong Kong form nowhere.
+3. Converter picks (`converter_pick_evidence`): at characters with several Traditional forms
+   (签 → 簽/籤, 幸 → 幸/倖), the form a character-by-character converter writes (`籤署`,
+   `幸存者`) where every phrase-aware standard writes another (`簽署`, `倖存者`). Weighted by
+   how rarely genuine Taiwan and Hong Kong writers make the same choice (zhclean/data/
+   converter_picks.tsv, measured on tw_news by bench/calibrate_script.py).
+
+The step (zhclean/steps/script.py) turns these into a decision; docs/script-calibration.md
+has the measurements behind every threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from zhclean.chars import SHARED, SIMP_ONLY, TRAD_ONLY, char_tables, convert_each, scan_chars
+from zhclean.opencc_pool import converter
+
+_REGIONS = ("s2tw", "s2hk")  # after OpenCC's own s2t: the Taiwan and Hong Kong standards
+_WINDOW = 4  # characters of context on each side of a telling character, for phrase tables
+
+# One-to-many characters: a Simplified form with several Traditional forms (干 → 乾/幹,
+# 发 → 發/髮), or one that is itself Traditional in other words (皇后, 公里). A cheap
+# converter leaves them as they are (`干部`, `先后`); a Traditional writer writes the form the
+# word needs. Surnames and Taiwan/Hong Kong variants that writers use on their own (范, 余,
+# 于, 占, 准, 台) are left out on purpose.
+ONE_TO_MANY = "干发后并系采云万个党团别广术参当复历汇获冲划几确愿征种尽须价里只面制钟志"
+
+# OpenCC's canonical Traditional forms that neither the Taiwan nor the Hong Kong standard uses
+# (they write 為 眾 群 吃 床 濕 偽 才 嘆 雞 唇; Hong Kong does write 綫 and 裏). Text full of
+# them came out of OpenCC's plain `s2t`, not from a Taiwan or Hong Kong writer.
+OPENCC_ONLY_FORMS = "爲衆羣喫牀溼僞纔歎鷄脣"
+
+# One-to-many characters that OpenCC keeps character by character but whose common words take
+# another form (關係, 聯繫): counted too. Other shared ones (只, 面) are too common in real text.
+SHARED_LEFTOVERS = "系"
+
+# What each code point tells detection, as bits of one uint8 table: one gather per document.
+_OPENCC_FORM, _LEFTOVER, _VARIANT, _REGION_FORM, _AMBIGUOUS = 1, 2, 8, 16, 32
+
+_MAX_SAMPLED_WINDOWS = 64  # enough places to tell writers from converters; bounds the cost
+
+# A converter pick of a character no genuine article in the calibration showed either way:
+# even odds, as the add-one estimate gives for zero observations.
+_UNSEEN_PICK_WEIGHT = math.log10(2)
+_MIN_TELLING_WEIGHT = 0.1  # below this a converter's form is what most writers write too
+
+
+def codes_of(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+# --- character tables ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _char_round_trips() -> tuple[tuple[str, ...], list[str], list[str], list[str], list[str]]:
+    """Every Han character, its Simplified form, and that form back in the Mainland (OpenCC),
+    Taiwan and Hong Kong standards, each converted alone (no phrase context)."""
+    chars = scan_chars()
+    simplified = convert_each(converter("t2s"), chars)
+    mainland, taiwan, hong_kong = (convert_each(converter(c), simplified) for c in ("s2t", *_REGIONS))
+    return chars, simplified, mainland, taiwan, hong_kong
+
+
+@lru_cache(maxsize=1)
+def _standard_masks() -> tuple[np.ndarray, np.ndarray]:
+    """(variant, region) code point masks.
+
+    variant: characters the Mainland (OpenCC), Taiwan and Hong Kong standards write
+    differently (`爲/為`, `裏/裡`, `羣/群`): where a document shows which standard it follows.
+    region: forms the Taiwan or Hong Kong standard writes and OpenCC's `s2t` never does
+    (`為`, `裡`, `説`): one of them shows the text did not come out of plain `s2t`.
+    """
+    chars, _, mainland, taiwan, hong_kong = _char_round_trips()
+    trips = list(zip(chars, mainland, taiwan, hong_kong, strict=True))
+    variant = np.zeros(char_tables().script_class.shape, dtype=bool)
+    for forms in trips:
+        if len(set(forms[1:])) > 1:
+            variant[[ord(f) for f in forms if len(f) == 1]] = True
+    region = np.zeros(variant.shape, dtype=bool)
+    for c, m, t, h in trips:
+        if variant[ord(c)] and c != m and c in (t, h):
+            region[ord(c)] = True
+    return variant, region
+
+
+@lru_cache(maxsize=1)
+def converter_pick() -> dict[str, str]:
+    """Simplified character -> the Traditional form a character-by-character converter writes
+    for it (OpenCC's character table, no phrases): `签` → `籤`, `里` → `裏`, `幸` → `幸`."""
+    _, simplified, mainland, _, _ = _char_round_trips()
+    return {s: m for s, m in zip(simplified, mainland, strict=True) if len(s) == 1 and len(m) == 1}
+
+
+@lru_cache(maxsize=1)
+def _ambiguous_groups() -> dict[str, list[str]]:
+    """Simplified character -> the Traditional characters that share it (签 → 簽/籤,
+    幸 → 幸/倖, 里 → 里/裏), for those with more than one: where a converter has to choose."""
+    chars, simplified, _, _, _ = _char_round_trips()
+    classes = char_tables().script_class
+    groups: dict[str, list[str]] = {}
+    for c, s in zip(chars, simplified, strict=True):
+        if len(s) == 1 and classes[ord(c)] in (SHARED, TRAD_ONLY):
+            groups.setdefault(s, []).append(c)
+    return {s: members for s, members in groups.items() if len(members) > 1}
+
+
+def _mask_of(groups: list[list[str]]) -> np.ndarray:
+    mask = np.zeros(char_tables().script_class.shape, dtype=bool)
+    for members in groups:
+        mask[[ord(c) for c in members]] = True
+    return mask
+
+
+@lru_cache(maxsize=1)
+def _ambiguous_mask() -> np.ndarray:
+    return _mask_of(list(_ambiguous_groups().values()))
+
+
+@lru_cache(maxsize=1)
+def _telling_mask() -> np.ndarray:
+    """The ambiguous characters worth a window at run time: those whose choice told genuine
+    writers from converters in the calibration (`签`, `周`); `了`, `布` and characters never
+    seen ambiguous in real text are skipped, which keeps round trips few."""
+    weights = _packaged_pick_weights()
+    groups = _ambiguous_groups()
+    return _mask_of([groups[s] for s, w in weights.items() if w >= _MIN_TELLING_WEIGHT and s in groups])
+
+
+@lru_cache(maxsize=1)
+def feature_table() -> np.ndarray:
+    classes = char_tables().script_class
+    table = np.zeros(classes.shape, dtype=np.uint8)
+    table[[ord(ch) for ch in OPENCC_ONLY_FORMS]] |= _OPENCC_FORM
+    # A one-to-many character is a possible leftover where it is Simplified-only (干, 后 is
+    # not: 皇后), or one of the shared ones whose common words take another form (系).
+    leftovers = [ch for ch in ONE_TO_MANY if classes[ord(ch)] == SIMP_ONLY or ch in SHARED_LEFTOVERS]
+    table[[ord(ch) for ch in leftovers]] |= _LEFTOVER
+    variant, region = _standard_masks()
+    table[variant] |= _VARIANT
+    table[region] |= _REGION_FORM
+    table[_telling_mask()] |= _AMBIGUOUS
+    return table
+
+
+@lru_cache(maxsize=1)
+def _pick_weight_table() -> np.ndarray:
+    """Per code point: the weight a converter pick of this character would add (0 for forms a
+    converter never writes, such as `簽`), for a cheap upper bound before any round trip."""
+    table = np.zeros(char_tables().script_class.shape, dtype=np.float32)
+    picks = converter_pick()
+    for simplified, weight in _packaged_pick_weights().items():
+        if weight >= _MIN_TELLING_WEIGHT and simplified in _ambiguous_groups():
+            table[ord(picks.get(simplified, simplified))] = weight
+    return table
+
+
+def pick_weight_bound(codes: np.ndarray, spots: Spots) -> float:
+    """The most converter-pick evidence the document could give: every telling character
+    written in the converter's form counted as a converter pick."""
+    return float(_pick_weight_table()[codes[spots.where(_AMBIGUOUS)]].sum())
+
+
+PICK_COUNTS_FILE = "converter_picks.tsv"
+
+
+def pick_weights(counts: dict[str, tuple[int, int]]) -> dict[str, float]:
+    """Simplified character -> log10 of how much likelier a converter than a genuine writer is
+    to write the converter's form where phrase-aware standards write another, from counts of
+    (converter form, phrase form) in genuine text: the add-one estimate of the writer's rate."""
+    return {s: -math.log10((n + 1) / (n + p + 2)) for s, (n, p) in counts.items()}
+
+
+@lru_cache(maxsize=1)
+def _packaged_pick_weights() -> dict[str, float]:
+    data = resources.files("zhclean.data").joinpath(PICK_COUNTS_FILE).read_text("utf-8")
+    counts: dict[str, tuple[int, int]] = {}
+    for line in data.splitlines():
+        if line and not line.startswith("#"):
+            simplified, follows_converter, follows_phrase = line.split("\t")
+            counts[simplified] = (int(follows_converter), int(follows_phrase))
+    return pick_weights(counts)
+
+
+# --- the places of one document -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Spots:
+    """The places of a document whose character has any detection feature, with the features
+    there: usually a small share of the text, so later work is small."""
+
+    positions: np.ndarray
+    features: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray) -> Spots:
+        features = feature_table()[codes]
+        positions = np.flatnonzero(features)
+        return cls(positions, features[positions])
+
+    def where(self, bits: int) -> np.ndarray:
+        return self.positions[(self.features & bits) != 0]
+
+    def region_forms(self) -> int:
+        return int(np.count_nonzero(self.features & _REGION_FORM))
+
+
+def _windows(text: str, positions: list[int]) -> tuple[list[str], list[int]]:
+    """Short windows around `positions` (line breaks blanked, so they can be converted in one
+    newline-joined OpenCC call) and where each position sits in its window."""
+    windows = [text[max(0, p - _WINDOW) : p + _WINDOW + 1].replace("\n", " ") for p in positions]
+    return windows, [min(p, _WINDOW) for p in positions]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One telling character in its window, with what each standard writes there."""
+
+    window: str
+    char: str
+    simplified: str
+    mainland: str
+    taiwan: str
+    hong_kong: str
+
+
+@dataclass(frozen=True, slots=True)
+class _MainlandTrip:
+    """Windows of a document, Simplified by OpenCC `t2s` and back by its `s2t`; windows a
+    conversion changed in length are left out."""
+
+    windows: list[str]
+    centres: list[int]
+    simplified: list[str]
+    mainland: list[str]
+
+    @classmethod
+    def of(cls, text: str, positions: list[int]) -> _MainlandTrip:
+        windows, centres = _windows(text, positions)
+        simplified = converter("t2s").convert("\n".join(windows)).split("\n")
+        mainland = converter("s2t").convert("\n".join(simplified)).split("\n")
+        usable = [i for i, w in enumerate(windows) if len(simplified[i]) == len(mainland[i]) == len(w)]
+        return cls(*([seq[i] for i in usable] for seq in (windows, centres, simplified, mainland)))
+
+    def centre(self, i: int) -> tuple[str, str, str]:
+        """(character, its Simplified form, OpenCC's s2t form) at window i's centre."""
+        c = self.centres[i]
+        return self.windows[i][c], self.simplified[i][c], self.mainland[i][c]
+
+    def places(self, indices: list[int]) -> list[Place]:
+        """The windows `indices` with the Taiwan and Hong Kong standards added (one OpenCC
+        call each for all of them)."""
+        if not indices:
+            return []
+        lines = "\n".join(self.simplified[i] for i in indices)
+        taiwan, hong_kong = (converter(c).convert(lines).split("\n") for c in _REGIONS)
+        return [
+            Place(self.windows[i], *self.centre(i), taiwan[j][self.centres[i]], hong_kong[j][self.centres[i]])
+            for j, i in enumerate(indices)
+            if len(taiwan[j]) == len(hong_kong[j]) == len(self.windows[i])
+        ]
+
+
+def round_trip_places(text: str, positions: list[int]) -> list[Place]:
+    """Each position's character and what the Mainland, Taiwan and Hong Kong standards write
+    there after a Traditional → Simplified → Traditional round trip of its window."""
+    if not positions:
+        return []
+    trip = _MainlandTrip.of(text, positions)
+    return trip.places(list(range(len(trip.windows))))
+
+
+def _sampled(codes: np.ndarray, positions: np.ndarray) -> list[int]:
+    """Every distinct character of `positions` once, plus places spread evenly over the
+    document: at most about 64 + distinct windows, enough to tell writers from converters."""
+    if len(positions) <= _MAX_SAMPLED_WINDOWS:
+        return positions.tolist()
+    _, first = np.unique(codes[positions], return_index=True)
+    spread = np.linspace(0, len(positions) - 1, _MAX_SAMPLED_WINDOWS).astype(np.int64)
+    return np.union1d(positions[first], positions[spread]).tolist()
+
+
+def standard_positions(codes: np.ndarray, spots: Spots) -> list[int]:
+    """Where the Mainland, Taiwan and Hong Kong standards write differently (sampled)."""
+    return _sampled(codes, spots.where(_VARIANT))
+
+
+def pick_positions(codes: np.ndarray, spots: Spots) -> list[int]:
+    """Where a character converter had to choose between telling forms (sampled)."""
+    return _sampled(codes, spots.where(_AMBIGUOUS))
+
+
+def ambiguous_positions(text: str) -> list[int]:
+    """Every place where a converter had to choose a form (for calibration: no sampling)."""
+    return np.flatnonzero(_ambiguous_mask()[codes_of(text)]).tolist()
+
+
+# --- 1. leftovers ---------------------------------------------------------------------------
+
+
+def conversion_evidence(text: str, spots: Spots) -> int:
+    """Places that show conversion: OpenCC-only forms, and one-to-many Simplified leftovers.
+
+    Only windows around those characters are converted, so the cost is small. A Traditional
+    writer's own forms (`皇后`, `干擾`) survive at least one of the Mainland, Taiwan and Hong
+    Kong round trips; a converter's leftovers (`干部` for `幹部`) survive none.
+    """
+    opencc_forms = int(np.count_nonzero(spots.features & _OPENCC_FORM))
+    positions = spots.where(_LEFTOVER).tolist()
+    if not positions:
+        return opencc_forms
+    keys = list(zip(*_windows(text, positions), strict=True))
+    unknown = [key for key in dict.fromkeys(keys) if key not in _WINDOW_VERDICTS]
+    if unknown:
+        _judge_windows(unknown)
+    return sum(map(_WINDOW_VERDICTS.__getitem__, keys)) + opencc_forms
+
+
+# (window, centre) -> does the centre survive no round trip. A verdict depends on the window
+# only, and the same contexts (關係, 系統, 體系) come back in document after document.
+_WINDOW_VERDICTS: dict[tuple[str, int], bool] = {}
+_WINDOW_VERDICTS_MAX = 100_000
+
+
+def _judge_windows(keys: list[tuple[str, int]]) -> None:
+    """Round-trip the windows in one OpenCC call per standard and remember each verdict."""
+    windows, centres = [w for w, _ in keys], [c for _, c in keys]
+    simplified = converter("t2s").convert("\n".join(windows))
+    mainland = converter("s2t").convert(simplified).split("\n")
+    table = feature_table()
+    verdicts, recheck = [False] * len(keys), []
+    for i, (window, centre) in enumerate(keys):
+        char = window[centre]
+        if len(mainland[i]) != len(window) or mainland[i][centre] == char:
+            continue
+        if (table[ord(char)] | table[ord(mainland[i][centre])]) & _VARIANT:
+            recheck.append(i)  # Taiwan or Hong Kong may write it differently: ask them
+        else:
+            verdicts[i] = True  # their standards write this character as the Mainland one does
+    for i in _survive_no_region(recheck, windows, centres, simplified):
+        verdicts[i] = True
+    if len(_WINDOW_VERDICTS) + len(keys) > _WINDOW_VERDICTS_MAX:
+        _WINDOW_VERDICTS.clear()
+    _WINDOW_VERDICTS.update(zip(keys, verdicts, strict=True))
+
+
+def _survive_no_region(indices: list[int], windows: list[str], centres: list[int], simplified: str) -> list[int]:
+    """Those of the windows `indices` that the Taiwan and Hong Kong round trips also change."""
+    if not indices:
+        return []
+    lines = simplified.split("\n")
+    chosen = "\n".join(lines[i] for i in indices)
+    trips = [converter(c).convert(chosen).split("\n") for c in _REGIONS]
+    return [
+        i for j, i in enumerate(indices)
+        if all(len(t[j]) == len(windows[i]) and t[j][centres[i]] != windows[i][centres[i]] for t in trips)
+    ]
+
+
+# --- 2. the OpenCC standard -----------------------------------------------------------------
+
+
+def standard_evidence(places: list[Place]) -> tuple[int, int]:
+    """(places written in OpenCC's s2t standard where Taiwan's differs, places in Taiwan's or
+    Hong Kong's standard where OpenCC's differs).
+
+    Text produced by OpenCC's `s2t` follows it everywhere (`爲`, `裏`, `羣`); a Taiwan or Hong
+    Kong writer follows their own standard at least somewhere.
+    """
+    follows_opencc = follows_region = 0
+    for place in places:
+        on_mainland = place.mainland == place.char
+        follows_opencc += on_mainland and place.taiwan != place.char
+        follows_region += not on_mainland and place.char in (place.taiwan, place.hong_kong)
+    return follows_opencc, follows_region
+
+
+# --- 3. converter picks ---------------------------------------------------------------------
+
+
+def pick_kind(place: Place) -> str | None:
+    """"converter" where the text has the character table's form and every phrase-aware
+    standard writes another (`籤署`), "phrase" where it has a standard's phrase form instead
+    (`簽署`), None where the place tells nothing (the forms agree)."""
+    pick = converter_pick().get(place.simplified, place.simplified)
+    standards = (place.mainland, place.taiwan, place.hong_kong)
+    if pick in standards:
+        return None
+    if place.char == pick:
+        return "converter"
+    return "phrase" if place.char in standards else None
+
+
+@dataclass(frozen=True, slots=True)
+class ConverterPicks:
+    """Converter picks of one document; `weight` is 0 once any phrase pick shows a writer."""
+
+    weight: float  # log10 likelihood ratio, converter against genuine writer
+    places: int
+    phrase_places: int
+
+
+def converter_pick_evidence(text: str, positions: list[int], threshold: float = 0.0,
+                            weights: dict[str, float] | None = None) -> ConverterPicks:
+    """Sum, over distinct windows with a converter pick, how much likelier a converter is than
+    a genuine writer to choose that form; a single phrase pick (`簽署`) cancels it all, since a
+    character-by-character converter never makes one.
+
+    Windows where OpenCC's s2t itself writes the converter's form tell nothing. If the others
+    cannot reach `threshold` even with no phrase pick among them, the Taiwan and Hong Kong
+    trips are skipped and nothing is reported."""
+    weights = _packaged_pick_weights() if weights is None else weights
+    if not positions:
+        return ConverterPicks(0.0, 0, 0)
+    trip = _MainlandTrip.of(text, positions)
+    telling, possible = [], []
+    for i in range(len(trip.windows)):
+        char, simplified, mainland = trip.centre(i)
+        pick = converter_pick().get(simplified, simplified)
+        if mainland != pick:
+            telling.append(i)
+            if char == pick:
+                possible.append((trip.windows[i], simplified))
+    if threshold > 0 and _weight(possible, weights)[0] < threshold:
+        return ConverterPicks(0.0, 0, 0)
+    places = trip.places(telling)
+    kinds = [pick_kind(p) for p in places]
+    weight, count = _weight([(p.window, p.simplified) for p, k in zip(places, kinds, strict=True)
+                             if k == "converter"], weights)
+    phrase = kinds.count("phrase")
+    return ConverterPicks(0.0 if phrase else weight, count, phrase)
+
+
+def _weight(picks: list[tuple[str, str]], weights: dict[str, float]) -> tuple[float, int]:
+    """Summed weight and count of (window, Simplified character) converter picks, each
+    distinct window once."""
+    distinct = dict(picks)
+    return sum(weights.get(s, _UNSEEN_PICK_WEIGHT) for s in distinct.values()), len(distinct)
