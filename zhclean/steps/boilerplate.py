@@ -57,6 +57,7 @@ class RuleSet:
     """Compiled rules: one regex per notice rule, one for field lines."""
 
     notices: tuple[tuple[str, re.Pattern], ...]
+    any_notice: re.Pattern | None  # all notice rules in one alternation, group `r<i>` for rule i
     field_line: re.Pattern
     field_pair: re.Pattern
     key_to_field: dict[str, str]
@@ -109,7 +110,11 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     )
     starts = "|".join([_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys])
     line_start = re.compile(rf"(?m)^[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts})")
-    return RuleSet(tuple(notices), field_line, field_pair, key_to_field, max_value, line_start)
+    # A user's rule with named groups of its own is matched alone, so `lastgroup` stays ours.
+    any_notice = None if any("(?P<" in p.pattern for _, p in notices) else re.compile(
+        "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(notices))
+    )
+    return RuleSet(tuple(notices), any_notice, field_line, field_pair, key_to_field, max_value, line_start)
 
 
 def _matching_view(text: str) -> str:
@@ -141,13 +146,17 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
 
 
 def _notice_rule(view: str, rules: RuleSet) -> str | None:
-    """The notice rule the line matches, also when the whole line is bracketed: `（本文…删除）`."""
+    """The notice rule the line matches, also when the whole line is bracketed: `（本文…删除）`.
+    One fullmatch of all rules at once; the first rule that matches names the line."""
     candidates = [view]
     if len(view) > 2 and view[0] in _OPEN and view[-1] in _CLOSE:
         candidates.append(view[1:-1].strip())
-    for name, pattern in rules.notices:
-        if any(pattern.fullmatch(c) for c in candidates):
-            return name
+    if rules.any_notice is None:
+        return next((name for name, p in rules.notices if any(p.fullmatch(c) for c in candidates)), None)
+    for candidate in candidates:
+        m = rules.any_notice.fullmatch(candidate)
+        if m:
+            return rules.notices[int(m.lastgroup[1:])][0]
     return None
 
 
@@ -177,7 +186,7 @@ def classify_lines(
             continue
         trimmed = line.strip(" \t\u3000\u00a0")
         values = _field_values(trimmed, rules)
-        if values is None:  # glosses inside the key itself: `来(lai)源：`
+        if values is None and ("(" in trimmed or "（" in trimmed):  # a glossed key: `来(lai)源：`
             values = _field_values(_VIEW_GLOSS.sub("", trimmed), rules)
         if values is not None:
             hits.append((i, "field:" + "+".join(values), values))

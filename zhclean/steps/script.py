@@ -22,13 +22,13 @@ Example: `看望各族幹部羣衆…同干部群众一起` (a converter left `�
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from zhclean.chars import SHARED, SIMP_ONLY, TRAD_ONLY, char_tables
+from zhclean.chars import HAN_RE, SHARED, SIMP_ONLY, TRAD_ONLY, char_tables
 from zhclean.opencc_pool import converter
 from zhclean.script_evidence import (
     Spots,
@@ -70,9 +70,9 @@ class ScriptProfile:
     """What detection found in one document."""
 
     script: str
-    han: int
+    han: int  # Han characters (-1: not counted, as in text without Traditional-only ones)
     traditional_only: int
-    simplified_only: int
+    simplified_only: int  # (-1: not counted)
     evidence: int  # Simplified leftovers and OpenCC-only forms
     score: float  # machine-conversion evidence per 1,000 Han characters
     follows_opencc: int = 0  # places in OpenCC's s2t standard where Taiwan's differs
@@ -100,9 +100,10 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
 
     Leftovers are counted first; only when they do not settle it are windows round-tripped,
     and a single Taiwan or Hong Kong form settles it without any conversion."""
+    if not char_tables().has_traditional(text):  # most text: settled by one regex scan
+        return ScriptProfile("simplified" if HAN_RE.search(text) else "none", -1, 0, -1, 0, 0.0)
     codes = codes_of(text)
-    classes = char_tables().script_class[codes]
-    counts = np.bincount(classes, minlength=4)
+    counts = np.bincount(char_tables().script_class[codes], minlength=4)
     script = _classify(counts, options)
     han = int(counts[SHARED] + counts[TRAD_ONLY] + counts[SIMP_ONLY])
     counts_of = (script, han, int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY]))
@@ -177,15 +178,27 @@ def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain
     if target is None:
         return StepOutput(text, 0, info)
     convert = to_simplified if target == "simplified" else to_traditional
-    new_text = convert(text)
-    for name in ("source", "editor", "original_title", "author"):
-        if isinstance(fields.get(name), str):
-            info[name] = convert(fields[name])
-    after = np.bincount(char_tables().classes(new_text), minlength=4)
-    info["script_out"] = _classify(after, options)
+    names = [n for n in ("source", "editor", "original_title", "author") if isinstance(fields.get(n), str)]
+    new_text, *values = _convert_together(convert, [text, *(fields[n] for n in names)])
+    info.update(zip(names, values, strict=True))
+    info["script_out"] = _script_of(new_text, options)
     edits = _changed_chars(text, new_text)
     removals = [Removal("script", f"to_{target}", 0, "", f"{edits} characters converted")] if explain and edits else []
     return StepOutput(new_text, edits, info, removals)
+
+
+def _convert_together(convert: Callable[[str], str], texts: list[str]) -> list[str]:
+    """The text and its fields in one OpenCC call (line breaks stop phrases), unless a field
+    holds a line break itself."""
+    if len(texts) == 1 or any("\n" in t for t in texts[1:]):
+        return [convert(t) for t in texts]
+    return convert("\n".join(texts)).rsplit("\n", len(texts) - 1)
+
+
+def _script_of(text: str, options: ScriptOptions) -> str:
+    if not char_tables().has_traditional(text):
+        return "simplified" if HAN_RE.search(text) else "none"
+    return _classify(np.bincount(char_tables().classes(text), minlength=4), options)
 
 
 def _changed_chars(before: str, after: str) -> int:

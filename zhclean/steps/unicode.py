@@ -28,6 +28,12 @@ from zhclean.steps.base import Removal, StepOutput, register
 _LINE_ENDINGS = re.compile(r"\r\n?")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+# Any character one of the passes below would act on: most text has none, and one scan for
+# all of them is cheaper than a scan per pass.
+_ANY_WORK = re.compile(
+    "[\r\u00e3-\u00e9\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+)
 
 # UTF-8 bytes of CJK text read as Latin-1/cp1252: a lead byte E3-E9 shown as ã-é followed by
 # two continuation bytes (0x80-0xBF), which cp1252 shows as punctuation or Latin-1 symbols.
@@ -87,6 +93,8 @@ def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
 def unicode_step(
     text: str, fields: Mapping[str, Any], options: UnicodeOptions, explain: bool
 ) -> StepOutput:
+    if _ANY_WORK.search(text) is None and unicodedata.is_normalized("NFC", text):
+        return StepOutput(text)
     removals: list[Removal] | None = [] if explain else None
     edits = 0
     if "\r" in text:
