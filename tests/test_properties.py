@@ -76,3 +76,40 @@ def test_fields_convert_as_they_would_alone():
     texts = ["會議強調，各級幹部要著力推進工作", "新華社", "編輯：楊帆", "兩行\n標題"]
     assert _convert_together(to_simplified, texts) == [to_simplified(t) for t in texts]
     assert _convert_together(to_simplified, texts[:3]) == [to_simplified(t) for t in texts[:3]]
+
+
+def _t2s_alphabet() -> str:
+    from zhclean.t2s import _phrase_table
+
+    return "".join(_phrase_table()) + "的是了國說發後，。 \nA1\uf900\U00020000"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fast_t2s_is_opencc_exactly(data):
+    """The character map with OpenCC only on phrase runs must give OpenCC's own output,
+    on text dense in the characters of its phrases (乾隆, 瞭解, 於菟 ...)."""
+    from zhclean.opencc_pool import converter
+    from zhclean.t2s import to_simplified_opencc
+
+    text = data.draw(st.text(alphabet=_t2s_alphabet(), max_size=60))
+    assert to_simplified_opencc(text) == converter("t2s").convert(text)
+
+
+def test_fast_t2s_on_phrases_and_real_text():
+    from zhclean.opencc_pool import converter
+    from zhclean.t2s import to_simplified_opencc
+
+    for text in ("乾隆年間，藉口瞭解情況", "於是他沈默不語，計畫覆蓋", "樊於期與於菟", ""):
+        assert to_simplified_opencc(text) == converter("t2s").convert(text)
+
+
+def test_shipped_phrase_table_matches_the_installed_opencc():
+    """The table is derived from OpenCC's TSPhrases dictionary; an OpenCC upgrade that changes
+    it must fail here (regenerate with `python -m zhclean.t2s`)."""
+    import pytest
+
+    pytest.importorskip("marisa_trie")
+    from zhclean.t2s import _phrase_table, phrase_table_from_opencc
+
+    assert phrase_table_from_opencc() == _phrase_table()

@@ -42,6 +42,7 @@ from zhclean.script_evidence import (
     standard_positions,
 )
 from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.t2s import to_simplified_opencc
 
 MODES = ("auto", "simplified", "traditional", "keep")
 
@@ -147,7 +148,7 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
 
 def to_simplified(text: str) -> str:
     """Phrase-aware conversion to Mainland Simplified standard forms."""
-    text = converter("t2s").convert(text)
+    text = to_simplified_opencc(text)
     return _ZHE_TO_ZHAO.sub("着", text) if "著" in text else text
 
 
