@@ -62,7 +62,7 @@ class RuleSet:
     field_pair: re.Pattern
     key_to_field: dict[str, str]
     max_value: dict[str, int]
-    line_start: re.Pattern  # where any rule may match: one pass finds the lines to look at
+    line_start: re.Pattern  # where any rule may match, after a "\n": one pass finds the lines
 
 
 def _traditional_forms(word: str) -> set[str]:
@@ -109,7 +109,9 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
         rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{_CLOSE_CLASS}]?[ \t]*$)"
     )
     starts = "|".join([_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys])
-    line_start = re.compile(rf"(?m)^[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts})")
+    # A leading literal "\n" (the text gets one prepended) lets the engine jump from line break
+    # to line break; a multiline `^` would be tried at every character.
+    line_start = re.compile(rf"\n[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts})")
     # A user's rule with named groups of its own is matched alone, so `lastgroup` stays ours.
     any_notice = None if any("(?P<" in p.pattern for _, p in notices) else re.compile(
         "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(notices))
@@ -164,7 +166,7 @@ def candidate_lines(view: str, rules: RuleSet) -> list[int]:
     """Indices of the lines where some rule may match, from one regex pass over the view."""
     found: list[int] = []
     line, last = 0, 0
-    for m in rules.line_start.finditer(view):
+    for m in rules.line_start.finditer("\n" + view):
         line += view.count("\n", last, m.start())
         last = m.start()
         if not found or found[-1] != line:

@@ -31,6 +31,9 @@ _BLOCK_TAGS = frozenset(
     ["p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote"]
 )
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+# Where a bracket-only line may start: a literal line break lets the engine skip ahead (the
+# text gets one prepended); the multiline pattern below is tried at every character.
+_BRACKET_LINE_START = re.compile("\n[ \t\u3000\\[\\]()（）【】{}<>《》〔〕]*[\\[\\]()（）【】][\\[\\]()（）【】{}<>《》〔〕 \t\u3000]*(?:\n|$)")
 _BRACKET_ONLY_LINE = re.compile(r"^[ \t\u3000]*[\[\]()（）【】{}<>《》〔〕 \t\u3000]*[\[\]()（）【】][\[\]()（）【】{}<>《》〔〕 \t\u3000]*$", re.M)
 
 
@@ -68,8 +71,9 @@ def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bo
     if "&" in text:
         text, n = _sub_counted(_ENTITY, _entity_replacement, text, "html_entity", removals)
         edits += n
-    text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
-    edits += n
+    if _BRACKET_LINE_START.search("\n" + text):
+        text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
+        edits += n
     if _GONE in text:
         text = drop_emptied_lines(text)
     return StepOutput(text, edits, removals=removals or [])
