@@ -265,7 +265,7 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start, sho
         quarantine.write(entry)
         summary.add_quarantined(entry["error"])
 
-    progress = Progress(None, enabled=show_progress)
+    progress = Progress(None, enabled=show_progress, label="signatures")
     sigs = compute_signatures(files, config, on_bad if quarantine else None, progress.update)
     progress.close()
     if clean_summary is None:  # `run` counted the bytes while cleaning

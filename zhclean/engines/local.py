@@ -105,10 +105,12 @@ def _deliver(batch, results, on_result, on_progress) -> None:
 class Progress:
     """A rich progress bar on a terminal, plain log lines every few seconds otherwise."""
 
-    def __init__(self, total_bytes: int | None, enabled: bool = True, interval: float = 5.0) -> None:
+    def __init__(self, total_bytes: int | None, enabled: bool = True, interval: float = 5.0,
+                 label: str = "cleaning") -> None:
         self.total = total_bytes
         self.enabled = enabled
         self.interval = interval
+        self.label = label
         self.docs = 0
         self.bytes = 0
         self.start = time.monotonic()
@@ -124,11 +126,11 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
-                TextColumn("[bold]cleaning"), BarColumn(), TextColumn("{task.fields[docs]} docs"),
+                TextColumn(f"[bold]{label}"), BarColumn(), TextColumn("{task.fields[docs]} docs"),
                 TextColumn("{task.fields[rate]} docs/s"), TransferSpeedColumn(), TimeRemainingColumn(),
                 transient=True,
             )
-            self._task = self._bar.add_task("clean", total=total_bytes, docs=0, rate=0)
+            self._task = self._bar.add_task(label, total=total_bytes, docs=0, rate=0)
             self._bar.start()
 
     def update(self, docs: int, nbytes: int) -> None:
@@ -142,7 +144,8 @@ class Progress:
         elif time.monotonic() - self._last_log >= self.interval:
             self._last_log = time.monotonic()
             share = f", {100 * self.bytes / self.total:.0f}%" if self.total else ""
-            print(f"zhclean: {self.docs:,} docs, {self.bytes / 1e6 / elapsed:.1f} MB/s{share}", file=sys.stderr)
+            print(f"zhclean {self.label}: {self.docs:,} docs, {self.bytes / 1e6 / elapsed:.1f} MB/s{share}",
+                  file=sys.stderr)
 
     def close(self) -> None:
         if self._bar is not None:
