@@ -20,23 +20,25 @@ from zhclean.steps.base import NoOptions, StepOutput, register
 
 _EDGE = " \t\u3000\u00a0"
 _LINE_EDGES = re.compile(f"^[{_EDGE}]+|[{_EDGE}]+$", re.M)
-# Where a line edge can be: next to a line break or at either end (substring checks run in C
-# at memory speed, so text without edge spaces skips the multiline regex).
-_EDGE_SPOTS = tuple(c + "\n" for c in _EDGE) + tuple("\n" + c for c in _EDGE)
 _SPACE_RUN = re.compile("[ \u00a0]{2,}|\u00a0")
 _BLANK_RUN = re.compile(r"\n{3,}")
-
-
-def _may_have_line_edges(text: str) -> bool:
-    return text[:1] in _EDGE or text[-1:] in _EDGE or any(spot in text for spot in _EDGE_SPOTS)
+# Anything below would change, found in one scan: an edge space next to a line break, a run
+# of spaces or a no-break space, three line breaks. Most documents have none. Written to
+# start with one character class, which the regex engine scans for at C speed (a top-level
+# alternation is tried branch by branch at every character: 2.5 times slower).
+_ANY_WORK = re.compile(
+    "[ \t\u3000\u00a0\n](?:(?<=\u00a0)|(?<=[ \t\u3000])\n|(?<= ) |(?<=\n)[ \t\u3000\u00a0]|(?<=\n)\n\n)"
+)
+_ENDS = _EDGE + "\n"
 
 
 @register("whitespace")
 def whitespace(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
+    if not text or (text[0] not in _ENDS and text[-1] not in _ENDS and not _ANY_WORK.search(text)):
+        return StepOutput(text)
     edits = 0
-    if text and _may_have_line_edges(text):
-        text, n = _LINE_EDGES.subn("", text)
-        edits += n
+    text, n = _LINE_EDGES.subn("", text)
+    edits += n
     if "  " in text or "\u00a0" in text:
         text, n = _SPACE_RUN.subn(" ", text)
         edits += n
