@@ -199,7 +199,7 @@ def _packaged_pick_weights() -> dict[str, float]:
 # --- the places of one document -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Spots:
     """The places of a document whose character has any detection feature, with the features
     there: usually a small share of the text, so later work is small."""
@@ -227,7 +227,7 @@ def _windows(text: str, positions: list[int]) -> tuple[list[str], list[int]]:
     return windows, [min(p, _WINDOW) for p in positions]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Place:
     """One telling character in its window, with what each standard writes there."""
 
@@ -239,11 +239,12 @@ class Place:
     hong_kong: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _MainlandTrip:
     """Windows of a document, Simplified by OpenCC `t2s` and back by its `s2t`; windows a
     conversion changed in length are left out."""
 
+    positions: list[int]
     windows: list[str]
     centres: list[int]
     simplified: list[str]
@@ -255,25 +256,25 @@ class _MainlandTrip:
         simplified = converter("t2s").convert("\n".join(windows)).split("\n")
         mainland = converter("s2t").convert("\n".join(simplified)).split("\n")
         usable = [i for i, w in enumerate(windows) if len(simplified[i]) == len(mainland[i]) == len(w)]
-        return cls(*([seq[i] for i in usable] for seq in (windows, centres, simplified, mainland)))
+        return cls(*([seq[i] for i in usable] for seq in (positions, windows, centres, simplified, mainland)))
 
     def centre(self, i: int) -> tuple[str, str, str]:
         """(character, its Simplified form, OpenCC's s2t form) at window i's centre."""
         c = self.centres[i]
         return self.windows[i][c], self.simplified[i][c], self.mainland[i][c]
 
-    def places(self, indices: list[int]) -> list[Place]:
-        """The windows `indices` with the Taiwan and Hong Kong standards added (one OpenCC
-        call each for all of them)."""
+    def places(self, indices: list[int]) -> dict[int, Place]:
+        """Window index -> its place with the Taiwan and Hong Kong standards added, for the
+        windows `indices` (one OpenCC call each for all of them)."""
         if not indices:
-            return []
+            return {}
         lines = "\n".join(self.simplified[i] for i in indices)
         taiwan, hong_kong = (converter(c).convert(lines).split("\n") for c in _REGIONS)
-        return [
-            Place(self.windows[i], *self.centre(i), taiwan[j][self.centres[i]], hong_kong[j][self.centres[i]])
+        return {
+            i: Place(self.windows[i], *self.centre(i), taiwan[j][self.centres[i]], hong_kong[j][self.centres[i]])
             for j, i in enumerate(indices)
             if len(taiwan[j]) == len(hong_kong[j]) == len(self.windows[i])
-        ]
+        }
 
 
 def round_trip_places(text: str, positions: list[int]) -> list[Place]:
@@ -282,7 +283,7 @@ def round_trip_places(text: str, positions: list[int]) -> list[Place]:
     if not positions:
         return []
     trip = _MainlandTrip.of(text, positions)
-    return trip.places(list(range(len(trip.windows))))
+    return list(trip.places(list(range(len(trip.windows)))).values())
 
 
 def _sampled(codes: np.ndarray, positions: np.ndarray) -> list[int]:
@@ -406,13 +407,39 @@ def pick_kind(place: Place) -> str | None:
     return "phrase" if place.char in standards else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ConverterPicks:
     """Converter picks of one document; `weight` is 0 once any phrase pick shows a writer."""
 
     weight: float  # log10 likelihood ratio, converter against genuine writer
     places: int
     phrase_places: int
+
+
+def window_evidence(text: str, standard: list[int], picks: list[int], threshold: float = 0.0,
+                    weights: dict[str, float] | None = None) -> tuple[tuple[int, int], ConverterPicks]:
+    """`standard_evidence` at the `standard` positions and `converter_pick_evidence` at the
+    `picks` positions, from one round trip of all their windows (the two sets overlap little,
+    and each OpenCC call has a cost of its own)."""
+    weights = _packaged_pick_weights() if weights is None else weights
+    trip = _MainlandTrip.of(text, sorted(set(standard) | set(picks)))
+    standard_set, pick_set = set(standard), set(picks)
+    variant = [i for i, p in enumerate(trip.positions) if p in standard_set]
+    telling, possible = [], []
+    for i, position in enumerate(trip.positions):
+        if position not in pick_set:
+            continue
+        char, simplified, mainland = trip.centre(i)
+        pick = converter_pick().get(simplified, simplified)
+        if mainland != pick:  # where OpenCC's s2t writes the converter's form, nothing tells
+            telling.append(i)
+            if char == pick:
+                possible.append((trip.windows[i], simplified))
+    if threshold > 0 and _weight(possible, weights)[0] < threshold:
+        telling = []  # even all of them could not reach the threshold: no regional trips
+    places = trip.places(sorted(set(variant) | set(telling)))
+    return (standard_evidence([places[i] for i in variant if i in places]),
+            _picks_of([places[i] for i in telling if i in places], weights))
 
 
 def converter_pick_evidence(text: str, positions: list[int], threshold: float = 0.0,
@@ -424,21 +451,10 @@ def converter_pick_evidence(text: str, positions: list[int], threshold: float = 
     Windows where OpenCC's s2t itself writes the converter's form tell nothing. If the others
     cannot reach `threshold` even with no phrase pick among them, the Taiwan and Hong Kong
     trips are skipped and nothing is reported."""
-    weights = _packaged_pick_weights() if weights is None else weights
-    if not positions:
-        return ConverterPicks(0.0, 0, 0)
-    trip = _MainlandTrip.of(text, positions)
-    telling, possible = [], []
-    for i in range(len(trip.windows)):
-        char, simplified, mainland = trip.centre(i)
-        pick = converter_pick().get(simplified, simplified)
-        if mainland != pick:
-            telling.append(i)
-            if char == pick:
-                possible.append((trip.windows[i], simplified))
-    if threshold > 0 and _weight(possible, weights)[0] < threshold:
-        return ConverterPicks(0.0, 0, 0)
-    places = trip.places(telling)
+    return window_evidence(text, [], positions, threshold, weights)[1]
+
+
+def _picks_of(places: list[Place], weights: dict[str, float]) -> ConverterPicks:
     kinds = [pick_kind(p) for p in places]
     weight, count = _weight([(p.window, p.simplified) for p, k in zip(places, kinds, strict=True)
                              if k == "converter"], weights)

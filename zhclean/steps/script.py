@@ -34,12 +34,10 @@ from zhclean.script_evidence import (
     Spots,
     codes_of,
     conversion_evidence,
-    converter_pick_evidence,
     pick_positions,
     pick_weight_bound,
-    round_trip_places,
-    standard_evidence,
     standard_positions,
+    window_evidence,
 )
 from zhclean.steps.base import Removal, StepOutput, register
 from zhclean.t2s import to_simplified_opencc
@@ -66,7 +64,7 @@ class ScriptOptions:
             raise ValueError(f"script mode must be one of {', '.join(MODES)}, not {self.mode!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ScriptProfile:
     """What detection found in one document."""
 
@@ -117,14 +115,14 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
         return ScriptProfile(*counts_of, evidence, score)
     if region_forms := spots.region_forms():
         return ScriptProfile(*counts_of, evidence, score, follows_region=region_forms)
-    follows_opencc, follows_region = standard_evidence(round_trip_places(text, standard_positions(codes, spots)))
+    pick_places = pick_positions(codes, spots) if pick_weight_bound(codes, spots) >= options.pick_threshold else []
+    (follows_opencc, follows_region), picks = window_evidence(
+        text, standard_positions(codes, spots), pick_places, options.pick_threshold
+    )
     if follows_opencc or follows_region:
         if follows_opencc and not follows_region:
             score = max(score, 1000.0 * follows_opencc / han)
         return ScriptProfile(*counts_of, evidence, score, follows_opencc, follows_region)
-    if pick_weight_bound(codes, spots) < options.pick_threshold:
-        return ScriptProfile(*counts_of, evidence, score)  # picks could not decide: skip them
-    picks = converter_pick_evidence(text, pick_positions(codes, spots), options.pick_threshold)
     if picks.weight >= options.pick_threshold:
         score = max(score, 1000.0 * picks.places / han)
     return ScriptProfile(*counts_of, evidence, score, converter_picks=picks.weight)
