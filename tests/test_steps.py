@@ -96,6 +96,13 @@ def test_markup_removes_images_keeps_link_text_and_drops_emptied_lines():
     assert out.edits["markup"] == 7  # 2 images, 1 link, 1 entity, 2 tags, 1 bracket-only line
 
 
+def test_only_html_elements_are_tags():
+    """Angle brackets around words that are not HTML elements are text: real Taiwan news has
+    `<BLOOMBERG 免責聲明>` as a heading."""
+    text = "<BLOOMBERG 免責聲明>\n<p>第二段</p><BR><my-card id=1>卡片</my-card>\n1<2>0"
+    assert only("markup", text).text == "<BLOOMBERG 免責聲明>\n\n第二段\n\n卡片\n1<2>0"
+
+
 def test_whitespace():
     text = "\n\u3000\u3000第一段。  \n\n\n\n第二段  有  空格。\u00a0\n\n"
     assert only("whitespace", text).text == "第一段。\n\n第二段 有 空格。"
@@ -112,6 +119,8 @@ def test_field_lines_and_notices():
         "记者：李四",
         "本文由百家号作者上传并发布，百家号仅提供信息发布平台。文章仅代表作者个人观点，不代表百度立场。",
         "點擊上方藍字關注我們",
+        "分享、點讚、在看",
+        "转发 12 收藏 3 评论 5",
         "违反上述規定者，中時電子報有權刪除留言，或者直接封鎖帳號！請使用者在發言前，務必先閱讀留言板規則，謝謝配合。",
     ])
     out = only("boilerplate", text)
@@ -129,6 +138,8 @@ def test_field_lines_and_notices():
         "他说，免责声明并不能免除平台的责任。",
         "记者在现场看到，编辑部的灯一直亮着。",
         "本平台仅提供信息存储服务这句话，出现在很多网易号文章的末尾，我们来分析它的法律含义和实际作用。",
+        "分享 分享！！[亲亲][爱你]",  # a Weibo post, not a bar of share buttons
+        "点赞在看，分享给朋友们吧，这篇文章很好",
     ],
 )
 def test_sentences_about_boilerplate_stay(line):

@@ -26,7 +26,22 @@ from zhclean.text import drop_emptied_lines
 _IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\([^)\n]{0,2000}\)")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
 _BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]{0,15})(?:\s[^<>]{0,1000})?/?>")
+# HTML element names (the living standard's, common obsolete ones, and custom elements with a
+# hyphen): `<BLOOMBERG 免責聲明>` is a bracketed heading in a Taiwan news article, not a tag.
+_ELEMENTS = (
+    "a abbr acronym address area article aside audio b base basefont bdi bdo big blink blockquote "
+    "body br button canvas caption center cite code col colgroup data datalist dd del details dfn "
+    "dialog dir div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 "
+    "h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map "
+    "mark marquee menu meta meter nav nobr noframes noscript object ol optgroup option output p "
+    "param picture pre progress q rp rt ruby s samp script search section select slot small source "
+    "span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead "
+    "time title tr track tt u ul var video wbr"
+)
+_TAG_NAME = "|".join(sorted(_ELEMENTS.split(), key=len, reverse=True))
+_TAG = re.compile(
+    rf"</?((?i:{_TAG_NAME})|[a-zA-Z][a-zA-Z0-9]*-[a-zA-Z0-9-]*)(?=[\s/>])(?:\s[^<>]{{0,1000}})?/?>"
+)
 _BLOCK_TAGS = frozenset(
     ["p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote"]
 )
