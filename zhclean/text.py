@@ -1,4 +1,4 @@
-"""Small text helpers shared by steps: line removal that leaves no trace."""
+"""Small text helpers shared by steps: line removal that leaves no trace, space runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import re
 # Marks where a step removed something. U+0000 never survives the unicode step, so it cannot
 # collide with document text.
 GONE = "\x00"
+
+# A run of spaces, or a no-break space: one space after the whitespace step. Steps that
+# compare lines compare them as that step will leave them.
+SPACE_RUN = re.compile("[ \u00a0]{2,}|\u00a0")
 
 _EMPTIED_LINE = re.compile("^[ \t\u3000\u00a0\x00]*\x00[ \t\u3000\u00a0\x00]*(?:\n|$)", re.M)
 

@@ -60,18 +60,21 @@ def _convert_marks(text: str, spaced: bool) -> tuple[str, int]:
 def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     edits = 0
     before = text
-    if _MARKS.search(text):
-        spaced = _SPACED_MARK.search(text) is not None
-        for _ in range(3):  # marks sharing a neighbour need another pass; three settle any run
-            text, n = _convert_marks(text, spaced)
-            edits += n
-            if not n or not _MARKS.search(text):
-                break
+    # Parentheses first: a converted `）` is Chinese context for a mark after it (`（仟元）:`).
     if "(" in text:
         for _ in range(3):  # nested pairs: innermost first
             text, n = _PAREN_HAN.subn(r"（\1）", text)
             edits += n
             if not n or "(" not in text:
+                break
+    if _MARKS.search(text):
+        spaced = _SPACED_MARK.search(text) is not None
+        # A converted mark is Chinese context for the ASCII mark next to it (`好的？？???`), so
+        # passes repeat until none converts; each converts at least one, so this ends.
+        while True:
+            text, n = _convert_marks(text, spaced)
+            edits += n
+            if not n or not _MARKS.search(text):
                 break
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain and text != before else []
     return StepOutput(text, edits, removals=removals)

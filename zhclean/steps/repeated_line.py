@@ -21,6 +21,7 @@ from typing import Any
 
 from zhclean.chars import HAN_CLASS
 from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.text import SPACE_RUN
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,14 @@ def _has_min_han(line: str, minimum: int) -> bool:
 
 
 def repeated_lines(lines: list[str], min_han: int) -> list[int]:
-    """Indices of lines to drop: a later copy of an identical line, or a line inside a longer one."""
+    """Indices of lines to drop: a later copy of an identical line, or a line inside a longer one.
+
+    Lines are compared as the whitespace step will leave them (space runs and no-break spaces
+    as one space), so a second cleaning finds nothing new: `進軍澳洲\u00a0 加速` is the title
+    that stands inside the article's last sentence as `進軍澳洲 加速`."""
+    joined = "\n".join(lines)
+    if "  " in joined or "\u00a0" in joined:
+        lines = SPACE_RUN.sub(" ", joined).split("\n")
     stripped = [line.strip() for line in lines]
     whole = "\n".join(stripped)
     seen: set[str] = set()

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from zhclean.steps.base import NoOptions, StepOutput, register
+from zhclean.text import SPACE_RUN
 
 _EDGE = " \t\u3000\u00a0"
 _LINE_EDGES = re.compile(f"^[{_EDGE}]+|[{_EDGE}]+$", re.M)
-_SPACE_RUN = re.compile("[ \u00a0]{2,}|\u00a0")
 _BLANK_RUN = re.compile(r"\n{3,}")
 # Anything below would change, found in one scan: an edge space next to a line break, a run
 # of spaces or a no-break space, three line breaks. Most documents have none. Written to
@@ -40,7 +40,7 @@ def whitespace(text: str, fields: Mapping[str, Any], options: NoOptions, explain
     text, n = _LINE_EDGES.subn("", text)
     edits += n
     if "  " in text or "\u00a0" in text:
-        text, n = _SPACE_RUN.subn(" ", text)
+        text, n = SPACE_RUN.subn(" ", text)
         edits += n
     if "\n\n\n" in text:
         text, n = _BLANK_RUN.subn("\n\n", text)
