@@ -209,6 +209,18 @@ def test_common_writer_choices_are_weak_evidence():
     assert zhclean.clean(text).meta["machine_converted"] is False
 
 
+def test_simplified_text_with_a_traditional_only_character_stays():
+    """People's Daily writes the name 王丙乾; OpenCC's character table turns 乾 into 干. One
+    such character among nine Simplified-only ones is Simplified text (it was `mixed` by a
+    floating-point slip), and mostly Simplified text is never a converted document."""
+    text = "王丙乾、曹志、周觉、张德广和伊拉克驻华大使库巴等参加了会见。"
+    result = zhclean.clean(text)
+    assert result.meta["script_in"] == "simplified"
+    assert result.text == text
+    post = "如果我觉得17个摺也可以吃，或者18个摺好吃，会不会也收到律师信啊"
+    assert zhclean.clean(post).meta["machine_converted"] is False
+
+
 def test_forced_modes():
     assert zhclean.clean("臺灣的資訊", script="simplified").text == "台湾的资讯"
     assert zhclean.clean("台湾的信息", script="traditional").text == "臺灣的信息"

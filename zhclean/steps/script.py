@@ -86,10 +86,11 @@ def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
         return "none"
     if trad == 0:
         return "simplified"
-    share = trad / (trad + simp)
-    if share >= options.traditional_share:
+    # Each side's own share, not 1 - share: 1 - 0.9 is 0.0999..., which made 1 Traditional
+    # character among 9 Simplified ones `mixed`.
+    if trad >= options.traditional_share * (trad + simp):
         return "traditional"
-    if share <= 1 - options.traditional_share:
+    if simp >= options.traditional_share * (trad + simp):
         return "simplified"
     return "mixed"
 
@@ -136,6 +137,11 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
     """Simplified leftovers past the threshold; or, with no Taiwan or Hong Kong form anywhere,
     OpenCC's own standard or a character converter's choices."""
     if profile.script not in ("traditional", "mixed"):
+        return False
+    if profile.traditional_only < profile.simplified_only:
+        # Mostly Simplified text with some Traditional-only characters (a name such as 王丙乾,
+        # a quoted word): not a converted Traditional document. Converters leave at most
+        # 31% of the script-specific characters Simplified (calibration).
         return False
     if _leftovers_convince(profile.evidence, profile.score, options):
         return True
