@@ -1,7 +1,8 @@
 """Remove markup residue: Markdown images and links, HTML tags and entities, bracket-only lines.
 
 What it does: `![alt](url)` goes; `[text](url)` becomes `text`; HTML comments, `<script>` and
-`<style>` blocks and tags go (block tags such as `<p>` and `<br>` leave a line break);
+`<style>` blocks and tags of HTML elements go (block tags such as `<p>` and `<br>` leave a
+line break; `<BLOOMBERG 免責聲明>` names no element and stays);
 entities (`&amp;`, `&#8220;`) are unescaped; a line left holding only brackets (`[]`, `()`,
 `【】`) goes.
 
