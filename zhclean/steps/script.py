@@ -107,8 +107,8 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
     script = _classify(counts, options)
     han = int(counts[SHARED] + counts[TRAD_ONLY] + counts[SIMP_ONLY])
     counts_of = (script, han, int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY]))
-    if script not in ("traditional", "mixed"):
-        return ScriptProfile(*counts_of, 0, 0.0)
+    if script not in ("traditional", "mixed") or counts[TRAD_ONLY] < counts[SIMP_ONLY]:
+        return ScriptProfile(*counts_of, 0, 0.0)  # mostly Simplified: see is_machine_converted
     spots = Spots.of(codes)
     evidence = conversion_evidence(text, spots)
     score = 1000.0 * evidence / han
