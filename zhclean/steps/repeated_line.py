@@ -52,14 +52,15 @@ def repeated_lines(lines: list[str], min_han: int) -> list[int]:
     whole = "\n".join(stripped)
     seen: set[str] = set()
     drop = []
-    for i, line in enumerate(stripped):
-        if len(line) < min_han or not _has_min_han(line, min_han):
+    for i, line in enumerate(stripped):  # cheapest tests first: most lines occur once
+        if len(line) < min_han:
             continue
         if line in seen:
-            drop.append(i)
+            if _has_min_han(line, min_han):
+                drop.append(i)
             continue
         seen.add(line)
-        if whole.count(line) > 1 and any(
+        if whole.count(line) > 1 and _has_min_han(line, min_han) and any(
             len(other) > len(line) and line in other for other in stripped
         ):
             drop.append(i)
