@@ -67,6 +67,8 @@ class Pipeline:
             raise ValueError(f"options given for unknown step(s): {', '.join(unknown)}")
         self.specs: list[StepSpec] = [REGISTRY[n] for n in self.names]
         self.options = {n: REGISTRY[n].make_options(step_options.get(n)) for n in self.names}
+        # What the per-document loop needs, looked up once.
+        self._calls = [(spec.name, spec.function, self.options[spec.name]) for spec in self.specs]
 
     @classmethod
     def from_config(cls, config: Any = None, **overrides: Any) -> Pipeline:
@@ -87,11 +89,12 @@ class Pipeline:
         edits = meta["edits"]
         fields: dict[str, Any] = {}
         trail: list[Removal] = []
-        for spec in self.specs:
-            out = spec.function(text, fields, self.options[spec.name], explain)
+        for name, function, options in self._calls:
+            out = function(text, fields, options, explain)
             text = out.text
-            edits[spec.name] = edits.get(spec.name, 0) + out.edits
-            fields.update(out.fields)
+            edits[name] = edits.get(name, 0) + out.edits
+            if out.fields:
+                fields.update(out.fields)
             if explain:
                 trail.extend(out.removals)
         for key, value in fields.items():
