@@ -1,9 +1,12 @@
 """MinHash signatures (rensa) and LSH banding tuned to a Jaccard threshold.
 
 Signatures come from rensa, fed whole batches of numpy-hashed shingles in one call.
-Banding: `optimal_bands` picks b bands of r rows (b*r <= num_perm) minimising the
-probability mass of false positives below the threshold plus false negatives above it,
-the same criterion as datasketch's `_optimal_param`, with equal weights.
+Banding: LSH only proposes candidates; the estimated Jaccard of each candidate pair decides.
+So `optimal_bands` picks the steepest banding (most rows r, b = num_perm // r bands) that
+still proposes at least 90% of the pairs that sit exactly at the threshold, and more of those
+above it. datasketch's criterion (false-positive mass below plus false-negative mass above,
+equal weights) suits LSH without verification: for 0.8 and 128 permutations it gives
+9 bands x 13 rows, which proposes only 40% of pairs at 0.8 and 69% at 0.85.
 """
 
 from __future__ import annotations
@@ -31,19 +34,18 @@ def _probability(s: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return 1.0 - (1.0 - s**rows) ** bands
 
 
+MIN_CANDIDATE_PROBABILITY = 0.9  # of a pair at exactly the threshold
+
+
 @lru_cache(maxsize=32)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) minimising false positives below and false negatives above `threshold`."""
-    below = np.linspace(0.0, threshold, 200)
-    above = np.linspace(threshold, 1.0, 200)
-    best, best_error = (1, num_perm), float("inf")
-    for bands in range(1, num_perm + 1):
-        for rows in range(1, num_perm // bands + 1):
-            fp = np.trapezoid(_probability(below, bands, rows), below)
-            fn = np.trapezoid(1.0 - _probability(above, bands, rows), above)
-            if fp + fn < best_error:
-                best, best_error = (bands, rows), fp + fn
-    return best
+    """(bands, rows): the most rows per band (fewest candidates below the threshold) whose
+    banding still proposes a pair at the threshold with probability >= 0.9."""
+    for rows in range(num_perm, 0, -1):
+        bands = num_perm // rows
+        if _probability(np.float64(threshold), bands, rows) >= MIN_CANDIDATE_PROBABILITY:
+            return bands, rows
+    return num_perm, 1
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
