@@ -62,7 +62,7 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
     before = text
     # Parentheses first: a converted `）` is Chinese context for a mark after it (`（仟元）:`).
     if "(" in text:
-        for _ in range(3):  # nested pairs: innermost first
+        while True:  # nested pairs, innermost first; each pass converts at least one, so this ends
             text, n = _PAREN_HAN.subn(r"（\1）", text)
             edits += n
             if not n or "(" not in text:
