@@ -138,6 +138,12 @@ def test_field_lines_and_notices():
     assert out.meta["author"] == "李四"
 
 
+def test_staff_credit_lines_go_and_only_the_editor_is_reported():
+    out = only("boilerplate", "正文。\n编辑：张三 审核：李四 校对：王五\n（摄影：徐烨）")
+    assert out.text == "正文。"
+    assert out.meta["editor"] == "张三" and "credit" not in out.meta
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -150,6 +156,8 @@ def test_field_lines_and_notices():
         "声明：中方坚决反对任何形式的干涉，我们的立场是一贯的。",  # a statement in the news
         "他在声明中说，本文作者的观点不代表公司立场。",
         "喜欢就去做吧，不要犹豫。",
+        "作者：我们在调研中发现，这个问题很普遍",  # a speaker's words in an interview
+        "翻译：我们要做好准备",
     ],
 )
 def test_sentences_about_boilerplate_stay(line):

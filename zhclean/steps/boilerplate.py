@@ -4,14 +4,16 @@ What it does: whole lines that are platform notices (NetEase Hao, Sohu Hao, Baij
 Toutiao, Qie Hao, WeChat follow prompts, 免责/版权/郑重声明 reposting notices, Taiwan and Hong
 Kong site footers, and their English twins) go. Lines that are only `来源：X`, `责任编辑：X`,
 `原标题：X`, `作者/记者：X` (also inside `()` or `【】`) go, and X goes into the fields
-`source`, `editor`, `original_title`, `author`. Rules live in `zhclean/data/boilerplate.toml`;
-users add their own with `--rules FILE`.
+`source`, `editor`, `original_title`, `author`; other staff credits on such lines (`审核：X`,
+`摄影：X`) go without a field. Rules live in `zhclean/data/boilerplate.toml`; users add their
+own with `--rules FILE`.
 
 Why: notices are the same few sentences on millions of pages; they teach a language model
 nothing and make unrelated articles look alike. The metadata is worth keeping, as fields.
 
 Precision: rules match whole lines with bounded gaps, and a field value may not hold a
-sentence (`。！？`), so a paragraph that merely mentions a source or a disclaimer stays.
+sentence (`。！？`, or a clause break in more than 12 characters), so a paragraph that merely
+mentions a source or a disclaimer, or an interview line `作者：我们发现，…`, stays.
 
 Example: `來源:上海發布\\n特別聲明：以上內容…為自媒體平臺“網易號”用戶上傳並發布…`
 → both lines removed, `source = "上海發布"` (converted with the text by the script step).
@@ -43,6 +45,10 @@ _CLOSE = ")）】]〕"
 _OPEN_CLASS = re.escape(_OPEN)
 _CLOSE_CLASS = re.escape(_CLOSE)
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# A value with a clause break that is longer than a list of names is a sentence: the line
+# `作者：我们在调研中发现，这个问题很普遍` is a speaker's words, not a byline.
+_CLAUSE_BREAK = re.compile(r"[，；;]")
+_MAX_NAME_LIST = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,7 @@ class RuleSet:
     field_pair: re.Pattern
     key_to_field: dict[str, str]
     max_value: dict[str, int]
+    unreported: frozenset[str]  # field rules whose lines go but whose values are not output
     line_start: re.Pattern  # where any rule may match, after a "\n": one pass finds the lines
 
 
@@ -90,6 +97,7 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     notices: list[tuple[str, re.Pattern]] = []
     key_to_field: dict[str, str] = {}
     max_value: dict[str, int] = {}
+    unreported: set[str] = set()
     for table in tables:
         for rule in table.get("notice", []):
             combined = "|".join(_scoped(p) for p in rule["patterns"])
@@ -97,6 +105,8 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
         for rule in table.get("field", []):
             name = rule["name"]
             max_value[name] = int(rule.get("max_value_chars", 40))
+            if not rule.get("report", True):
+                unreported.add(name)
             for key in rule["keys"]:
                 for form in _traditional_forms(key):
                     key_to_field[form] = name
@@ -116,7 +126,8 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     any_notice = None if any("(?P<" in p.pattern for _, p in notices) else re.compile(
         "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(notices))
     )
-    return RuleSet(tuple(notices), any_notice, field_line, field_pair, key_to_field, max_value, line_start)
+    return RuleSet(tuple(notices), any_notice, field_line, field_pair, key_to_field, max_value,
+                   frozenset(unreported), line_start)
 
 
 def _matching_view(text: str) -> str:
@@ -141,7 +152,9 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
         value = line[m.start("value") : end].strip()
         if wrapped:
             value = value.rstrip(_CLOSE).strip()
-        if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value):
+        if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value) or (
+            len(value) > _MAX_NAME_LIST and _CLAUSE_BREAK.search(value)
+        ):
             return None
         found.setdefault(field, value)
     return found or None
@@ -219,5 +232,6 @@ def boilerplate(
     drop = {i for i, _, _ in hits}
     kept = "\n".join(line for i, line in enumerate(lines) if i not in drop)
     removals = [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits] if explain else []
-    return StepOutput(kept, len(hits), {k: v for k, v in extracted.items() if not fields.get(k)}, removals)
+    reported = {k: v for k, v in extracted.items() if k not in rules.unreported and not fields.get(k)}
+    return StepOutput(kept, len(hits), reported, removals)
 
