@@ -3,8 +3,10 @@
 A new crawl batch is deduplicated against everything in the index, and then added to it, so
 running batch after batch gives the clusters one run over all of them would give. Each run
 appends one segment file (`segment-00001.npz`: ids, cluster ids, kept flags, cleaned
-lengths, canonical hashes, MinHash signatures); texts are never stored. `index.json` records
-the MinHash settings, which every later run must share.
+lengths, canonical hashes, MinHash signatures); texts are never stored. A run whose new
+documents join clusters of earlier runs together also records the earlier documents whose
+cluster id changed (`updated_ids`, `updated_cluster_ids`), and loading applies those updates
+in segment order. `index.json` records the MinHash settings, which every later run must share.
 """
 
 from __future__ import annotations
@@ -60,18 +62,21 @@ class SignatureIndex:
         if not parts:
             return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), [],
                                np.zeros((0, num_perm), np.uint64))
+        ids = [str(x) for p in parts for x in p["ids"]]
         return IndexedDocs(
-            ids=[str(x) for p in parts for x in p["ids"]],
-            cluster_ids=[str(x) for p in parts for x in p["cluster_ids"]],
+            ids=ids,
+            cluster_ids=_with_updates(ids, [str(x) for p in parts for x in p["cluster_ids"]], parts),
             kept=np.concatenate([p["kept"] for p in parts]),
             lengths=np.concatenate([p["lengths"] for p in parts]),
             hashes=[row.tobytes() for p in parts for row in p["hashes"]],
             matrix=np.vstack([p["matrix"] for p in parts]),
         )
 
-    def append(self, docs: IndexedDocs) -> Path | None:
-        """Write `docs` as a new segment (atomically: a crash leaves no half segment)."""
-        if not len(docs):
+    def append(self, docs: IndexedDocs, updates: dict[str, str] | None = None) -> Path | None:
+        """Write `docs`, and the new cluster ids of earlier documents in `updates`, as a new
+        segment (atomically: a crash leaves no half segment)."""
+        updates = updates or {}
+        if not len(docs):  # no new document, so nothing of the index can have changed either
             return None
         self.folder.mkdir(parents=True, exist_ok=True)
         number = len(self.segments()) + 1
@@ -85,6 +90,8 @@ class SignatureIndex:
             lengths=docs.lengths.astype(np.int64),
             hashes=np.frombuffer(b"".join(docs.hashes), dtype=np.uint8).reshape(len(docs), -1),
             matrix=docs.matrix.astype(np.uint64),
+            updated_ids=np.array(list(updates), dtype=str),
+            updated_cluster_ids=np.array(list(updates.values()), dtype=str),
         )
         os.replace(temp, path)
         meta_path = self.folder / "index.json"
@@ -92,3 +99,14 @@ class SignatureIndex:
         meta = {**self.settings, "documents": before + len(docs), "segments": number}
         meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         return path
+
+
+def _with_updates(ids: list[str], cluster_ids: list[str], parts: list) -> list[str]:
+    """`cluster_ids` after every segment's updates, applied in segment order (segments written
+    before updates existed have none)."""
+    position = {doc: i for i, doc in enumerate(ids)}
+    for part in parts:
+        if "updated_ids" in part.files:
+            for doc, cluster_id in zip(part["updated_ids"], part["updated_cluster_ids"], strict=True):
+                cluster_ids[position[str(doc)]] = str(cluster_id)
+    return cluster_ids

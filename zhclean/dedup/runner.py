@@ -295,6 +295,10 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start, sho
             else:
                 dropped.write({**record, "dropped_by": "near_duplicate", "value": similarity[i]})
                 removed += 1
+        updates = _reclustered(prior, everything, keeper) if prior else {}
+        for i, cluster_id in updates.items():  # earlier documents this run's ones joined together
+            clusters.write({"id": everything.ids[i], "cluster_id": cluster_id, "is_kept": bool(prior.kept[i]),
+                            "similarity": similarity[i], "updated": True})
     finally:
         writer.close()
         clusters.close()
@@ -302,8 +306,10 @@ def _dedup(files, output, config, sides, shard_format, clean_summary, start, sho
     new_keepers = keeper[offset:]
     if index:
         index.append(_as_indexed(sigs, [everything.ids[k] for k in new_keepers],
-                                 np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)))
+                                 np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)),
+                     {everything.ids[i]: cluster_id for i, cluster_id in updates.items()})
         summary.extra["index_documents_before"] = offset
+        summary.extra["index_documents_reclustered"] = len(updates)
         summary.extra["duplicates_of_index"] = sum(k < offset for k in new_keepers)
     _finish(summary, everything, new_keepers, kept, removed, clean_summary is None, start)
     summary.write(sides["summary"])
@@ -322,6 +328,13 @@ def _with_prior(prior: IndexedDocs, sigs: Signatures) -> Signatures:
     """The index's documents followed by this run's, as one set of signatures."""
     return Signatures(prior.ids + sigs.ids, np.concatenate([prior.lengths, sigs.lengths]),
                       prior.hashes + sigs.hashes, np.vstack([prior.matrix, sigs.matrix]))
+
+
+def _reclustered(prior: IndexedDocs, everything: Signatures, keeper: list[int]) -> dict[int, str]:
+    """Earlier documents whose cluster id this run changed (a new document joined their
+    cluster to an older one): index position -> new cluster id."""
+    return {i: everything.ids[keeper[i]] for i in range(len(prior))
+            if everything.ids[keeper[i]] != prior.cluster_ids[i]}
 
 
 def _as_indexed(sigs: Signatures, cluster_ids: list[str], kept: np.ndarray) -> IndexedDocs:
