@@ -27,6 +27,7 @@ import opencc  # noqa: E402
 from charconv import convert  # noqa: E402
 
 from zhclean import script_evidence as evidence  # noqa: E402
+from zhclean.chars import codes_of  # noqa: E402
 from zhclean.steps.script import ScriptOptions, detect, is_machine_converted  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -94,7 +95,7 @@ def write_pick_counts(counts: dict[str, tuple[int, int]], docs: int) -> Path:
 
 def converter_pick_weight(text: str, weights: dict[str, float]) -> float:
     """The converter-pick weight `detect` would give `text` with these pick weights."""
-    codes = evidence.codes_of(text)
+    codes = codes_of(text)
     positions = evidence.pick_positions(codes, evidence.Spots.of(codes))
     return evidence.converter_pick_evidence(text, positions, weights=weights).weight
 

@@ -51,6 +51,16 @@ def fold_pinyin(syllables: str) -> str:
     return syllables.translate(_TONE_FOLD).lower()
 
 
+def codes_of(text: str) -> np.ndarray:
+    """The code points of `text` as a read-only uint32 array (no copy beyond the encoding)."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def text_of(codes: np.ndarray) -> str:
+    """The text whose code points are `codes` (uint32)."""
+    return codes.tobytes().decode("utf-32-le")
+
+
 @dataclass(frozen=True)
 class CharTables:
     """What zhclean knows about each character; see `char_tables()`."""
@@ -72,16 +82,15 @@ class CharTables:
         length; not phrase-aware, for matching only)."""
         if not self.has_traditional(text):
             return text
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        codes = codes_of(text)
         mapped = self.to_simplified_code[codes]
         if np.array_equal(mapped, codes):
             return text
-        return mapped.tobytes().decode("utf-32-le")
+        return text_of(mapped)
 
     def classes(self, text: str) -> np.ndarray:
         """Script class of every character of `text`, as one vectorised gather."""
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        return self.script_class[codes]
+        return self.script_class[codes_of(text)]
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,15 @@ from importlib import resources
 
 import numpy as np
 
-from zhclean.chars import SHARED, SIMP_ONLY, TRAD_ONLY, char_tables, convert_each, scan_chars
+from zhclean.chars import (
+    SHARED,
+    SIMP_ONLY,
+    TRAD_ONLY,
+    char_tables,
+    codes_of,
+    convert_each,
+    scan_chars,
+)
 from zhclean.opencc_pool import converter
 
 _REGIONS = ("s2tw", "s2hk")  # after OpenCC's own s2t: the Taiwan and Hong Kong standards
@@ -57,10 +65,6 @@ _MAX_SAMPLED_WINDOWS = 64  # enough places to tell writers from converters; boun
 # even odds, as the add-one estimate gives for zero observations.
 _UNSEEN_PICK_WEIGHT = math.log10(2)
 _MIN_TELLING_WEIGHT = 0.1  # below this a converter's form is what most writers write too
-
-
-def codes_of(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 # --- character tables ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zhclean.chars import char_tables
+from zhclean.chars import char_tables, codes_of, text_of
 from zhclean.opencc_pool import converter
 
 PHRASE_CHARS_FILE = "t2s_phrase_chars.tsv"
@@ -53,7 +53,7 @@ def _masks() -> tuple[np.ndarray, np.ndarray]:
 
 def to_simplified_opencc(text: str) -> str:
     """Exactly `OpenCC("t2s").convert(text)`."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes = codes_of(text)
     if not codes.size:
         return text
     if codes.max() >= 0x10000 or np.any((codes >= _COMPATIBILITY[0]) & (codes < _COMPATIBILITY[1])):
@@ -61,7 +61,7 @@ def to_simplified_opencc(text: str) -> str:
     mapped = char_tables().to_simplified_code[codes]
     phrase_positions = np.flatnonzero(_masks()[0][codes])
     if not phrase_positions.size:
-        return mapped.tobytes().decode("utf-32-le")
+        return text_of(mapped)
     return _with_phrase_runs(text, codes, mapped, phrase_positions)
 
 
@@ -74,7 +74,7 @@ def _with_phrase_runs(text: str, codes: np.ndarray, mapped: np.ndarray, position
     starts, ends = (breaks[after - 1] + 1).tolist(), breaks[after].tolist()
     runs = sorted(set(zip(starts, ends, strict=True)))
     converted = converter("t2s").convert("\n".join([text[s:e] for s, e in runs])).split("\n")
-    mapped_text = mapped.tobytes().decode("utf-32-le")
+    mapped_text = text_of(mapped)
     pieces, last = [], 0
     for (start, end), run in zip(runs, converted, strict=True):
         pieces += [mapped_text[last:start], run]

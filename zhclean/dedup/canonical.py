@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from zhclean.chars import char_tables
+from zhclean.chars import char_tables, codes_of, text_of
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Odd 64-bit multipliers for a polynomial hash of each n-gram's code points.
@@ -45,13 +45,13 @@ def canonical_table() -> np.ndarray:
 
 def canonical_codes(cleaned_text: str) -> np.ndarray:
     """The canonical form as uint32 code points (glosses are already gone from cleaned text)."""
-    mapped = canonical_table()[np.frombuffer(cleaned_text.encode("utf-32-le"), dtype=np.uint32)]
+    mapped = canonical_table()[codes_of(cleaned_text)]
     return mapped[mapped != 0]
 
 
 def canonical_form(cleaned_text: str) -> str:
     """Simplified, lower-cased, without punctuation or whitespace."""
-    return canonical_codes(cleaned_text).tobytes().decode("utf-32-le")
+    return text_of(canonical_codes(cleaned_text))
 
 
 def canonical_hash(codes: np.ndarray) -> bytes:

@@ -28,11 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from zhclean.chars import HAN_RE, SHARED, SIMP_ONLY, TRAD_ONLY, char_tables
+from zhclean.chars import HAN_RE, SHARED, SIMP_ONLY, TRAD_ONLY, char_tables, codes_of
 from zhclean.opencc_pool import converter
 from zhclean.script_evidence import (
     Spots,
-    codes_of,
     conversion_evidence,
     pick_positions,
     pick_weight_bound,

@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from zhclean.chars import codes_of, text_of
 from zhclean.steps.base import Removal, StepOutput, register
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
@@ -81,12 +80,12 @@ def _repair_mojibake(text: str, removals: list[Removal] | None) -> tuple[str, in
 
 def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
     """Full-width letters and digits to ASCII, as one vectorised pass over the code points."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    codes = codes_of(text).copy()
     wide = ((codes >= 0xFF10) & (codes <= 0xFF19)) | ((codes >= 0xFF21) & (codes <= 0xFF3A)) | (
         (codes >= 0xFF41) & (codes <= 0xFF5A)
     )
     codes[wide] -= 0xFEE0
-    return codes.tobytes().decode("utf-32-le"), int(wide.sum())
+    return text_of(codes), int(wide.sum())
 
 
 @register("unicode", options=UnicodeOptions)
