@@ -256,7 +256,10 @@ class _MainlandTrip:
 
     @classmethod
     def of(cls, text: str, positions: list[int]) -> _MainlandTrip:
-        windows, centres = _windows(text, positions)
+        return cls.of_windows(positions, *_windows(text, positions))
+
+    @classmethod
+    def of_windows(cls, positions: list[int], windows: list[str], centres: list[int]) -> _MainlandTrip:
         simplified = converter("t2s").convert("\n".join(windows)).split("\n")
         mainland = converter("s2t").convert("\n".join(simplified)).split("\n")
         usable = [i for i, w in enumerate(windows) if len(simplified[i]) == len(mainland[i]) == len(w)]
@@ -344,37 +347,23 @@ _WINDOW_VERDICTS_MAX = 100_000
 
 def _judge_windows(keys: list[tuple[str, int]]) -> None:
     """Round-trip the windows in one OpenCC call per standard and remember each verdict."""
-    windows, centres = [w for w, _ in keys], [c for _, c in keys]
-    simplified = converter("t2s").convert("\n".join(windows))
-    mainland = converter("s2t").convert(simplified).split("\n")
+    trip = _MainlandTrip.of_windows(list(range(len(keys))), [w for w, _ in keys], [c for _, c in keys])
     table = feature_table()
     verdicts, recheck = [False] * len(keys), []
-    for i, (window, centre) in enumerate(keys):
-        char = window[centre]
-        if len(mainland[i]) != len(window) or mainland[i][centre] == char:
+    for i in range(len(trip.windows)):
+        char, _, mainland = trip.centre(i)
+        if mainland == char:
             continue
-        if (table[ord(char)] | table[ord(mainland[i][centre])]) & _VARIANT:
+        if (table[ord(char)] | table[ord(mainland)]) & _VARIANT:
             recheck.append(i)  # Taiwan or Hong Kong may write it differently: ask them
         else:
-            verdicts[i] = True  # their standards write this character as the Mainland one does
-    for i in _survive_no_region(recheck, windows, centres, simplified):
-        verdicts[i] = True
+            verdicts[trip.positions[i]] = True  # their standards write it as the Mainland one does
+    for i, place in trip.places(recheck).items():
+        if place.char not in (place.taiwan, place.hong_kong):
+            verdicts[trip.positions[i]] = True
     if len(_WINDOW_VERDICTS) + len(keys) > _WINDOW_VERDICTS_MAX:
         _WINDOW_VERDICTS.clear()
     _WINDOW_VERDICTS.update(zip(keys, verdicts, strict=True))
-
-
-def _survive_no_region(indices: list[int], windows: list[str], centres: list[int], simplified: str) -> list[int]:
-    """Those of the windows `indices` that the Taiwan and Hong Kong round trips also change."""
-    if not indices:
-        return []
-    lines = simplified.split("\n")
-    chosen = "\n".join(lines[i] for i in indices)
-    trips = [converter(c).convert(chosen).split("\n") for c in _REGIONS]
-    return [
-        i for j, i in enumerate(indices)
-        if all(len(t[j]) == len(windows[i]) and t[j][centres[i]] != windows[i][centres[i]] for t in trips)
-    ]
 
 
 # --- 2. the OpenCC standard -----------------------------------------------------------------
