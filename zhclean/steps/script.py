@@ -99,22 +99,25 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
 
     Leftovers are counted first; only when they do not settle it are windows round-tripped,
     and a single Taiwan or Hong Kong form settles it without any conversion."""
-    if not char_tables().has_traditional(text):  # most text: settled by one regex scan
-        return ScriptProfile("simplified" if HAN_RE.search(text) else "none", -1, 0, -1, 0, 0.0)
+    if script := _script_without_traditional(text):  # most text: settled by one regex scan
+        return ScriptProfile(script, -1, 0, -1, 0, 0.0)
     codes = codes_of(text)
     counts = np.bincount(char_tables().script_class[codes], minlength=4)
     script = _classify(counts, options)
     han = int(counts[SHARED] + counts[TRAD_ONLY] + counts[SIMP_ONLY])
-    counts_of = (script, han, int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY]))
+    classified = (script, han, int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY]))
     if script not in ("traditional", "mixed") or counts[TRAD_ONLY] < counts[SIMP_ONLY]:
-        return ScriptProfile(*counts_of, 0, 0.0)  # mostly Simplified: see is_machine_converted
+        # Mostly Simplified text with some Traditional-only characters (a name such as 王丙乾,
+        # a quoted word) is not a converted Traditional document: converters leave at most
+        # 31% of the script-specific characters Simplified (calibration). No evidence.
+        return ScriptProfile(*classified, 0, 0.0)
     spots = Spots.of(codes)
     evidence = conversion_evidence(text, spots)
     score = 1000.0 * evidence / han
     if _leftovers_convince(evidence, score, options):
-        return ScriptProfile(*counts_of, evidence, score)
+        return ScriptProfile(*classified, evidence, score)
     if region_forms := spots.region_forms():
-        return ScriptProfile(*counts_of, evidence, score, follows_region=region_forms)
+        return ScriptProfile(*classified, evidence, score, follows_region=region_forms)
     pick_places = pick_positions(codes, spots) if pick_weight_bound(codes, spots) >= options.pick_threshold else []
     (follows_opencc, follows_region), picks = window_evidence(
         text, standard_positions(codes, spots), pick_places, options.pick_threshold
@@ -122,10 +125,10 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
     if follows_opencc or follows_region:
         if follows_opencc and not follows_region:
             score = max(score, 1000.0 * follows_opencc / han)
-        return ScriptProfile(*counts_of, evidence, score, follows_opencc, follows_region)
+        return ScriptProfile(*classified, evidence, score, follows_opencc, follows_region)
     if picks.weight >= options.pick_threshold:
         score = max(score, 1000.0 * picks.places / han)
-    return ScriptProfile(*counts_of, evidence, score, converter_picks=picks.weight)
+    return ScriptProfile(*classified, evidence, score, converter_picks=picks.weight)
 
 
 def _leftovers_convince(evidence: int, score: float, options: ScriptOptions) -> bool:
@@ -136,11 +139,6 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
     """Simplified leftovers past the threshold; or, with no Taiwan or Hong Kong form anywhere,
     OpenCC's own standard or a character converter's choices."""
     if profile.script not in ("traditional", "mixed"):
-        return False
-    if profile.traditional_only < profile.simplified_only:
-        # Mostly Simplified text with some Traditional-only characters (a name such as 王丙乾,
-        # a quoted word): not a converted Traditional document. Converters leave at most
-        # 31% of the script-specific characters Simplified (calibration).
         return False
     if _leftovers_convince(profile.evidence, profile.score, options):
         return True
@@ -199,10 +197,18 @@ def _convert_together(convert: Callable[[str], str], texts: list[str]) -> list[s
     return convert("\n".join(texts)).rsplit("\n", len(texts) - 1)
 
 
+def _script_without_traditional(text: str) -> str | None:
+    """`simplified` or `none` for text without Traditional-only characters (one regex scan),
+    None when the characters must be counted."""
+    if char_tables().has_traditional(text):
+        return None
+    return "simplified" if HAN_RE.search(text) else "none"
+
+
 def _script_of(text: str, options: ScriptOptions) -> str:
-    if not char_tables().has_traditional(text):
-        return "simplified" if HAN_RE.search(text) else "none"
-    return _classify(np.bincount(char_tables().classes(text), minlength=4), options)
+    return _script_without_traditional(text) or _classify(
+        np.bincount(char_tables().classes(text), minlength=4), options
+    )
 
 
 def _changed_chars(before: str, after: str) -> int:
