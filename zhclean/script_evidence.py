@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
@@ -35,6 +34,7 @@ from zhclean.chars import (
     convert_each,
     scan_chars,
 )
+from zhclean.data import read_rows
 from zhclean.opencc_pool import converter
 
 _REGIONS = ("s2tw", "s2hk")  # after OpenCC's own s2t: the Taiwan and Hong Kong standards
@@ -191,13 +191,7 @@ def pick_weights(counts: dict[str, tuple[int, int]]) -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def _packaged_pick_weights() -> dict[str, float]:
-    data = resources.files("zhclean.data").joinpath(PICK_COUNTS_FILE).read_text("utf-8")
-    counts: dict[str, tuple[int, int]] = {}
-    for line in data.splitlines():
-        if line and not line.startswith("#"):
-            simplified, follows_converter, follows_phrase = line.split("\t")
-            counts[simplified] = (int(follows_converter), int(follows_phrase))
-    return pick_weights(counts)
+    return pick_weights({s: (int(n), int(p)) for s, n, p in read_rows(PICK_COUNTS_FILE)})
 
 
 # --- the places of one document -------------------------------------------------------------
