@@ -33,6 +33,7 @@ from typing import Any
 from zhclean.chars import HAN_CLASS, char_tables
 from zhclean.opencc_pool import converter
 from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.text import remove_lines
 
 FIELDS = ("source", "editor", "original_title", "author")
 
@@ -230,7 +231,7 @@ def boilerplate(
         for name, value in (values or {}).items():
             extracted.setdefault(name, value)
     drop = {i for i, _, _ in hits}
-    kept = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    kept = remove_lines(lines, drop)
     removals = [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits] if explain else []
     reported = {k: v for k, v in extracted.items() if k not in rules.unreported and not fields.get(k)}
     return StepOutput(kept, len(hits), reported, removals)

@@ -21,7 +21,7 @@ from typing import Any
 
 from zhclean.chars import HAN_CLASS
 from zhclean.steps.base import Removal, StepOutput, register
-from zhclean.text import SPACE_RUN
+from zhclean.text import SPACE_RUN, remove_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +39,15 @@ def _has_min_han(line: str, minimum: int) -> bool:
     return _min_han_pattern(minimum).match(line) is not None
 
 
-def repeated_lines(lines: list[str], min_han: int) -> list[int]:
+def repeated_lines(text: str, min_han: int) -> list[int]:
     """Indices of lines to drop: a later copy of an identical line, or a line inside a longer one.
 
     Lines are compared as the whitespace step will leave them (space runs and no-break spaces
     as one space), so a second cleaning finds nothing new: `進軍澳洲\u00a0 加速` is the title
     that stands inside the article's last sentence as `進軍澳洲 加速`."""
-    joined = "\n".join(lines)
-    if "  " in joined or "\u00a0" in joined:
-        lines = SPACE_RUN.sub(" ", joined).split("\n")
-    stripped = [line.strip() for line in lines]
+    if "  " in text or "\u00a0" in text:
+        text = SPACE_RUN.sub(" ", text)
+    stripped = [line.strip() for line in text.split("\n")]
     whole = "\n".join(stripped)
     seen: set[str] = set()
     drop = []
@@ -71,13 +70,12 @@ def repeated_lines(lines: list[str], min_han: int) -> list[int]:
 def repeated_line(
     text: str, fields: Mapping[str, Any], options: RepeatedLineOptions, explain: bool
 ) -> StepOutput:
-    lines = text.split("\n")
-    if len(lines) < 2:
+    if "\n" not in text:
         return StepOutput(text)
-    drop = repeated_lines(lines, options.min_han)
+    drop = repeated_lines(text, options.min_han)
     if not drop:
         return StepOutput(text)
-    dropped = set(drop)
-    kept = "\n".join(line for i, line in enumerate(lines) if i not in dropped)
+    lines = text.split("\n")
+    kept = remove_lines(lines, set(drop))
     removals = [Removal("repeated_line", "repeated_line", i, lines[i]) for i in drop] if explain else []
     return StepOutput(kept, len(drop), removals=removals)
