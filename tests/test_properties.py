@@ -1,5 +1,8 @@
 """Properties: idempotence, clean text unchanged, glosses inserted come back out exactly."""
 
+import json
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,3 +150,21 @@ def test_fixpoints_found_on_real_text():
     title = "兄弟旗下交易所進軍澳洲\u00a0 加速拓展國際市場商機"
     body = "這篇文章兄弟旗下交易所進軍澳洲 加速拓展國際市場商機最早出現於區塊客。"
     assert pipeline.clean(f"{title}\n{body}").text == body
+
+
+def _same_results(texts: list[str]) -> None:
+    pipeline = Pipeline()
+    one_by_one = [pipeline.clean(t, explain=True) for t in texts]
+    together = pipeline.clean_many(texts, explain=True)
+    for single, batched in zip(one_by_one, together, strict=True):
+        assert (batched.text, batched.meta, batched.removals) == (single.text, single.meta, single.removals)
+
+
+def test_batches_clean_exactly_as_one_by_one():
+    """The engines clean step by step over batches (`clean_many`); nothing may differ."""
+    examples = Path(__file__).resolve().parents[1] / "examples" / "corpus.jsonl"
+    _same_results([json.loads(line)["text"] for line in examples.open(encoding="utf-8")])
+
+
+def test_batches_clean_exactly_as_one_by_one_on_dev_set(dev_pairs):
+    _same_results([noisy["text"] for noisy, _ in dev_pairs])

@@ -26,13 +26,7 @@ from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_has
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import estimated_jaccard, optimal_bands, signatures
 from zhclean.engines.local import Progress, item_bytes, ordered_map
-from zhclean.engines.records import (
-    BadRecord,
-    ensure_id,
-    parse_item,
-    quarantine_entry,
-    validated_text,
-)
+from zhclean.engines.records import BadRecord, parse_all, quarantine_entry
 from zhclean.io.readers import Item, expand_inputs, iter_items
 from zhclean.io.writers import JsonlWriter, open_writer, side_paths
 from zhclean.pipeline import Pipeline
@@ -59,13 +53,9 @@ def _records(files: list[str], config: Config):
     else:
         items = iter_items(files)
     for item in items:
-        try:
-            record = parse_item(item, config)
-            validated_text(record, config)
-        except BadRecord:
-            continue
-        ensure_id(record, item, config)
-        yield record
+        entry = parse_all([item], config)[0]
+        if not isinstance(entry, BadRecord):
+            yield entry[0]
 
 
 _worker: dict = {}
@@ -82,15 +72,16 @@ def _signature_batch(batch: list[Item]) -> tuple[list[tuple], np.ndarray]:
     config, pipeline = _worker["config"], _worker["pipeline"]
     rows: list[tuple] = []
     shingles: list[np.ndarray] = []
-    for item in batch:
-        try:
-            record = parse_item(item, config)
-            text = validated_text(record, config)
-        except BadRecord as error:
-            rows.append(("bad", quarantine_entry(item, error)))
+    parsed = parse_all(batch, config)
+    # Records `zhclean clean` wrote are clean already; the others are cleaned together.
+    raw = [entry[1] for entry in parsed if not isinstance(entry, BadRecord) and "zhclean" not in entry[0]]
+    cleaned_raw = iter(result.text for result in pipeline.clean_many(raw))
+    for item, entry in zip(batch, parsed, strict=True):
+        if isinstance(entry, BadRecord):
+            rows.append(("bad", quarantine_entry(item, entry)))
             continue
-        ensure_id(record, item, config)
-        cleaned = text if "zhclean" in record else pipeline.clean(text).text
+        record, text = entry
+        cleaned = text if "zhclean" in record else next(cleaned_raw)
         canonical = canonical_codes(cleaned)
         rows.append(("ok", str(record[config.id_field]), len(cleaned), canonical_hash(canonical)))
         shingles.append(shingle_hashes(canonical, config.dedup.ngram))

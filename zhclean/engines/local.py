@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from zhclean.config import Config
-from zhclean.engines.records import process
+from zhclean.engines.records import process_batch
 from zhclean.io.readers import Item
 from zhclean.pipeline import Pipeline
 
@@ -34,7 +34,7 @@ def _init_worker(config: Config) -> None:
 
 def _process_batch(batch: list[Item]) -> list[tuple[str, dict[str, Any]]]:
     pipeline, config = _worker_state["pipeline"], _worker_state["config"]
-    return [process(item, pipeline, config) for item in batch]
+    return process_batch(batch, pipeline, config)
 
 
 def item_bytes(item: Item) -> int:
