@@ -30,18 +30,14 @@ class Result:
         return self.meta["edits"]
 
 
-def _initial_meta(text: str) -> dict[str, Any]:
-    meta: dict[str, Any] = dict.fromkeys(FIELD_KEYS)
-    meta.update(
-        script_in=None,
-        script_out=None,
-        machine_converted=False,
-        machine_converted_score=0.0,
-        edits=dict.fromkeys(EDIT_KEYS, 0),
-        chars_in=len(text),
-        chars_out=len(text),
-    )
-    return meta
+# The metadata every output starts from; fields and counters are filled in as steps run.
+_META_TEMPLATE: dict[str, Any] = {
+    **dict.fromkeys(FIELD_KEYS),
+    "script_in": None,
+    "script_out": None,
+    "machine_converted": False,
+    "machine_converted_score": 0.0,
+}
 
 
 def resolve_steps(steps: Sequence[str] | None = None, skip: Iterable[str] = ()) -> list[str]:
@@ -69,6 +65,8 @@ class Pipeline:
         self.options = {n: REGISTRY[n].make_options(step_options.get(n)) for n in self.names}
         # What the per-document loop needs, looked up once.
         self._calls = [(spec.name, spec.function, self.options[spec.name]) for spec in self.specs]
+        # Every output counts edits under the SPEC's keys, then under any other step that ran.
+        self._no_edits = dict.fromkeys([*EDIT_KEYS, *(n for n in self.names if n not in EDIT_KEYS)], 0)
 
     @classmethod
     def from_config(cls, config: Any = None, **overrides: Any) -> Pipeline:
@@ -91,22 +89,25 @@ class Pipeline:
         """`clean` for each text, step by step: every document through one step, then all
         through the next. Same results, about 13% faster on batches of a few hundred news
         articles, because one step's regexes and tables stay in the CPU caches."""
-        results = [Result(text, _initial_meta(text)) for text in texts]
-        found: list[dict[str, Any]] = [{} for _ in texts]
+        current = list(texts)
+        edits = [dict(self._no_edits) for _ in current]
+        found: list[dict[str, Any]] = [{} for _ in current]
+        trails: list[list[Removal]] = [[] for _ in current]
         for name, function, options in self._calls:
-            for result, fields in zip(results, found, strict=True):
-                out = function(result.text, fields, options, explain)
-                result.text = out.text
-                edits = result.meta["edits"]
-                edits[name] = edits.get(name, 0) + out.edits
+            for i, text in enumerate(current):
+                out = function(text, found[i], options, explain)
+                current[i] = out.text
+                if out.edits:
+                    edits[i][name] += out.edits
                 if out.fields:
-                    fields.update(out.fields)
+                    found[i].update(out.fields)
                 if explain:
-                    result.removals.extend(out.removals)
-        for result, fields in zip(results, found, strict=True):
-            result.meta.update(fields)
-            result.meta["chars_out"] = len(result.text)
-        return results
+                    trails[i].extend(out.removals)
+        return [
+            Result(text, {**_META_TEMPLATE, "edits": counts, "chars_in": len(before), "chars_out": len(text),
+                          **fields}, trail)
+            for before, text, counts, fields, trail in zip(texts, current, edits, found, trails, strict=True)
+        ]
 
 
 _DEFAULT: Pipeline | None = None
