@@ -37,10 +37,13 @@ from zhclean.text import remove_lines
 
 FIELDS = ("source", "editor", "original_title", "author")
 
-# A pinyin gloss right after a Han character, for the matching view only.
-_VIEW_GLOSS = re.compile(
-    f"[(（](?<=[{HAN_CLASS}][(（])[ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t]{{0,30}}[)）]"
-)
+# A pinyin gloss right after a Han character, for the matching view only. One pattern per
+# opening bracket: a literal lead lets the regex engine skip ahead to it (most pages use one
+# kind of bracket), which takes a quarter off the time of the two-bracket pattern.
+_GLOSS_BODY = "[ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t]{0,30}[)）]"
+_VIEW_GLOSS = re.compile(f"[(（](?<=[{HAN_CLASS}][(（]){_GLOSS_BODY}")
+_VIEW_GLOSS_ASCII = re.compile(f"\\((?<=[{HAN_CLASS}]\\(){_GLOSS_BODY}")
+_VIEW_GLOSS_FULL = re.compile(f"（(?<=[{HAN_CLASS}]（){_GLOSS_BODY}")
 _OPEN = "(（【[〔"
 _CLOSE = ")）】]〕"
 _OPEN_CLASS = re.escape(_OPEN)
@@ -134,8 +137,14 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
 def _matching_view(text: str) -> str:
     """The text as rules see it: glosses removed, Traditional characters mapped to Simplified
     one by one (enough to match a notice, and line breaks stay where they are)."""
-    text = char_tables().to_simplified_chars(text)
-    return _VIEW_GLOSS.sub("", text) if "(" in text or "（" in text else text
+    return _without_glosses(char_tables().to_simplified_chars(text))
+
+
+def _without_glosses(text: str) -> str:
+    """`text` without pinyin glosses, by the pattern for the brackets it holds."""
+    if "（" not in text:
+        return _VIEW_GLOSS_ASCII.sub("", text) if "(" in text else text
+    return _VIEW_GLOSS.sub("", text) if "(" in text else _VIEW_GLOSS_FULL.sub("", text)
 
 
 def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
@@ -203,7 +212,7 @@ def classify_lines(
         trimmed = line.strip(" \t\u3000\u00a0")
         values = _field_values(trimmed, rules)
         if values is None and ("(" in trimmed or "（" in trimmed):  # a glossed key: `来(lai)源：`
-            values = _field_values(_VIEW_GLOSS.sub("", trimmed), rules)
+            values = _field_values(_without_glosses(trimmed), rules)
         if values is not None:
             hits.append((i, "field:" + "+".join(values), values))
             continue

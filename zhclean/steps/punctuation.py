@@ -25,7 +25,6 @@ from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 _CHINESE = f"[{HAN_CLASS}{CJK_PUNCT_CLASS}]"
 _SPACE = "[ \t\u00a0\u3000]*"
-_MARKS = re.compile("[,:;?!]")
 # A mark with a space on either side; led by the mark's class so the engine scans for it in C.
 _SPACED_MARK = re.compile("[,:;?!](?:(?<=[ \t\u00a0\u3000].)|(?=[ \t\u00a0\u3000]))")
 
@@ -44,6 +43,11 @@ def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
 
 _PATTERNS = {mark: _mark_patterns(mark) for mark in _FULL}
 _PAREN_HAN = re.compile(f"\\(([^()\n]*[{HAN_CLASS}][^()\n]*)\\)")
+
+
+def _has_marks(text: str) -> bool:
+    """Any ASCII mark: five one-character `in`s run ten times faster than a regex class scan."""
+    return "," in text or ":" in text or ";" in text or "?" in text or "!" in text
 
 
 def _convert_marks(text: str, spaced: bool) -> tuple[str, int]:
@@ -67,14 +71,14 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
             edits += n
             if not n or "(" not in text:
                 break
-    if _MARKS.search(text):
+    if _has_marks(text):
         spaced = _SPACED_MARK.search(text) is not None
         # A converted mark is Chinese context for the ASCII mark next to it (`好的？？???`), so
         # passes repeat until none converts; each converts at least one, so this ends.
         while True:
             text, n = _convert_marks(text, spaced)
             edits += n
-            if not n or not _MARKS.search(text):
+            if not n or not _has_marks(text):
                 break
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain and text != before else []
     return StepOutput(text, edits, removals=removals)

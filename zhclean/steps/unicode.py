@@ -25,14 +25,22 @@ from zhclean.chars import codes_of, text_of
 from zhclean.steps.base import Removal, StepOutput, register
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
-_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-# Any character one of the passes below would act on: most text has none, and one scan for
-# all of them is cheaper than a scan per pass.
-_ANY_WORK = re.compile(
-    "[\r\u00e3-\u00e9\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+_INVISIBLE_CHARS = frozenset(
+    "\u200b\u200c\u200d\u2060\ufeff"
+    + "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]))
 )
+_FULLWIDTH_CHARS = frozenset(map(chr, [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]))
+_MOJIBAKE_LEADS = frozenset(map(chr, range(0xE3, 0xEA)))  # ã-é: UTF-8 lead bytes E3-E9 as Latin-1
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    return "[" + "".join(map(re.escape, sorted(chars))) + "]"
+
+
+_INVISIBLE = re.compile(_char_class(_INVISIBLE_CHARS) + "+")
+# Any character one of the passes below would act on: most text has none, and one scan that
+# lists them all tells which passes to run, cheaper than a scan per pass.
+_ANY_WORK = re.compile(_char_class(frozenset("\r") | _MOJIBAKE_LEADS | _INVISIBLE_CHARS | _FULLWIDTH_CHARS))
 
 # UTF-8 bytes of CJK text read as Latin-1/cp1252: a lead byte E3-E9 shown as ã-é followed by
 # two continuation bytes (0x80-0xBF), which cp1252 shows as punctuation or Latin-1 symbols.
@@ -92,26 +100,31 @@ def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
 def unicode_step(
     text: str, fields: Mapping[str, Any], options: UnicodeOptions, explain: bool
 ) -> StepOutput:
-    if _ANY_WORK.search(text) is None and unicodedata.is_normalized("NFC", text):
+    found = set(_ANY_WORK.findall(text))
+    normalized = unicodedata.is_normalized("NFC", text)
+    if not found and normalized:
         return StepOutput(text)
     removals: list[Removal] | None = [] if explain else None
     edits = 0
-    if "\r" in text:
+    if "\r" in found:
         text, n = _LINE_ENDINGS.subn("\n", text)
         edits += n
-    if not unicodedata.is_normalized("NFC", text):
+    if not normalized:
         text = unicodedata.normalize("NFC", text)
         edits += 1
-    if options.repair_mojibake and _MOJIBAKE.search(text):
+        found = set(_ANY_WORK.findall(text))  # composing can make an `é`, a mojibake lead
+    if options.repair_mojibake and not found.isdisjoint(_MOJIBAKE_LEADS) and _MOJIBAKE.search(text):
         text, n = _repair_mojibake(text, removals)
         edits += n
-    if removals is not None:
-        removals.extend(
-            Removal("unicode", "invisible", m.start(), m.group()) for m in _INVISIBLE.finditer(text)
-        )
-    text, n = _INVISIBLE.subn("", text)
-    edits += n
-    if _FULLWIDTH_ALNUM.search(text):
+        found = set(_ANY_WORK.findall(text))
+    if not found.isdisjoint(_INVISIBLE_CHARS):
+        if removals is not None:
+            removals.extend(
+                Removal("unicode", "invisible", m.start(), m.group()) for m in _INVISIBLE.finditer(text)
+            )
+        text, n = _INVISIBLE.subn("", text)
+        edits += n
+    if not found.isdisjoint(_FULLWIDTH_CHARS):
         text, fullwidth = _fullwidth_to_ascii(text)
         edits += fullwidth
     return StepOutput(text, edits, removals=removals or [])
