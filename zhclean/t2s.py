@@ -39,35 +39,45 @@ def phrase_chars() -> str:
     return "".join(c for c, changes in _phrase_table().items() if changes)
 
 
+_PHRASE_CHANGED, _SPECIAL = 1, 2  # bits of `_flags()`
+
+
 @lru_cache(maxsize=1)
-def _masks() -> tuple[np.ndarray, np.ndarray]:
-    """(changed by some phrase, in some phrase) per code point."""
-    changed = np.zeros(char_tables().script_class.shape, dtype=bool)
-    in_phrase = np.zeros(changed.shape, dtype=bool)
-    changed[[ord(c) for c in phrase_chars()]] = True
+def _flags() -> np.ndarray:
+    """Per code point: changed by some phrase; or special (a compatibility ideograph or beyond
+    the BMP), which OpenCC must convert itself. One gather tells both."""
+    flags = np.zeros(char_tables().script_class.shape, dtype=np.uint8)
+    flags[[ord(c) for c in phrase_chars()]] |= _PHRASE_CHANGED
+    flags[_COMPATIBILITY[0] : _COMPATIBILITY[1]] |= _SPECIAL
+    flags[0x10000:] |= _SPECIAL
+    return flags
+
+
+@lru_cache(maxsize=1)
+def _in_phrase() -> np.ndarray:
+    """Per code point: in some phrase."""
+    in_phrase = np.zeros(char_tables().script_class.shape, dtype=bool)
     in_phrase[[ord(c) for c in _phrase_table()]] = True
-    return changed, in_phrase
+    return in_phrase
 
 
 def to_simplified_opencc(text: str) -> str:
     """Exactly `OpenCC("t2s").convert(text)`."""
     codes = codes_of(text)
-    if not codes.size:
-        return text
-    if codes.max() >= 0x10000 or np.any((codes >= _COMPATIBILITY[0]) & (codes < _COMPATIBILITY[1])):
+    flags = _flags()[codes]
+    if not flags.any():
+        return text_of(char_tables().to_simplified_code[codes])
+    if (flags & _SPECIAL).any():
         return converter("t2s").convert(text)
-    mapped = char_tables().to_simplified_code[codes]
-    phrase_positions = np.flatnonzero(_masks()[0][codes])
-    if not phrase_positions.size:
-        return text_of(mapped)
-    return _with_phrase_runs(text, codes, mapped, phrase_positions)
+    phrase_positions = np.flatnonzero(flags)
+    return _with_phrase_runs(text, codes, char_tables().to_simplified_code[codes], phrase_positions)
 
 
 def _with_phrase_runs(text: str, codes: np.ndarray, mapped: np.ndarray, positions: np.ndarray) -> str:
     """The character-mapped text with every run of phrase characters around `positions`
     replaced by OpenCC's conversion of that run (all runs in one OpenCC call)."""
     # Each run ends at the characters in no phrase around it: -1 and len(codes) bound the text.
-    breaks = np.concatenate(([-1], np.flatnonzero(~_masks()[1][codes]), [len(codes)]))
+    breaks = np.concatenate(([-1], np.flatnonzero(~_in_phrase()[codes]), [len(codes)]))
     after = np.searchsorted(breaks, positions)
     starts, ends = (breaks[after - 1] + 1).tolist(), breaks[after].tolist()
     runs = sorted(set(zip(starts, ends, strict=True)))
