@@ -4,6 +4,7 @@ import pytest
 
 import zhclean
 from zhclean.pipeline import Pipeline
+from zhclean.regex_first import first_chars
 
 
 def only(step: str, text: str, **options):
@@ -169,6 +170,33 @@ def test_user_rules_extend_the_builtin_ones(tmp_path):
     rules.write_text('[[notice]]\nname = "my_site"\npatterns = ["本站广告位招租.{0,20}"]\n', encoding="utf-8")
     pipeline = Pipeline(steps=["boilerplate"], step_options={"boilerplate": {"rules": (str(rules),)}})
     assert pipeline.clean("正文。\n本站广告位招租，联系电话").text == "正文。"
+
+
+def test_user_rules_that_may_start_anywhere_still_match(tmp_path):
+    """A rule led by `.{0,10}` has no known first character; it is tried at every line."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[notice]]\nname = "any_start"\npatterns = [".{0,10}广告位招租.{0,20}"]\n', encoding="utf-8")
+    pipeline = Pipeline(steps=["boilerplate"], step_options={"boilerplate": {"rules": (str(rules),)}})
+    assert pipeline.clean("正文。\n欢迎本站广告位招租，联系电话\n正文。").text == "正文。\n正文。"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        ("(?i:ab)|来源[:：]|[本该]文", set("a本该来")),
+        ("x?y", {"x", "y"}),
+        ("^【?免责", {"【", "免"}),
+        ("(?:来|去)+x", {"来", "去"}),
+        ("(?=a)b", None),  # lookarounds: unknown
+        (".b", None),
+        ("[^a]", None),
+        ("a*", None),  # may match the empty string
+        (r"\d", None),
+    ],
+)
+def test_first_characters_of_a_pattern(pattern, first):
+    found = first_chars(pattern)
+    assert (found if found is None else set(found)) == first
 
 
 # --- repeated_line ----------------------------------------------------------------------

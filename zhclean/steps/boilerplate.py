@@ -32,6 +32,7 @@ from typing import Any
 
 from zhclean.chars import HAN_CLASS, char_tables
 from zhclean.opencc_pool import converter
+from zhclean.regex_first import lookahead
 from zhclean.steps.base import Removal, StepOutput, register
 from zhclean.text import remove_lines
 
@@ -122,10 +123,16 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     field_pair = re.compile(
         rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{_CLOSE_CLASS}]?[ \t]*$)"
     )
-    starts = "|".join([_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys])
+    alternatives = [_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys]
     # A leading literal "\n" (the text gets one prepended) lets the engine jump from line break
-    # to line break; a multiline `^` would be tried at every character.
-    line_start = re.compile(rf"\n[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts})")
+    # to line break; a multiline `^` would be tried at every character. The rest is a
+    # lookahead, so each match is one line break and no line hides the next. The rules whose
+    # first characters are known sit behind a lookahead of them: most lines fail that one
+    # class test instead of the long alternation.
+    known = [a for a in alternatives if lookahead([a])]
+    unknown = [a for a in alternatives if not lookahead([a])]
+    starts = "|".join(([f"{lookahead(known)}(?:{'|'.join(known)})"] if known else []) + unknown)
+    line_start = re.compile(rf"\n(?=[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts}))")
     # A user's rule with named groups of its own is matched alone, so `lastgroup` stays ours.
     any_notice = None if any("(?P<" in p.pattern for _, p in notices) else re.compile(
         "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(notices))
