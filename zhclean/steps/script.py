@@ -215,5 +215,5 @@ def _changed_chars(before: str, after: str) -> int:
     """Characters the conversion changed (OpenCC keeps length; fall back to 1 if not)."""
     if len(before) != len(after):
         return 1
-    return int((codes_of(before) != codes_of(after)).sum())
+    return int(np.count_nonzero(codes_of(before) != codes_of(after)))
 
