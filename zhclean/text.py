@@ -12,17 +12,22 @@ GONE = "\x00"
 # compare lines compare them as that step will leave them.
 SPACE_RUN = re.compile("[ \u00a0]{2,}|\u00a0")
 
-_EMPTIED_LINE = re.compile("^[ \t\u3000\u00a0\x00]*\x00[ \t\u3000\u00a0\x00]*(?:\n|$)", re.M)
+_LINE_EDGE = " \t\u3000\u00a0"
 
 
 def drop_emptied_lines(text: str) -> str:
     """Delete lines a step emptied (they held only removed material), then the marks left inline.
 
     A line that was blank before the step stays: it separates paragraphs. A line the step
-    emptied goes with its newline, so removing `![]()` or a footer never leaves a gap.
+    emptied goes with its newline, so removing `![]()` or a footer never leaves a gap (an
+    emptied last line leaves the newline before it). Per-line `in` and `strip` run in C and
+    are twice as fast as a multiline regex, which is tried at every character.
     """
-    text = _EMPTIED_LINE.sub("", text)
-    return text.replace(GONE, "")
+    lines = text.split("\n")
+    kept = [line for line in lines[:-1] if GONE not in line or line.strip(_LINE_EDGE + GONE)]
+    last = lines[-1]
+    kept.append(last if GONE not in last or last.strip(_LINE_EDGE + GONE) else "")
+    return "\n".join(kept).replace(GONE, "")
 
 
 def remove_lines(lines: list[str], drop: set[int]) -> str:
