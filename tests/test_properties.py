@@ -111,7 +111,7 @@ def test_fast_t2s_on_phrases_and_real_text():
 
 def test_shipped_phrase_table_matches_the_installed_opencc():
     """The table is derived from OpenCC's TSPhrases dictionary; an OpenCC upgrade that changes
-    it must fail here (regenerate with `python -m zhclean.t2s`)."""
+    it must fail here (regenerate with `python bench/t2s_table.py`)."""
     import pytest
 
     pytest.importorskip("marisa_trie")
