@@ -180,6 +180,47 @@ def test_user_rules_that_may_start_anywhere_still_match(tmp_path):
     assert pipeline.clean("正文。\n欢迎本站广告位招租，联系电话\n正文。").text == "正文。\n正文。"
 
 
+def test_glued_notices_go_and_their_paragraph_stays():
+    body = "今年來台旅客持續增加，業者樂觀看待。"
+    comment_rules = "違反上述規定者，中時電子報有權刪除留言，或者直接封鎖帳號！請使用者在發言前，務必先閱讀留言板規則，謝謝配合。"
+    browser = "為達最佳瀏覽效果，建議使用 Chrome、Firefox 或 Microsoft Edge 的瀏覽器。"
+    result = Pipeline(steps=["boilerplate"]).clean(f"標題\n{browser}〔記者王五／台北報導〕{body}{comment_rules}", explain=True)
+    assert result.text == f"標題\n〔記者王五／台北報導〕{body}"
+    assert [(r.rule, r.removed) for r in result.removals] == [
+        ("browser_notice", browser), ("chinatimes_comment_rules", comment_rules)]
+    assert result.edits["boilerplate"] == 2
+    # set off by a space rather than a full stop: page furniture
+    assert only("boilerplate", "大盘有望展开一波行情。（记者王浩） 我要评论").text == "大盘有望展开一波行情。（记者王浩）"
+
+
+
+def test_glued_notices_are_found_once_the_lines_after_them_go():
+    """The last paragraph is the last line only after the notice lines below it go; one
+    cleaning must do what a second would."""
+    body = "只要拉長投資期間，就不需煩惱進場時機。"
+    glued = "本資料僅供參考，本公司已盡力提供正確之資訊，投資人應自行負責，本公司無須負擔任何責任。"
+    text = f"{body}{glued}\n基金配息率不代表基金報酬率，且過去配息率不代表未來配息率。"
+    once = only("boilerplate", text).text
+    assert once == body
+    assert only("boilerplate", once).text == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a rule that is not marked glued: a statement in the news that ends a paragraph
+        "公司昨日回应传闻。郑重声明：公司将依法追究造谣者的法律责任，并保留联系警方的权利。",
+        # the notice's words inside a sentence, not a sentence of their own
+        "他提醒，為達最佳瀏覽效果，建議使用新版瀏覽器，否則頁面會變形。",
+        "我要评论这件事，因为它关系到每一个人。",
+        # only the edges of a paragraph: a notice between two of its sentences stays
+        "公司表示。為達最佳瀏覽效果，建議使用 Chrome 的瀏覽器。之後再說明。",
+    ],
+)
+def test_glued_rules_take_only_whole_notices(text):
+    assert only("boilerplate", text).text == text
+
+
 @pytest.mark.parametrize(
     ("pattern", "first"),
     [

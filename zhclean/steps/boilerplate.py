@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -50,6 +50,15 @@ _CLOSE = ")）】]〕"
 _OPEN_CLASS = re.escape(_OPEN)
 _CLOSE_CLASS = re.escape(_CLOSE)
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# Glued notices: whole sentences stuck to a paragraph (`…競爭力。違反上述規定者，中時電子報有權
+# 刪除留言…`). A sentence ends with a run of these and the closing quotes after it.
+_SENTENCE_END_CLASS = "。！？!?…」』”’"
+_SENTENCE = re.compile("[^。！？!?…]*(?:[。！？!?…]+[」』”’]*|$)")
+_MAX_GLUED_SENTENCES = 3
+_GLUED_WINDOW = 700  # characters at each end of a line where a glued notice can sit
+_EDGE_RUN = "[ \t\u3000\u00a0]*"
+_SPACE_RUN_INSIDE = re.compile("[ \t\u3000\u00a0]+")
+_EDGE = " \t\u3000\u00a0"
 # A value with a clause break that is longer than a list of names is a sentence: the line
 # `作者：我们在调研中发现，这个问题很普遍` is a speaker's words, not a byline.
 _CLAUSE_BREAK = re.compile(r"[，；;]")
@@ -64,11 +73,37 @@ class BoilerplateOptions:
 
 
 @dataclass(frozen=True)
-class RuleSet:
-    """Compiled rules: one regex per notice rule, one for field lines."""
+class NoticeSet:
+    """Notice rules, one regex each, and all of them in one alternation (group `r<i>` for
+    rule i) so that one fullmatch finds the first rule that matches."""
 
-    notices: tuple[tuple[str, re.Pattern], ...]
-    any_notice: re.Pattern | None  # all notice rules in one alternation, group `r<i>` for rule i
+    rules: tuple[tuple[str, re.Pattern], ...]
+    combined: re.Pattern | None  # None when a user's rule has named groups of its own
+
+    @classmethod
+    def of(cls, rules: list[tuple[str, re.Pattern]]) -> NoticeSet:
+        combined = None if any("(?P<" in p.pattern for _, p in rules) else re.compile(
+            "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(rules))
+        )
+        return cls(tuple(rules), combined)
+
+    def first_match(self, text: str) -> str | None:
+        """The name of the first rule that matches the whole of `text`."""
+        if self.combined is None:
+            return next((name for name, p in self.rules if p.fullmatch(text)), None)
+        m = self.combined.fullmatch(text)
+        return self.rules[int(m.lastgroup[1:])][0] if m else None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules: the notice rules, those that may also be glued to a paragraph, and
+    one regex for field lines."""
+
+    notices: NoticeSet
+    glued: NoticeSet  # rules with `glued = true`: also whole sentences at a line's start or end
+    glued_head: re.Pattern | None  # a glued rule at the start of a line
+    glued_scan: re.Pattern | None  # a glued rule after a sentence end or a space
     field_line: re.Pattern
     field_pair: re.Pattern
     key_to_field: dict[str, str]
@@ -100,6 +135,8 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     """Compile the built-in rules plus the user's rule files (cached per process)."""
     tables = ([_load_toml(None)] if builtin else []) + [_load_toml(p) for p in extra]
     notices: list[tuple[str, re.Pattern]] = []
+    glued: list[tuple[str, re.Pattern]] = []
+    glued_patterns: list[str] = []
     key_to_field: dict[str, str] = {}
     max_value: dict[str, int] = {}
     unreported: set[str] = set()
@@ -107,6 +144,9 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
         for rule in table.get("notice", []):
             combined = "|".join(_scoped(p) for p in rule["patterns"])
             notices.append((rule["name"], re.compile(combined)))
+            if rule.get("glued", False):
+                glued.append(notices[-1])
+                glued_patterns += [_scoped(p) for p in rule["patterns"]]
         for rule in table.get("field", []):
             name = rule["name"]
             max_value[name] = int(rule.get("max_value_chars", 40))
@@ -129,16 +169,23 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     # lookahead, so each match is one line break and no line hides the next. The rules whose
     # first characters are known sit behind a lookahead of them: most lines fail that one
     # class test instead of the long alternation.
+    line_start = re.compile(
+        rf"\n(?=[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{_guarded(alternatives)}))"
+    )
+    glued_head = glued_scan = None
+    if glued:  # the scan is led by one class (sentence ends and spaces): the engine scans in C
+        glued_head = re.compile(f"{_EDGE_RUN}(?:{_guarded(glued_patterns)})")
+        glued_scan = re.compile(f"[{_SENTENCE_END_CLASS}{_EDGE}]{_EDGE_RUN}(?:{_guarded(glued_patterns)})")
+    return RuleSet(NoticeSet.of(notices), NoticeSet.of(glued), glued_head, glued_scan, field_line, field_pair, key_to_field, max_value,
+                   frozenset(unreported), line_start)
+
+
+def _guarded(alternatives: list[str]) -> str:
+    """The alternation, with the alternatives whose first characters are known behind one
+    lookahead of them: most places fail that one class test instead of every branch."""
     known = [a for a in alternatives if lookahead([a])]
     unknown = [a for a in alternatives if not lookahead([a])]
-    starts = "|".join(([f"{lookahead(known)}(?:{'|'.join(known)})"] if known else []) + unknown)
-    line_start = re.compile(rf"\n(?=[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{starts}))")
-    # A user's rule with named groups of its own is matched alone, so `lastgroup` stays ours.
-    any_notice = None if any("(?P<" in p.pattern for _, p in notices) else re.compile(
-        "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(notices))
-    )
-    return RuleSet(tuple(notices), any_notice, field_line, field_pair, key_to_field, max_value,
-                   frozenset(unreported), line_start)
+    return "|".join(([f"{lookahead(known)}(?:{'|'.join(known)})"] if known else []) + unknown)
 
 
 def _matching_view(text: str) -> str:
@@ -183,25 +230,105 @@ def _notice_rule(view: str, rules: RuleSet) -> str | None:
     candidates = [view]
     if len(view) > 2 and view[0] in _OPEN and view[-1] in _CLOSE:
         candidates.append(view[1:-1].strip())
-    if rules.any_notice is None:
-        return next((name for name, p in rules.notices if any(p.fullmatch(c) for c in candidates)), None)
-    for candidate in candidates:
-        m = rules.any_notice.fullmatch(candidate)
-        if m:
-            return rules.notices[int(m.lastgroup[1:])][0]
-    return None
+    return next((name for c in candidates if (name := rules.notices.first_match(c))), None)
 
 
 def candidate_lines(view: str, rules: RuleSet) -> list[int]:
-    """Indices of the lines where some rule may match, from one regex pass over the view."""
+    """Indices of the lines where some rule may match at the start, from one regex pass over
+    the view (with a line break prepended, so a match at position p starts line p's)."""
+    return _line_numbers(view, (m.start() for m in rules.line_start.finditer("\n" + view)))
+
+
+def glued_lines(view: str, rules: RuleSet) -> list[int]:
+    """The first and the last line with text, when a glued rule may match near either end of
+    them: sites stick their notices to the first or the last paragraph. Looking there only
+    keeps the cost at a few short scans per document (scanning every line cost 8% of the
+    whole pipeline)."""
+    if rules.glued_scan is None:
+        return []
+    return [number for number, line in _edge_lines(view) if _may_hold_glued(line, rules)]
+
+
+def _edge_lines(view: str) -> list[tuple[int, str]]:
+    """(line number, line) of the first and the last line with text."""
+    blank = _EDGE + "\n"
+    start = 0 if view[:1] not in blank else len(view) - len(view.lstrip(blank))
+    end = len(view) if view[-1:] not in blank else len(view.rstrip(blank))
+    if start >= end:
+        return []
+    first_start, last_start = view.rfind("\n", 0, start) + 1, view.rfind("\n", 0, end) + 1
+    first_end = view.find("\n", start)
+    first = view[first_start : len(view) if first_end < 0 else first_end]
+    if last_start == first_start:
+        return [(view.count("\n", 0, start), first)]
+    last_end = view.find("\n", end - 1)
+    last = view[last_start : len(view) if last_end < 0 else last_end]
+    return [(view.count("\n", 0, start), first), (view.count("\n", 0, end), last)]
+
+
+def _may_hold_glued(line: str, rules: RuleSet) -> bool:
+    """Whether a glued rule matches at the start of `line`, or after a sentence end or a
+    space near its end."""
+    if rules.glued_head.match(line):  # type: ignore[union-attr]
+        return True
+    return rules.glued_scan.search(line[-_GLUED_WINDOW:]) is not None  # type: ignore[union-attr]
+
+
+def _line_numbers(view: str, positions: Iterable[int]) -> list[int]:
+    """The distinct line numbers of increasing positions in `view`."""
     found: list[int] = []
     line, last = 0, 0
-    for m in rules.line_start.finditer("\n" + view):
-        line += view.count("\n", last, m.start())
-        last = m.start()
+    for position in positions:
+        line += view.count("\n", last, position)
+        last = position
         if not found or found[-1] != line:
             found.append(line)
     return found
+
+
+def _sentences(line: str) -> list[str]:
+    """The line cut after each run of sentence ends (with the closing quotes after it)."""
+    return [m.group() for m in _SENTENCE.finditer(line) if m.group()]
+
+
+def unglue(line: str, view: str, rules: RuleSet) -> tuple[str, str, list[tuple[str, str]]]:
+    """`line` and its `view` without the notices of glued rules stuck to its start or its end,
+    and (rule, text removed) for each. Only whole sentences go, at most three at a time, the fewest
+    first, so a rule's open gap (`.{0,80}`) never takes a sentence of the paragraph with it;
+    the line must keep at least one sentence. `view` is the line as rules see it, of the same
+    length."""
+    removed: list[tuple[str, str]] = []
+    while cut := _glued_edge(view, rules):
+        start, end, name = cut
+        removed.append((name, line[start:end]))
+        line, view = line[:start] + line[end:], view[:start] + view[end:]
+    return line, view, removed
+
+
+def _glued_edge(view: str, rules: RuleSet) -> tuple[int, int, str] | None:
+    """(start, end, rule) of the first glued notice at either end of `view`: the last or
+    first 1, 2, 3 sentences, then what follows the last run of spaces or precedes the first
+    (page furniture such as `（记者王浩） 我要评论` is set off by a space, not a full stop)."""
+    for start, end in _edge_pieces(view):
+        if name := rules.glued.first_match(view[start:end].strip(_EDGE)):
+            return start, end, name
+    return None
+
+
+def _edge_pieces(view: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the pieces that may be glued notices. Sentences are cut from a window
+    at each end only; a window's cut-off sentence is never a piece, as the line must keep one."""
+    tail, head = _sentences(view[-_GLUED_WINDOW:]), _sentences(view[:_GLUED_WINDOW])
+    for k in range(1, _MAX_GLUED_SENTENCES + 1):
+        if k < len(tail):
+            yield len(view) - len("".join(tail[-k:])), len(view)
+        if k < len(head):
+            yield 0, len("".join(head[:k]))
+    spaces = list(_SPACE_RUN_INSIDE.finditer(view.strip(_EDGE)))
+    if spaces:
+        lead = len(view) - len(view.lstrip(_EDGE))
+        yield lead + spaces[-1].start(), len(view)
+        yield 0, lead + spaces[0].end()
 
 
 def classify_lines(
@@ -236,19 +363,56 @@ def boilerplate(
     rules = load_rules(tuple(options.rules), options.builtin_rules)
     view = _matching_view(text)
     candidates = candidate_lines(view, rules)
-    if not candidates:
+    if not candidates and not glued_lines(view, rules):
         return StepOutput(text)
     lines, views = text.split("\n"), view.split("\n")
     hits = classify_lines(lines, views, rules, options.max_line_chars, candidates)
-    if not hits:
+    edited = _unglue_edges(lines, views, rules, hits) if rules.glued.rules else {}
+    if not hits and not edited:
         return StepOutput(text)
     extracted: dict[str, str] = {}
     for _, _, values in hits:
         for name, value in (values or {}).items():
             extracted.setdefault(name, value)
-    drop = {i for i, _, _ in hits}
-    kept = remove_lines(lines, drop)
-    removals = [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits] if explain else []
+    removals = []
+    for i, (line, cuts) in edited.items():
+        lines[i] = line
+        removals += [Removal("boilerplate", rule, i, cut) for rule, cut in cuts]
+    removals += [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits]
+    kept = remove_lines(lines, {i for i, _, _ in hits})
     reported = {k: v for k, v in extracted.items() if k not in rules.unreported and not fields.get(k)}
-    return StepOutput(kept, len(hits), reported, removals)
+    return StepOutput(kept, len(removals), reported, removals if explain else [])
 
+
+def _unglue_edges(lines: list[str], views: list[str], rules: RuleSet,
+                  hits: list[tuple[int, str, dict[str, str] | None]]) -> dict[int, tuple[str, list[tuple[str, str]]]]:
+    """Line index -> (the line without its glued notices, (rule, text removed) each), for the
+    first and the last line with text that `hits` leave. What is left of a line may be a
+    notice of its own: it joins `hits`, and the next line in from that end is looked at, so
+    that one cleaning finds everything a second would. A line with glosses (view and line
+    differ in length) is left alone: positions in its view are not positions in the line."""
+    edited: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    dropped = {i for i, _, _ in hits}
+    seen: set[int] = set()
+    while edges := [i for i in _edge_indices(views, dropped) if i not in seen]:
+        for i in edges:
+            seen.add(i)
+            if len(lines[i]) != len(views[i]) or not _may_hold_glued(views[i], rules):
+                continue
+            line, view, cuts = unglue(lines[i], views[i], rules)
+            if cuts:
+                edited[i] = (line, cuts)
+                if name := _notice_rule(view.strip(_EDGE), rules):
+                    hits.append((i, name, None))
+                    dropped.add(i)
+    return edited
+
+
+def _edge_indices(views: list[str], dropped: set[int]) -> list[int]:
+    """The first and the last line with text, of those not dropped."""
+    filled = (i for i in range(len(views)) if i not in dropped and views[i].strip(_EDGE))
+    first = next(filled, None)
+    if first is None:
+        return []
+    last = next(i for i in range(len(views) - 1, first - 1, -1) if i not in dropped and views[i].strip(_EDGE))
+    return [first] if last == first else [first, last]
