@@ -189,6 +189,9 @@ def test_glued_notices_go_and_their_paragraph_stays():
     assert [(r.rule, r.removed) for r in result.removals] == [
         ("browser_notice", browser), ("chinatimes_comment_rules", comment_rules)]
     assert result.edits["boilerplate"] == 2
+    # at the start of any paragraph: the first one after the title of a longer article
+    text = f"標題\n{browser}〔記者王五／台北報導〕{body}\n第二段。"
+    assert only("boilerplate", text).text == f"標題\n〔記者王五／台北報導〕{body}\n第二段。"
     # set off by a space rather than a full stop: page furniture
     assert only("boilerplate", "大盘有望展开一波行情。（记者王浩） 我要评论").text == "大盘有望展开一波行情。（记者王浩）"
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -236,54 +236,22 @@ def _notice_rule(view: str, rules: RuleSet) -> str | None:
 def candidate_lines(view: str, rules: RuleSet) -> list[int]:
     """Indices of the lines where some rule may match at the start, from one regex pass over
     the view (with a line break prepended, so a match at position p starts line p's)."""
-    return _line_numbers(view, (m.start() for m in rules.line_start.finditer("\n" + view)))
-
-
-def glued_lines(view: str, rules: RuleSet) -> list[int]:
-    """The first and the last line with text, when a glued rule may match near either end of
-    them: sites stick their notices to the first or the last paragraph. Looking there only
-    keeps the cost at a few short scans per document (scanning every line cost 8% of the
-    whole pipeline)."""
-    if rules.glued_scan is None:
-        return []
-    return [number for number, line in _edge_lines(view) if _may_hold_glued(line, rules)]
-
-
-def _edge_lines(view: str) -> list[tuple[int, str]]:
-    """(line number, line) of the first and the last line with text."""
-    blank = _EDGE + "\n"
-    start = 0 if view[:1] not in blank else len(view) - len(view.lstrip(blank))
-    end = len(view) if view[-1:] not in blank else len(view.rstrip(blank))
-    if start >= end:
-        return []
-    first_start, last_start = view.rfind("\n", 0, start) + 1, view.rfind("\n", 0, end) + 1
-    first_end = view.find("\n", start)
-    first = view[first_start : len(view) if first_end < 0 else first_end]
-    if last_start == first_start:
-        return [(view.count("\n", 0, start), first)]
-    last_end = view.find("\n", end - 1)
-    last = view[last_start : len(view) if last_end < 0 else last_end]
-    return [(view.count("\n", 0, start), first), (view.count("\n", 0, end), last)]
-
-
-def _may_hold_glued(line: str, rules: RuleSet) -> bool:
-    """Whether a glued rule matches at the start of `line`, or after a sentence end or a
-    space near its end."""
-    if rules.glued_head.match(line):  # type: ignore[union-attr]
-        return True
-    return rules.glued_scan.search(line[-_GLUED_WINDOW:]) is not None  # type: ignore[union-attr]
-
-
-def _line_numbers(view: str, positions: Iterable[int]) -> list[int]:
-    """The distinct line numbers of increasing positions in `view`."""
     found: list[int] = []
     line, last = 0, 0
-    for position in positions:
-        line += view.count("\n", last, position)
-        last = position
+    for m in rules.line_start.finditer("\n" + view):
+        line += view.count("\n", last, m.start())
+        last = m.start()
         if not found or found[-1] != line:
             found.append(line)
     return found
+
+
+def _may_end_glued(view: str, rules: RuleSet) -> bool:
+    """Whether a glued rule may match after a sentence end or a space near the end of the
+    last line with text, where sites append their notices (a bounded scan, no copy)."""
+    end = len(view.rstrip(_EDGE + "\n")) if view[-1:] in _EDGE + "\n" else len(view)
+    start = max(view.rfind("\n", 0, end) + 1, end - _GLUED_WINDOW)
+    return rules.glued_scan.search(view, start, end) is not None  # type: ignore[union-attr]
 
 
 def _sentences(line: str) -> list[str]:
@@ -363,11 +331,11 @@ def boilerplate(
     rules = load_rules(tuple(options.rules), options.builtin_rules)
     view = _matching_view(text)
     candidates = candidate_lines(view, rules)
-    if not candidates and not glued_lines(view, rules):
+    if not candidates and not (rules.glued_scan and _may_end_glued(view, rules)):
         return StepOutput(text)
     lines, views = text.split("\n"), view.split("\n")
     hits = classify_lines(lines, views, rules, options.max_line_chars, candidates)
-    edited = _unglue_edges(lines, views, rules, hits) if rules.glued.rules else {}
+    edited = _unglue_lines(lines, views, rules, candidates, hits) if rules.glued_scan else {}
     if not hits and not edited:
         return StepOutput(text)
     extracted: dict[str, str] = {}
@@ -377,42 +345,58 @@ def boilerplate(
     removals = []
     for i, (line, cuts) in edited.items():
         lines[i] = line
-        removals += [Removal("boilerplate", rule, i, cut) for rule, cut in cuts]
-    removals += [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits]
+        if explain:
+            removals += [Removal("boilerplate", rule, i, cut) for rule, cut in cuts]
+    if explain:
+        removals += [Removal("boilerplate", rule, i, lines[i]) for i, rule, _ in hits]
     kept = remove_lines(lines, {i for i, _, _ in hits})
     reported = {k: v for k, v in extracted.items() if k not in rules.unreported and not fields.get(k)}
-    return StepOutput(kept, len(removals), reported, removals if explain else [])
+    edits = len(hits) + sum(len(cuts) for _, cuts in edited.values())
+    return StepOutput(kept, edits, reported, removals)
 
 
-def _unglue_edges(lines: list[str], views: list[str], rules: RuleSet,
+def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates: list[int],
                   hits: list[tuple[int, str, dict[str, str] | None]]) -> dict[int, tuple[str, list[tuple[str, str]]]]:
-    """Line index -> (the line without its glued notices, (rule, text removed) each), for the
-    first and the last line with text that `hits` leave. What is left of a line may be a
-    notice of its own: it joins `hits`, and the next line in from that end is looked at, so
-    that one cleaning finds everything a second would. A line with glosses (view and line
-    differ in length) is left alone: positions in its view are not positions in the line."""
+    """Line index -> (the line without its glued notices, (rule, text removed) each): any
+    line that starts with one (`candidates` found them), and the last line with text that
+    `hits` leave. What is left of a line may be a notice of its own: it joins `hits`, and
+    the line before it is looked at, so that one cleaning finds everything a second would.
+    A line with glosses (view and line differ in length) is left alone: positions in its
+    view are not positions in the line."""
     edited: dict[int, tuple[str, list[tuple[str, str]]]] = {}
     dropped = {i for i, _, _ in hits}
-    seen: set[int] = set()
-    while edges := [i for i in _edge_indices(views, dropped) if i not in seen]:
-        for i in edges:
-            seen.add(i)
-            if len(lines[i]) != len(views[i]) or not _may_hold_glued(views[i], rules):
-                continue
-            line, view, cuts = unglue(lines[i], views[i], rules)
-            if cuts:
-                edited[i] = (line, cuts)
-                if name := _notice_rule(view.strip(_EDGE), rules):
-                    hits.append((i, name, None))
-                    dropped.add(i)
+    heads = [i for i in candidates if i not in dropped and rules.glued_head.match(views[i])]  # type: ignore[union-attr]
+    for i in heads:
+        _unglue_line(i, lines, views, rules, edited, hits, dropped)
+    last = _last_filled(views, dropped)
+    while last is not None and last not in heads and rules.glued_scan.search(  # type: ignore[union-attr]
+        views[last], max(0, len(views[last]) - _GLUED_WINDOW)
+    ):
+        if not _unglue_line(last, lines, views, rules, edited, hits, dropped):
+            break
+        last = _last_filled(views, dropped)
     return edited
 
 
-def _edge_indices(views: list[str], dropped: set[int]) -> list[int]:
-    """The first and the last line with text, of those not dropped."""
-    filled = (i for i in range(len(views)) if i not in dropped and views[i].strip(_EDGE))
-    first = next(filled, None)
-    if first is None:
-        return []
-    last = next(i for i in range(len(views) - 1, first - 1, -1) if i not in dropped and views[i].strip(_EDGE))
-    return [first] if last == first else [first, last]
+def _unglue_line(i: int, lines: list[str], views: list[str], rules: RuleSet, edited: dict,
+                 hits: list, dropped: set[int]) -> bool:
+    """Unglue line i into `edited`; True when what is left is a notice and joins `hits`."""
+    if len(lines[i]) != len(views[i]):
+        return False
+    line, view, cuts = unglue(lines[i], views[i], rules)
+    if not cuts:
+        return False
+    edited[i] = (line, cuts)
+    if name := _notice_rule(view.strip(_EDGE), rules):
+        hits.append((i, name, None))
+        dropped.add(i)
+        return True
+    return False
+
+
+def _last_filled(views: list[str], dropped: set[int]) -> int | None:
+    """The last line with text, of those not dropped."""
+    for i in range(len(views) - 1, -1, -1):
+        if i not in dropped and views[i].strip(_EDGE):
+            return i
+    return None
