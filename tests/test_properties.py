@@ -180,3 +180,45 @@ _EMPTIED_LINE_REFERENCE = re.compile("^[ \t\u3000\u00a0\x00]*\x00[ \t\u3000\u00a
 def test_dropping_emptied_lines_matches_the_line_regex(text):
     """The per-line version against the multiline regex it replaced (the definition)."""
     assert drop_emptied_lines(text) == _EMPTIED_LINE_REFERENCE.sub("", text).replace("\x00", "")
+
+
+def _rule_patterns() -> list[str]:
+    import tomllib
+    from importlib import resources
+
+    table = tomllib.loads(resources.files("zhclean.data").joinpath("boilerplate.toml").read_text("utf-8"))
+    return [p for rule in table["notice"] for p in rule["patterns"]]
+
+
+def _mapped_to_simplified(text: str) -> str:
+    """Traditional-only characters replaced one by one by their Simplified forms."""
+    from zhclean.chars import codes_of, text_of
+
+    return text_of(char_tables().to_simplified_code[codes_of(text)])
+
+
+_NOTICE_CHARS = sorted({c for p in _rule_patterns() for c in p if "\u4e00" <= c <= "\u9fff"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_rules_match_either_script_as_a_character_mapped_view_would(data):
+    """Rules are expanded to both scripts when they load; a line must match exactly when the
+    rule matches the line with its Traditional characters mapped to Simplified (the per-
+    document conversion the expansion replaced)."""
+    import re
+
+    from zhclean.opencc_pool import converter
+    from zhclean.steps.boilerplate import both_scripts
+
+    pattern = data.draw(st.sampled_from(_rule_patterns()))
+    sample = data.draw(st.sampled_from(["特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。",
+                                        "违反上述规定者，中时电子报有权删除留言，或者直接封锁帐号！请使用者在发言前，务必先阅读留言板规则，谢谢配合。",
+                                        "本文由百家号作者上传并发布，百家号仅提供信息发布平台。文章仅代表作者个人观点，不代表百度立场。",
+                                        "为达最佳浏览效果，建议使用 Chrome、Firefox 或 Microsoft Edge 的浏览器。"]))
+    mixed = "".join(data.draw(st.lists(st.sampled_from([sample, converter("s2t").convert(sample),
+                                                        converter("s2tw").convert(sample)]), min_size=1, max_size=1)))
+    noise = data.draw(st.text(alphabet=_NOTICE_CHARS + list("，。："), max_size=6))
+    for line in (mixed, mixed + noise, noise + mixed, converter("s2t").convert(noise)):
+        expected = re.fullmatch(pattern, _mapped_to_simplified(line)) is not None
+        assert (re.fullmatch(both_scripts(pattern), line) is not None) == expected, (pattern, line)

@@ -77,17 +77,6 @@ class CharTables:
         faster than the numpy path on the Simplified text that most corpora hold."""
         return self.traditional_re.search(text) is not None
 
-    def to_simplified_chars(self, text: str) -> str:
-        """Traditional-only characters replaced one by one by their Simplified forms (same
-        length; not phrase-aware, for matching only)."""
-        if not self.has_traditional(text):
-            return text
-        codes = codes_of(text)
-        mapped = self.to_simplified_code[codes]
-        if np.array_equal(mapped, codes):
-            return text
-        return text_of(mapped)
-
     def classes(self, text: str) -> np.ndarray:
         """Script class of every character of `text`, as one vectorised gather."""
         return self.script_class[codes_of(text)]

@@ -124,10 +124,64 @@ def _load_toml(path: str | None) -> dict:
 
 
 def _scoped(pattern: str) -> str:
-    """Wrap one pattern for an alternation; a leading `(?i)` becomes a scoped `(?i:...)`."""
+    """Wrap one pattern for an alternation; a leading `(?i)` becomes a scoped `(?i:...)`.
+    Its Han characters also match their Traditional forms (`both_scripts`)."""
+    pattern = both_scripts(pattern)
     if pattern.startswith("(?i)"):
         return f"(?i:{pattern[4:]})"
     return f"(?:{pattern})"
+
+
+@lru_cache(maxsize=1)
+def _script_forms() -> dict[str, str]:
+    """Han character -> every character OpenCC's character table maps to the same Simplified
+    one (说 → 说說, 為 → 为為), for the characters that have Traditional forms."""
+    groups: dict[str, list[str]] = {}
+    for traditional, simplified in char_tables().t2s_char.items():
+        groups.setdefault(simplified, [simplified]).append(traditional)
+    forms = {simplified: "".join(dict.fromkeys(members)) for simplified, members in groups.items()}
+    for traditional, simplified in char_tables().t2s_char.items():
+        forms[traditional] = forms[simplified]
+    return forms
+
+
+def both_scripts(pattern: str) -> str:
+    """`pattern` with each Han character it names also matching the other script's forms of
+    it, as a character class: rules written once in Simplified match Traditional text as it
+    is, with no per-document conversion. Escapes, group names and class syntax are kept."""
+    forms = _script_forms()
+    out: list[str] = []
+    extra: list[str] = []  # the other forms of a class's members, added before its `]`
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if not in_class and pattern.startswith(("(?P<", "(?P="), i):  # a name, not text
+            end = pattern.index(">" if pattern[i + 3] == "<" else ")", i) + 1
+            out.append(pattern[i:end])
+            i = end
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+                out.append("".join(extra))
+            elif ch in forms:  # ranges keep their ends; the other forms join the class
+                extra.append(forms[ch].replace(ch, ""))
+            out.append(ch)
+        elif ch == "[":
+            in_class, extra = True, []
+            start = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            start += pattern[start : start + 1] == "]"  # a leading ] is a member
+            out.append(pattern[i:start])
+            i = start
+            continue
+        else:
+            out.append(f"[{forms[ch]}]" if ch in forms else ch)
+        i += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=16)
@@ -189,9 +243,9 @@ def _guarded(alternatives: list[str]) -> str:
 
 
 def _matching_view(text: str) -> str:
-    """The text as rules see it: glosses removed, Traditional characters mapped to Simplified
-    one by one (enough to match a notice, and line breaks stay where they are)."""
-    return _without_glosses(char_tables().to_simplified_chars(text))
+    """The text as rules see it: glosses removed (line breaks stay where they are). The rules
+    match either script themselves (`both_scripts`)."""
+    return _without_glosses(text)
 
 
 def _without_glosses(text: str) -> str:
