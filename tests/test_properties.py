@@ -206,10 +206,8 @@ def test_rules_match_either_script_as_a_character_mapped_view_would(data):
     """Rules are expanded to both scripts when they load; a line must match exactly when the
     rule matches the line with its Traditional characters mapped to Simplified (the per-
     document conversion the expansion replaced)."""
-    import re
-
+    from zhclean.boilerplate_rules import both_scripts
     from zhclean.opencc_pool import converter
-    from zhclean.steps.boilerplate import both_scripts
 
     pattern = data.draw(st.sampled_from(_rule_patterns()))
     sample = data.draw(st.sampled_from(["特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。",

@@ -22,17 +22,12 @@ Example: `來源:上海發布\\n特別聲明：以上內容…為自媒體平臺
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from zhclean.chars import HAN_CLASS, char_tables
-from zhclean.opencc_pool import converter
-from zhclean.regex_first import lookahead
+from zhclean.boilerplate_rules import CLOSE, EDGE, OPEN, RuleSet, load_rules
+from zhclean.chars import HAN_CLASS
 from zhclean.steps.base import Removal, StepOutput, register
 from zhclean.text import remove_lines
 
@@ -45,20 +40,13 @@ _GLOSS_BODY = "[ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-z
 _VIEW_GLOSS = re.compile(f"[(（](?<=[{HAN_CLASS}][(（]){_GLOSS_BODY}")
 _VIEW_GLOSS_ASCII = re.compile(f"\\((?<=[{HAN_CLASS}]\\(){_GLOSS_BODY}")
 _VIEW_GLOSS_FULL = re.compile(f"（(?<=[{HAN_CLASS}]（){_GLOSS_BODY}")
-_OPEN = "(（【[〔"
-_CLOSE = ")）】]〕"
-_OPEN_CLASS = re.escape(_OPEN)
-_CLOSE_CLASS = re.escape(_CLOSE)
 _SENTENCE_END = re.compile(r"[。！？!?]")
 # Glued notices: whole sentences stuck to a paragraph (`…競爭力。違反上述規定者，中時電子報有權
 # 刪除留言…`). A sentence ends with a run of these and the closing quotes after it.
-_SENTENCE_END_CLASS = "。！？!?…」』”’"
 _SENTENCE = re.compile("[^。！？!?…]*(?:[。！？!?…]+[」』”’]*|$)")
 _MAX_GLUED_SENTENCES = 3
 _GLUED_WINDOW = 700  # characters at each end of a line where a glued notice can sit
-_EDGE_RUN = "[ \t\u3000\u00a0]*"
 _SPACE_RUN_INSIDE = re.compile("[ \t\u3000\u00a0]+")
-_EDGE = " \t\u3000\u00a0"
 # A value with a clause break that is longer than a list of names is a sentence: the line
 # `作者：我们在调研中发现，这个问题很普遍` is a speaker's words, not a byline.
 _CLAUSE_BREAK = re.compile(r"[，；;]")
@@ -70,176 +58,6 @@ class BoilerplateOptions:
     rules: tuple[str, ...] = ()  # extra rule files, same format as the built-in one
     builtin_rules: bool = True
     max_line_chars: int = 600  # longer lines are content, never boilerplate
-
-
-@dataclass(frozen=True)
-class NoticeSet:
-    """Notice rules, one regex each, and all of them in one alternation (group `r<i>` for
-    rule i) so that one fullmatch finds the first rule that matches."""
-
-    rules: tuple[tuple[str, re.Pattern], ...]
-    combined: re.Pattern | None  # None when a user's rule has named groups of its own
-
-    @classmethod
-    def of(cls, rules: list[tuple[str, re.Pattern]]) -> NoticeSet:
-        combined = None if any("(?P<" in p.pattern for _, p in rules) else re.compile(
-            "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(rules))
-        )
-        return cls(tuple(rules), combined)
-
-    def first_match(self, text: str) -> str | None:
-        """The name of the first rule that matches the whole of `text`."""
-        if self.combined is None:
-            return next((name for name, p in self.rules if p.fullmatch(text)), None)
-        m = self.combined.fullmatch(text)
-        return self.rules[int(m.lastgroup[1:])][0] if m else None
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """Compiled rules: the notice rules, those that may also be glued to a paragraph, and
-    one regex for field lines."""
-
-    notices: NoticeSet
-    glued: NoticeSet  # rules with `glued = true`: also whole sentences at a line's start or end
-    glued_head: re.Pattern | None  # a glued rule at the start of a line
-    glued_scan: re.Pattern | None  # a glued rule after a sentence end or a space
-    field_line: re.Pattern
-    field_pair: re.Pattern
-    key_to_field: dict[str, str]
-    max_value: dict[str, int]
-    unreported: frozenset[str]  # field rules whose lines go but whose values are not output
-    line_start: re.Pattern  # where any rule may match, after a "\n": one pass finds the lines
-
-
-def _traditional_forms(word: str) -> set[str]:
-    return {word} | {converter(c).convert(word) for c in ("s2t", "s2tw", "s2hk")}
-
-
-def _load_toml(path: str | None) -> dict:
-    if path is None:
-        data = resources.files("zhclean.data").joinpath("boilerplate.toml").read_bytes()
-        return tomllib.loads(data.decode("utf-8"))
-    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def _scoped(pattern: str) -> str:
-    """Wrap one pattern for an alternation; a leading `(?i)` becomes a scoped `(?i:...)`.
-    Its Han characters also match their Traditional forms (`both_scripts`)."""
-    pattern = both_scripts(pattern)
-    if pattern.startswith("(?i)"):
-        return f"(?i:{pattern[4:]})"
-    return f"(?:{pattern})"
-
-
-@lru_cache(maxsize=1)
-def _script_forms() -> dict[str, str]:
-    """Han character -> every character OpenCC's character table maps to the same Simplified
-    one (说 → 说說, 為 → 为為), for the characters that have Traditional forms."""
-    groups: dict[str, list[str]] = {}
-    for traditional, simplified in char_tables().t2s_char.items():
-        groups.setdefault(simplified, [simplified]).append(traditional)
-    forms = {simplified: "".join(dict.fromkeys(members)) for simplified, members in groups.items()}
-    for traditional, simplified in char_tables().t2s_char.items():
-        forms[traditional] = forms[simplified]
-    return forms
-
-
-def both_scripts(pattern: str) -> str:
-    """`pattern` with each Han character it names also matching the other script's forms of
-    it, as a character class: rules written once in Simplified match Traditional text as it
-    is, with no per-document conversion. Escapes, group names and class syntax are kept."""
-    forms = _script_forms()
-    out: list[str] = []
-    extra: list[str] = []  # the other forms of a class's members, added before its `]`
-    i, in_class = 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if not in_class and pattern.startswith(("(?P<", "(?P="), i):  # a name, not text
-            end = pattern.index(">" if pattern[i + 3] == "<" else ")", i) + 1
-            out.append(pattern[i:end])
-            i = end
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-                out.append("".join(extra))
-            elif ch in forms:  # ranges keep their ends; the other forms join the class
-                extra.append(forms[ch].replace(ch, ""))
-            out.append(ch)
-        elif ch == "[":
-            in_class, extra = True, []
-            start = i + 1 + (pattern[i + 1 : i + 2] == "^")
-            start += pattern[start : start + 1] == "]"  # a leading ] is a member
-            out.append(pattern[i:start])
-            i = start
-            continue
-        else:
-            out.append(f"[{forms[ch]}]" if ch in forms else ch)
-        i += 1
-    return "".join(out)
-
-
-@lru_cache(maxsize=16)
-def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
-    """Compile the built-in rules plus the user's rule files (cached per process)."""
-    tables = ([_load_toml(None)] if builtin else []) + [_load_toml(p) for p in extra]
-    notices: list[tuple[str, re.Pattern]] = []
-    glued: list[tuple[str, re.Pattern]] = []
-    glued_patterns: list[str] = []
-    key_to_field: dict[str, str] = {}
-    max_value: dict[str, int] = {}
-    unreported: set[str] = set()
-    for table in tables:
-        for rule in table.get("notice", []):
-            combined = "|".join(_scoped(p) for p in rule["patterns"])
-            notices.append((rule["name"], re.compile(combined)))
-            if rule.get("glued", False):
-                glued.append(notices[-1])
-                glued_patterns += [_scoped(p) for p in rule["patterns"]]
-        for rule in table.get("field", []):
-            name = rule["name"]
-            max_value[name] = int(rule.get("max_value_chars", 40))
-            if not rule.get("report", True):
-                unreported.add(name)
-            for key in rule["keys"]:
-                for form in _traditional_forms(key):
-                    key_to_field[form] = name
-    keys = "|".join(sorted(map(re.escape, key_to_field), key=len, reverse=True))
-    pair = rf"(?P<key>{keys})[ \t]*[:：][ \t]*(?P<value>[^:：\n]*?)"
-    separator = r"[ \t]*(?:[|｜/][ \t]*|[ \t])"
-    line = rf"[{_OPEN_CLASS}]?[ \t]*{pair}(?:{separator}{pair})*[ \t]*[{_CLOSE_CLASS}]?"
-    field_line = re.compile(line.replace("?P<key>", "?:").replace("?P<value>", "?:"))
-    field_pair = re.compile(
-        rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{_CLOSE_CLASS}]?[ \t]*$)"
-    )
-    alternatives = [_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys]
-    # A leading literal "\n" (the text gets one prepended) lets the engine jump from line break
-    # to line break; a multiline `^` would be tried at every character. The rest is a
-    # lookahead, so each match is one line break and no line hides the next. The rules whose
-    # first characters are known sit behind a lookahead of them: most lines fail that one
-    # class test instead of the long alternation.
-    line_start = re.compile(
-        rf"\n(?=[ \t\u3000\u00a0]*(?:[{_OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{_guarded(alternatives)}))"
-    )
-    glued_head = glued_scan = None
-    if glued:  # the scan is led by one class (sentence ends and spaces): the engine scans in C
-        glued_head = re.compile(f"{_EDGE_RUN}(?:{_guarded(glued_patterns)})")
-        glued_scan = re.compile(f"[{_SENTENCE_END_CLASS}{_EDGE}]{_EDGE_RUN}(?:{_guarded(glued_patterns)})")
-    return RuleSet(NoticeSet.of(notices), NoticeSet.of(glued), glued_head, glued_scan, field_line, field_pair, key_to_field, max_value,
-                   frozenset(unreported), line_start)
-
-
-def _guarded(alternatives: list[str]) -> str:
-    """The alternation, with the alternatives whose first characters are known behind one
-    lookahead of them: most places fail that one class test instead of every branch."""
-    known = [a for a in alternatives if lookahead([a])]
-    unknown = [a for a in alternatives if not lookahead([a])]
-    return "|".join(([f"{lookahead(known)}(?:{'|'.join(known)})"] if known else []) + unknown)
 
 
 def _matching_view(text: str) -> str:
@@ -260,16 +78,16 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
     if not rules.field_line.fullmatch(line):
         return None
     found: dict[str, str] = {}
-    wrapped = line[:1] in _OPEN
+    wrapped = line[:1] in OPEN
     for m in rules.field_pair.finditer(line):
         field = rules.key_to_field[m.group("key")]
         end = m.end("value")
         if not wrapped:  # a closing bracket then belongs to the value: `上海杨浦(pu)`
-            while end < len(line) and line[end] in _CLOSE:
+            while end < len(line) and line[end] in CLOSE:
                 end += 1
         value = line[m.start("value") : end].strip()
         if wrapped:
-            value = value.rstrip(_CLOSE).strip()
+            value = value.rstrip(CLOSE).strip()
         if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value) or (
             len(value) > _MAX_NAME_LIST and _CLAUSE_BREAK.search(value)
         ):
@@ -282,7 +100,7 @@ def _notice_rule(view: str, rules: RuleSet) -> str | None:
     """The notice rule the line matches, also when the whole line is bracketed: `（本文…删除）`.
     One fullmatch of all rules at once; the first rule that matches names the line."""
     candidates = [view]
-    if len(view) > 2 and view[0] in _OPEN and view[-1] in _CLOSE:
+    if len(view) > 2 and view[0] in OPEN and view[-1] in CLOSE:
         candidates.append(view[1:-1].strip())
     return next((name for c in candidates if (name := rules.notices.first_match(c))), None)
 
@@ -303,7 +121,7 @@ def candidate_lines(view: str, rules: RuleSet) -> list[int]:
 def _may_end_glued(view: str, rules: RuleSet) -> bool:
     """Whether a glued rule may match after a sentence end or a space near the end of the
     last line with text, where sites append their notices (a bounded scan, no copy)."""
-    end = len(view.rstrip(_EDGE + "\n")) if view[-1:] in _EDGE + "\n" else len(view)
+    end = len(view.rstrip(EDGE + "\n")) if view[-1:] in EDGE + "\n" else len(view)
     start = max(view.rfind("\n", 0, end) + 1, end - _GLUED_WINDOW)
     return rules.glued_scan.search(view, start, end) is not None  # type: ignore[union-attr]
 
@@ -332,7 +150,7 @@ def _glued_edge(view: str, rules: RuleSet) -> tuple[int, int, str] | None:
     first 1, 2, 3 sentences, then what follows the last run of spaces or precedes the first
     (page furniture such as `（记者王浩） 我要评论` is set off by a space, not a full stop)."""
     for start, end in _edge_pieces(view):
-        if name := rules.glued.first_match(view[start:end].strip(_EDGE)):
+        if name := rules.glued.first_match(view[start:end].strip(EDGE)):
             return start, end, name
     return None
 
@@ -346,9 +164,9 @@ def _edge_pieces(view: str) -> Iterator[tuple[int, int]]:
             yield len(view) - len("".join(tail[-k:])), len(view)
         if k < len(head):
             yield 0, len("".join(head[:k]))
-    spaces = list(_SPACE_RUN_INSIDE.finditer(view.strip(_EDGE)))
+    spaces = list(_SPACE_RUN_INSIDE.finditer(view.strip(EDGE)))
     if spaces:
-        lead = len(view) - len(view.lstrip(_EDGE))
+        lead = len(view) - len(view.lstrip(EDGE))
         yield lead + spaces[-1].start(), len(view)
         yield 0, lead + spaces[0].end()
 
@@ -441,7 +259,7 @@ def _unglue_line(i: int, lines: list[str], views: list[str], rules: RuleSet, edi
     if not cuts:
         return False
     edited[i] = (line, cuts)
-    if name := _notice_rule(view.strip(_EDGE), rules):
+    if name := _notice_rule(view.strip(EDGE), rules):
         hits.append((i, name, None))
         dropped.add(i)
         return True
@@ -451,6 +269,6 @@ def _unglue_line(i: int, lines: list[str], views: list[str], rules: RuleSet, edi
 def _last_filled(views: list[str], dropped: set[int]) -> int | None:
     """The last line with text, of those not dropped."""
     for i in range(len(views) - 1, -1, -1):
-        if i not in dropped and views[i].strip(_EDGE):
+        if i not in dropped and views[i].strip(EDGE):
             return i
     return None
