@@ -61,8 +61,7 @@ def run_pipeline(path: Path) -> dict:
     from zhclean.engines.local import BATCH_ITEMS
     from zhclean.pipeline import Pipeline
 
-    pipeline = Pipeline()
-    pipeline.clean("预热(yu)")  # build character tables and converters before timing
+    pipeline = Pipeline().prepare_worker()  # as the engines' workers do
     seconds, text_bytes, batch = 0.0, 0, []
 
     def clean(texts: list[str]) -> float:

@@ -110,7 +110,7 @@ def run(repeat: int = 3) -> dict[str, dict[str, float]] | None:
         return None
     from zhclean.pipeline import Pipeline
 
-    Pipeline().clean("预热(yu)")  # build character tables and converters before timing
+    Pipeline().prepare_worker()  # build tables and converters before timing, as the engines' workers do
     results = {}
     for label, docs in corpora().items():
         results[f"{label}, {megabytes(docs):.1f} MB"] = time_corpus(docs, repeat)

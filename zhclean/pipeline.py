@@ -6,6 +6,7 @@ output (`zhclean` in each record), edit counts per step, and the trail `explain`
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,14 @@ class Result:
     def edits(self) -> dict[str, int]:
         return self.meta["edits"]
 
+
+# Texts that make every step build what it needs: a gloss, a converted Traditional document
+# (leftovers, OpenCC forms), genuine Traditional text, markup, a notice, ASCII marks.
+_WARM_UP = (
+    "区人(ren)大常委会主任说,要做好工作!\n![](x.png)\n来源：新华社",
+    "會議強調，各級干部要爲群衆辦實事，先后召開了三次會議，並且擴大采購範圍。",
+    "臺北市政府今天宣布，捷運新路線將於明年底通車，沿線居民往返市中心的時間可以縮短一半。",
+)
 
 # The metadata every output starts from; fields and counters are filled in as steps run.
 _META_TEMPLATE: dict[str, Any] = {
@@ -67,6 +76,22 @@ class Pipeline:
         self._calls = [(spec.name, spec.function, self.options[spec.name]) for spec in self.specs]
         # Every output counts edits under the SPEC's keys, then under any other step that ran.
         self._no_edits = dict.fromkeys([*EDIT_KEYS, *(n for n in self.names if n not in EDIT_KEYS)], 0)
+
+    def warm_up(self) -> Pipeline:
+        """Build now, not on the first documents, the tables and converters the steps use
+        (glossed, converted and Traditional text touch them all). Returns the pipeline."""
+        self.clean_many(list(_WARM_UP))
+        return self
+
+    def prepare_worker(self) -> Pipeline:
+        """`warm_up`, then move everything the process holds so far out of the garbage
+        collector's sight (`gc.freeze`): the tables live as long as the process, and each
+        full collection of a long run would walk them again (3–4% of the cleaning time on
+        200 MB). For processes that do nothing but clean: the engines' workers."""
+        self.warm_up()
+        gc.collect()
+        gc.freeze()
+        return self
 
     @classmethod
     def from_config(cls, config: Any = None, **overrides: Any) -> Pipeline:

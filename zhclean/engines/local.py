@@ -29,7 +29,7 @@ _worker_state: dict[str, Any] = {}
 
 def _init_worker(config: Config) -> None:
     _worker_state["config"] = config
-    _worker_state["pipeline"] = Pipeline.from_config(config)
+    _worker_state["pipeline"] = Pipeline.from_config(config).prepare_worker()
 
 
 def _process_batch(batch: list[Item]) -> list[tuple[str, dict[str, Any]]]:

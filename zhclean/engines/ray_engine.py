@@ -163,7 +163,7 @@ class _ChunkCleaner:
         from zhclean.pipeline import Pipeline
 
         self.config = config
-        self.pipeline = Pipeline.from_config(config)
+        self.pipeline = Pipeline.from_config(config).prepare_worker()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         from zhclean.engines.records import process_batch
