@@ -16,6 +16,7 @@ import resource
 import subprocess
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -62,23 +63,14 @@ def run_pipeline(path: Path) -> dict:
     from zhclean.pipeline import Pipeline
 
     pipeline = Pipeline().prepare_worker()  # as the engines' workers do
-    seconds, text_bytes, batch = 0.0, 0, []
-
-    def clean(texts: list[str]) -> float:
-        start = time.perf_counter()
-        pipeline.clean_many(texts)
-        return time.perf_counter() - start
-
+    seconds, text_bytes = 0.0, 0
     with path.open(encoding="utf-8") as f:
-        for line in f:
-            batch.append(json.loads(line)["text"])
-            if len(batch) == BATCH_ITEMS:
-                seconds += clean(batch)
-                text_bytes += sum(len(t.encode()) for t in batch)
-                batch = []
-    if batch:
-        seconds += clean(batch)
-        text_bytes += sum(len(t.encode()) for t in batch)
+        texts = (json.loads(line)["text"] for line in f)
+        while batch := list(islice(texts, BATCH_ITEMS)):
+            start = time.perf_counter()
+            pipeline.clean_many(batch)
+            seconds += time.perf_counter() - start
+            text_bytes += sum(len(t.encode()) for t in batch)
     return {"input_mb": round(path.stat().st_size / 1e6, 1), "text_mb": round(text_bytes / 1e6, 1),
             "seconds": round(seconds, 1), "mb_per_s": round(text_bytes / 1e6 / seconds, 2)}
 

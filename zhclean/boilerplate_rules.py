@@ -17,14 +17,15 @@ from pathlib import Path
 
 from zhclean.chars import char_tables
 from zhclean.opencc_pool import converter
-from zhclean.regex_first import lookahead
+from zhclean.regex_first import first_chars, lookahead
+from zhclean.text import LINE_EDGE
 
 OPEN = "(（【[〔"
 CLOSE = ")）】]〕"
 OPEN_CLASS = re.escape(OPEN)
 CLOSE_CLASS = re.escape(CLOSE)
-EDGE = " \t\u3000\u00a0"  # what a line's edges may hold besides text
-EDGE_RUN = "[ \t\u3000\u00a0]*"
+EDGE = LINE_EDGE
+EDGE_RUN = f"[{LINE_EDGE}]*"
 SENTENCE_END_CLASS = "。！？!?…」』”’"  # a sentence ends with a run of these
 
 
@@ -146,17 +147,19 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     tables = ([_load_toml(None)] if builtin else []) + [_load_toml(p) for p in extra]
     notices: list[tuple[str, re.Pattern]] = []
     glued: list[tuple[str, re.Pattern]] = []
+    alternatives: list[str] = []  # every notice pattern, scoped and in both scripts
     glued_patterns: list[str] = []
     key_to_field: dict[str, str] = {}
     max_value: dict[str, int] = {}
     unreported: set[str] = set()
     for table in tables:
         for rule in table.get("notice", []):
-            combined = "|".join(_scoped(p) for p in rule["patterns"])
-            notices.append((rule["name"], re.compile(combined)))
+            scoped = [_scoped(p) for p in rule["patterns"]]
+            notices.append((rule["name"], re.compile("|".join(scoped))))
+            alternatives += scoped
             if rule.get("glued", False):
                 glued.append(notices[-1])
-                glued_patterns += [_scoped(p) for p in rule["patterns"]]
+                glued_patterns += scoped
         for rule in table.get("field", []):
             name = rule["name"]
             max_value[name] = int(rule.get("max_value_chars", 40))
@@ -173,26 +176,28 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     field_pair = re.compile(
         rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{CLOSE_CLASS}]?[ \t]*$)"
     )
-    alternatives = [_scoped(p) for table in tables for r in table.get("notice", []) for p in r["patterns"]] + [keys]
     # A leading literal "\n" (the text gets one prepended) lets the engine jump from line break
     # to line break; a multiline `^` would be tried at every character. The rest is a
     # lookahead, so each match is one line break and no line hides the next. The rules whose
     # first characters are known sit behind a lookahead of them: most lines fail that one
     # class test instead of the long alternation.
     line_start = re.compile(
-        rf"\n(?=[ \t\u3000\u00a0]*(?:[{OPEN_CLASS}][ \t\u3000\u00a0]*)?(?:{_guarded(alternatives)}))"
+        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys])}))"
     )
     glued_head = glued_scan = None
     if glued:  # the scan is led by one class (sentence ends and spaces): the engine scans in C
-        glued_head = re.compile(f"{EDGE_RUN}(?:{_guarded(glued_patterns)})")
-        glued_scan = re.compile(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{_guarded(glued_patterns)})")
-    return RuleSet(NoticeSet.of(notices), NoticeSet.of(glued), glued_head, glued_scan, field_line, field_pair, key_to_field, max_value,
-                   frozenset(unreported), line_start)
+        any_glued = _guarded(glued_patterns)
+        glued_head = re.compile(f"{EDGE_RUN}(?:{any_glued})")
+        glued_scan = re.compile(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
+    return RuleSet(NoticeSet.of(notices), NoticeSet.of(glued), glued_head, glued_scan, field_line, field_pair,
+                   key_to_field, max_value, frozenset(unreported), line_start)
 
 
 def _guarded(alternatives: list[str]) -> str:
     """The alternation, with the alternatives whose first characters are known behind one
     lookahead of them: most places fail that one class test instead of every branch."""
-    known = [a for a in alternatives if lookahead([a])]
-    unknown = [a for a in alternatives if not lookahead([a])]
+    known: list[str] = []
+    unknown: list[str] = []
+    for alternative in alternatives:
+        (unknown if first_chars(alternative) is None else known).append(alternative)
     return "|".join(([f"{lookahead(known)}(?:{'|'.join(known)})"] if known else []) + unknown)

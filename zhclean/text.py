@@ -12,7 +12,8 @@ GONE = "\x00"
 # compare lines compare them as that step will leave them.
 SPACE_RUN = re.compile("[ \u00a0]{2,}|\u00a0")
 
-_LINE_EDGE = " \t\u3000\u00a0"
+# What a line's edges may hold besides text: the whitespace step trims these off every line.
+LINE_EDGE = " \t\u3000\u00a0"
 
 
 def drop_emptied_lines(text: str) -> str:
@@ -24,9 +25,9 @@ def drop_emptied_lines(text: str) -> str:
     are twice as fast as a multiline regex, which is tried at every character.
     """
     lines = text.split("\n")
-    kept = [line for line in lines[:-1] if GONE not in line or line.strip(_LINE_EDGE + GONE)]
+    kept = [line for line in lines[:-1] if GONE not in line or line.strip(LINE_EDGE + GONE)]
     last = lines[-1]
-    kept.append(last if GONE not in last or last.strip(_LINE_EDGE + GONE) else "")
+    kept.append(last if GONE not in last or last.strip(LINE_EDGE + GONE) else "")
     return "\n".join(kept).replace(GONE, "")
 
 

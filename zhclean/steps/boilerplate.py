@@ -46,7 +46,7 @@ _SENTENCE_END = re.compile(r"[。！？!?]")
 _SENTENCE = re.compile("[^。！？!?…]*(?:[。！？!?…]+[」』”’]*|$)")
 _MAX_GLUED_SENTENCES = 3
 _GLUED_WINDOW = 700  # characters at each end of a line where a glued notice can sit
-_SPACE_RUN_INSIDE = re.compile("[ \t\u3000\u00a0]+")
+_SPACE_RUN_INSIDE = re.compile(f"[{EDGE}]+")
 # A value with a clause break that is longer than a list of names is a sentence: the line
 # `作者：我们在调研中发现，这个问题很普遍` is a speaker's words, not a byline.
 _CLAUSE_BREAK = re.compile(r"[，；;]")
@@ -119,11 +119,15 @@ def candidate_lines(view: str, rules: RuleSet) -> list[int]:
 
 
 def _may_end_glued(view: str, rules: RuleSet) -> bool:
-    """Whether a glued rule may match after a sentence end or a space near the end of the
-    last line with text, where sites append their notices (a bounded scan, no copy)."""
+    """Whether the last line with text may end with a glued notice: sites append theirs."""
     end = len(view.rstrip(EDGE + "\n")) if view[-1:] in EDGE + "\n" else len(view)
-    start = max(view.rfind("\n", 0, end) + 1, end - _GLUED_WINDOW)
-    return rules.glued_scan.search(view, start, end) is not None  # type: ignore[union-attr]
+    return _has_glued_tail(view, view.rfind("\n", 0, end) + 1, end, rules)
+
+
+def _has_glued_tail(view: str, start: int, end: int, rules: RuleSet) -> bool:
+    """Whether a glued rule matches after a sentence end or a space within the last
+    `_GLUED_WINDOW` characters of the line `view[start:end]` (a bounded scan, no copy)."""
+    return rules.glued_scan.search(view, max(start, end - _GLUED_WINDOW), end) is not None  # type: ignore[union-attr]
 
 
 def _sentences(line: str) -> list[str]:
@@ -180,10 +184,10 @@ def classify_lines(
     hits = []
     for i in range(len(lines)) if candidates is None else candidates:
         line, view = lines[i], views[i]
-        stripped = view.strip(" \t\u3000\u00a0")
+        stripped = view.strip(EDGE)
         if not stripped or len(stripped) > max_chars:
             continue
-        trimmed = line.strip(" \t\u3000\u00a0")
+        trimmed = line.strip(EDGE)
         values = _field_values(trimmed, rules)
         if values is None and ("(" in trimmed or "（" in trimmed):  # a glossed key: `来(lai)源：`
             values = _field_values(_without_glosses(trimmed), rules)
@@ -241,9 +245,7 @@ def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates
     for i in heads:
         _unglue_line(i, lines, views, rules, edited, hits, dropped)
     last = _last_filled(views, dropped)
-    while last is not None and last not in heads and rules.glued_scan.search(  # type: ignore[union-attr]
-        views[last], max(0, len(views[last]) - _GLUED_WINDOW)
-    ):
+    while last is not None and last not in heads and _has_glued_tail(views[last], 0, len(views[last]), rules):
         if not _unglue_line(last, lines, views, rules, edited, hits, dropped):
             break
         last = _last_filled(views, dropped)

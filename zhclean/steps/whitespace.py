@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from zhclean.steps.base import NoOptions, StepOutput, register
-from zhclean.text import SPACE_RUN
+from zhclean.text import LINE_EDGE, SPACE_RUN
 
-_EDGE = " \t\u3000\u00a0"
-_LINE_EDGES = re.compile(f"^[{_EDGE}]+|[{_EDGE}]+$", re.M)
+_LINE_EDGES = re.compile(f"^[{LINE_EDGE}]+|[{LINE_EDGE}]+$", re.M)
 _BLANK_RUN = re.compile(r"\n{3,}")
 # Anything below would change, found in one scan: an edge space next to a line break, a run
 # of spaces or a no-break space, three line breaks. Most documents have none. Written to
@@ -29,7 +28,7 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 _ANY_WORK = re.compile(
     "[ \t\u3000\u00a0\n](?:(?<=\u00a0)|(?<=[ \t\u3000])\n|(?<= ) |(?<=\n)[ \t\u3000\u00a0]|(?<=\n)\n\n)"
 )
-_ENDS = _EDGE + "\n"
+_ENDS = LINE_EDGE + "\n"
 
 
 def _has_work(text: str) -> bool:
