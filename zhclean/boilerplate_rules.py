@@ -9,13 +9,14 @@ zhclean/data/boilerplate.toml documents the format; users add files with `--rule
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
+from re import _constants as sre
+from re import _parser as sre_parse
 
 from zhclean.chars import char_tables
+from zhclean.config import ConfigError, check_fields, parse_toml, read_toml, setting
 from zhclean.opencc_pool import converter
 from zhclean.regex_first import first_chars, lookahead
 from zhclean.text import LINE_EDGE
@@ -26,6 +27,7 @@ OPEN_CLASS = re.escape(OPEN)
 CLOSE_CLASS = re.escape(CLOSE)
 EDGE = LINE_EDGE
 EDGE_RUN = f"[{LINE_EDGE}]*"
+NEVER = "(?!)"  # a regex that matches nowhere
 SENTENCE_END_CLASS = "。！？!?…」』”’"  # a sentence ends with a run of these
 
 
@@ -39,7 +41,7 @@ class NoticeSet:
 
     @classmethod
     def of(cls, rules: list[tuple[str, re.Pattern]]) -> NoticeSet:
-        combined = None if any("(?P<" in p.pattern for _, p in rules) else re.compile(
+        combined = None if not rules or any("(?P<" in p.pattern for _, p in rules) else re.compile(
             "|".join(f"(?P<r{i}>{p.pattern})" for i, (_, p) in enumerate(rules))
         )
         return cls(tuple(rules), combined)
@@ -73,11 +75,142 @@ def _traditional_forms(word: str) -> set[str]:
     return {word} | {converter(c).convert(word) for c in ("s2t", "s2tw", "s2hk")}
 
 
-def _load_toml(path: str | None) -> dict:
+@dataclass(frozen=True)
+class NoticeRule:
+    """One `[[notice]]` entry of a rule file: whole-line regexes, written in Simplified."""
+
+    name: str = setting(nonempty=True)
+    patterns: tuple[str, ...] = setting(nonempty=True)
+    glued: bool = False  # also a whole sentence glued to a paragraph's start or end
+    source: str = ""  # documentation: where the notice comes from
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One `[[field]]` entry: `KEY：VALUE` lines whose value goes into field `name`."""
+
+    name: str = setting(nonempty=True)
+    keys: tuple[str, ...] = setting(nonempty=True)
+    max_value_chars: int = setting(40, at_least=1)
+    report: bool = True  # false: the line goes, the value is not output
+    source: str = ""
+
+
+SECTIONS: dict[str, type] = {"notice": NoticeRule, "field": FieldRule}
+BUILTIN = "zhclean/data/boilerplate.toml"  # how messages name the built-in file
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """A rule file, checked: its entries, each with where it is (`[[notice]] #3 "name"`),
+    and each notice's patterns scoped and in both scripts, ready to combine."""
+
+    path: str
+    notices: tuple[tuple[str, NoticeRule, tuple[str, ...]], ...]
+    fields: tuple[tuple[str, FieldRule], ...]
+
+
+def read_rule_file(path: str | None) -> RuleFile:
+    """The built-in rules (None) or a user's rule file, checked: an unknown section or key,
+    a value of the wrong type, a missing `name`/`patterns`/`keys`, or a pattern that does
+    not compile (alone, or as it is combined with the others) is a one-line ConfigError
+    naming the file, the entry and the problem."""
     if path is None:
-        data = resources.files("zhclean.data").joinpath("boilerplate.toml").read_bytes()
-        return tomllib.loads(data.decode("utf-8"))
-    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        source = BUILTIN
+        text = resources.files("zhclean.data").joinpath("boilerplate.toml").read_bytes()
+        data = parse_toml(text.decode("utf-8"), source)
+    else:
+        source = str(path)
+        data = read_toml(path, "rules file")
+    notices: list[tuple[str, NoticeRule, tuple[str, ...]]] = []
+    fields: list[tuple[str, FieldRule]] = []
+    for section, entries in data.items():
+        if section not in SECTIONS:
+            shown = f"[[{section}]]" if isinstance(entries, list) else f"[{section}]" if isinstance(entries, dict) else section
+            raise ConfigError(f"{source}: {shown}: unknown section (known: {', '.join(SECTIONS)})")
+        if isinstance(entries, dict):
+            raise ConfigError(f"{source}: [{section}]: each rule is an entry [[{section}]], not a table [{section}]")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ConfigError(f"{source}: {section}: expected entries [[{section}]], not a value")
+        for i, entry in enumerate(entries, 1):
+            name = entry.get("name")
+            where = f"[[{section}]] #{i}" + (f' "{name}"' if isinstance(name, str) and name else "")
+            rule = SECTIONS[section](**check_fields(SECTIONS[section], entry, where, source))
+            if isinstance(rule, NoticeRule):
+                scoped = tuple(_checked_pattern(p, source, f"{where} patterns #{j}")
+                               for j, p in enumerate(rule.patterns, 1))
+                notices.append((where, rule, scoped))
+            else:
+                fields.append((where, rule))
+    return RuleFile(source, tuple(notices), tuple(fields))
+
+
+def _checked_pattern(pattern: str, source: str, where: str) -> str:
+    """`pattern` as the rules combine it (`_scoped`), or a ConfigError: a regex that does not
+    compile, or one that would not mean the same once combined with the others."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error as error:
+        raise ConfigError(f"{source}: {where}: bad regular expression: {_re_message(error)}") from None
+    if _numbered_reference(list(parsed), set(parsed.state.groupdict.values())):
+        raise ConfigError(f"{source}: {where}: numbered backreference: the rules are combined into one "
+                          "regular expression, where group numbers shift; name the group: (?P<x>...)(?P=x)")
+    scoped = _scoped(pattern)
+    try:
+        re.compile(scoped)
+    except re.error as error:
+        hint = ("; only a leading (?i) may apply to a whole pattern, scope other flags: (?s:...)"
+                if "global flags" in str(error) else "")
+        raise ConfigError(f"{source}: {where}: bad regular expression once combined with the "
+                          f"others: {_re_message(error)}{hint}") from None
+    return scoped
+
+
+def _re_message(error: re.error) -> str:
+    return " ".join(str(error).split())
+
+
+def _numbered_reference(items: list, named: set[int]) -> bool:
+    """Whether a parsed pattern refers to a group by number (`\\1`, `(?(1)...)`)."""
+    for op, av in items:
+        if op is sre.GROUPREF and av not in named:
+            return True
+        if op is sre.GROUPREF_EXISTS:
+            group, yes, no = av
+            if group not in named or _numbered_reference(list(yes), named) or (
+                    no is not None and _numbered_reference(list(no), named)):
+                return True
+        elif op is sre.SUBPATTERN:
+            if _numbered_reference(list(av[3]), named):
+                return True
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            if _numbered_reference(list(av[2]), named):
+                return True
+        elif op is sre.BRANCH:
+            if any(_numbered_reference(list(branch), named) for branch in av[1]):
+                return True
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if _numbered_reference(list(av[1]), named):
+                return True
+        elif op is sre.ATOMIC_GROUP and _numbered_reference(list(av), named):
+            return True
+    return False
+
+
+def _check_group_names(files: list[RuleFile]) -> None:
+    """Named groups must be unique across every notice pattern: they are combined into one
+    regular expression."""
+    seen: dict[str, str] = {}
+    for file in files:
+        for where, _, scoped in file.notices:
+            for j, pattern in enumerate(scoped, 1):
+                for name in re.compile(pattern).groupindex:
+                    here = f"{where} patterns #{j} in {file.path}"
+                    if name in seen and seen[name] != here:
+                        raise ConfigError(f"{file.path}: {where} patterns #{j}: group name {name!r} is also "
+                                          f"used by {seen[name]}; the rules are combined into one "
+                                          "regular expression, so group names must differ")
+                    seen[name] = here
 
 
 def _scoped(pattern: str) -> str:
@@ -143,8 +276,18 @@ def both_scripts(pattern: str) -> str:
 
 @lru_cache(maxsize=16)
 def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
-    """Compile the built-in rules plus the user's rule files (cached per process)."""
-    tables = ([_load_toml(None)] if builtin else []) + [_load_toml(p) for p in extra]
+    """Compile the built-in rules plus the user's rule files (cached per process). A file
+    that is missing, malformed or has a pattern that does not compile is a ConfigError."""
+    files = ([read_rule_file(None)] if builtin else []) + [read_rule_file(p) for p in extra]
+    _check_group_names(files)
+    try:
+        return _compile(files)
+    except re.error as error:  # the checks of each file leave nothing for here, but say which
+        raise ConfigError(f"{', '.join(f.path for f in files)}: the rules do not combine into one "
+                          f"regular expression: {_re_message(error)}") from None
+
+
+def _compile(files: list[RuleFile]) -> RuleSet:
     notices: list[tuple[str, re.Pattern]] = []
     glued: list[tuple[str, re.Pattern]] = []
     alternatives: list[str] = []  # every notice pattern, scoped and in both scripts
@@ -152,23 +295,22 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     key_to_field: dict[str, str] = {}
     max_value: dict[str, int] = {}
     unreported: set[str] = set()
-    for table in tables:
-        for rule in table.get("notice", []):
-            scoped = [_scoped(p) for p in rule["patterns"]]
-            notices.append((rule["name"], re.compile("|".join(scoped))))
+    for file in files:
+        for _, rule, scoped in file.notices:
+            notices.append((rule.name, re.compile("|".join(scoped))))
             alternatives += scoped
-            if rule.get("glued", False):
+            if rule.glued:
                 glued.append(notices[-1])
                 glued_patterns += scoped
-        for rule in table.get("field", []):
-            name = rule["name"]
-            max_value[name] = int(rule.get("max_value_chars", 40))
-            if not rule.get("report", True):
-                unreported.add(name)
-            for key in rule["keys"]:
+        for _, rule in file.fields:
+            max_value[rule.name] = rule.max_value_chars
+            if not rule.report:
+                unreported.add(rule.name)
+            for key in rule.keys:
                 for form in _traditional_forms(key):
-                    key_to_field[form] = name
-    keys = "|".join(sorted(map(re.escape, key_to_field), key=len, reverse=True))
+                    key_to_field[form] = rule.name
+    # No field rules (`builtin_rules = false` and a file of notices): no line is a field line.
+    keys = "|".join(sorted(map(re.escape, key_to_field), key=len, reverse=True)) or NEVER
     pair = rf"(?P<key>{keys})[ \t]*[:：][ \t]*(?P<value>[^:：\n]*?)"
     separator = r"[ \t]*(?:[|｜/][ \t]*|[ \t])"
     line = rf"[{OPEN_CLASS}]?[ \t]*{pair}(?:{separator}{pair})*[ \t]*[{CLOSE_CLASS}]?"
@@ -183,6 +325,7 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     # class test instead of the long alternation.
     line_start = re.compile(
         rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys])}))"
+        if alternatives or key_to_field else NEVER
     )
     glued_head = glued_scan = None
     if glued:  # the scan is led by one class (sentence ends and spaces): the engine scans in C

@@ -8,10 +8,11 @@ the command line; the registry, not a hand-kept list, is the truth about which s
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from zhclean.config import ConfigError, check_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +56,19 @@ class StepSpec:
     options_type: type
     doc: str
 
-    def make_options(self, values: Mapping[str, Any] | None = None) -> Any:
-        """Build the step's options from a config table, rejecting unknown keys."""
-        values = dict(values or {})
-        known = {f.name for f in dataclasses.fields(self.options_type)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) for step {self.name!r}: {', '.join(unknown)}"
-                f" (known: {', '.join(sorted(known)) or 'none'})"
-            )
-        return self.options_type(**values)
+    def make_options(self, values: Mapping[str, Any] | None = None, source: str | None = None) -> Any:
+        """Build the step's options from a config table. An unknown option, a value of the
+        wrong type (by the options dataclass's annotations) or out of its range is a
+        ConfigError naming `source` (the file), `[steps.<name>]` and the option."""
+        location = f"[steps.{self.name}]"
+        checked = check_fields(self.options_type, values or {}, location, source, noun="option")
+        try:
+            return self.options_type(**checked)
+        except (TypeError, ValueError) as error:
+            if isinstance(error, ConfigError):
+                raise
+            prefix = f"{source}: " if source else ""
+            raise ConfigError(f"{prefix}{location}: {' '.join(str(error).split())}") from None
 
     @property
     def summary(self) -> str:

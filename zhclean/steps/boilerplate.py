@@ -28,6 +28,7 @@ from typing import Any
 
 from zhclean.boilerplate_rules import CLOSE, EDGE, OPEN, RuleSet, load_rules
 from zhclean.chars import HAN_CLASS
+from zhclean.config import setting
 from zhclean.steps.base import Removal, StepOutput, register
 from zhclean.text import remove_lines
 
@@ -57,7 +58,7 @@ _MAX_NAME_LIST = 12
 class BoilerplateOptions:
     rules: tuple[str, ...] = ()  # extra rule files, same format as the built-in one
     builtin_rules: bool = True
-    max_line_chars: int = 600  # longer lines are content, never boilerplate
+    max_line_chars: int = setting(600, at_least=1)  # longer lines are content, never boilerplate
 
 
 def _matching_view(text: str) -> str:

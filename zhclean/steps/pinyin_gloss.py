@@ -26,6 +26,7 @@ from itertools import compress
 from typing import Any
 
 from zhclean.chars import HAN_RE, char_tables, fold_pinyin
+from zhclean.config import setting
 from zhclean.steps.base import Removal, StepOutput, register
 
 # Pinyin letters, as a range (Latin-1 and Latin Extended-A/B hold every tone mark and ü)
@@ -58,8 +59,8 @@ _READINGS_SEEN: set[tuple[str, str]] = set()
 
 @dataclass(frozen=True, slots=True)
 class PinyinGlossOptions:
-    min_glosses: int = 3  # fewer glosses than this in a document: they are content
-    teaching_max_distinct: int = 6  # fewer glossed characters, one with two readings: teaching
+    min_glosses: int = setting(3, at_least=0)  # fewer glosses than this in a document: they are content
+    teaching_max_distinct: int = setting(6, at_least=0)  # fewer glossed characters, one with two readings: teaching
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,14 @@ from functools import lru_cache
 from typing import Any
 
 from zhclean.chars import HAN_CLASS
+from zhclean.config import setting
 from zhclean.steps.base import Removal, StepOutput, register
 from zhclean.text import SPACE_RUN, remove_lines
 
 
 @dataclass(frozen=True, slots=True)
 class RepeatedLineOptions:
-    min_han: int = 8  # shorter lines (captions, list items) may repeat legitimately
+    min_han: int = setting(8, at_least=0)  # shorter lines (captions, list items) may repeat legitimately
 
 
 @lru_cache(maxsize=8)

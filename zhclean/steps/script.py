@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from zhclean.chars import HAN_RE, SHARED, SIMP_ONLY, TRAD_ONLY, char_tables, codes_of
+from zhclean.config import setting
 from zhclean.opencc_pool import converter
 from zhclean.script_evidence import (
     Spots,
@@ -52,10 +53,10 @@ _ZHE_TO_ZHAO = re.compile(f"(?<![{_ZHE_KEEP_BEFORE}])著(?![{_ZHE_KEEP_AFTER}])"
 
 @dataclass(frozen=True, slots=True)
 class ScriptOptions:
-    mode: str = "auto"
-    threshold: float = 2.0  # machine-conversion evidence per 1,000 Han characters
-    min_evidence: int = 2  # and at least this many places
-    traditional_share: float = 0.9  # Traditional-only share of script-specific characters
+    mode: str = setting("auto", choices=MODES)
+    threshold: float = setting(2.0, at_least=0)  # machine-conversion evidence per 1,000 Han characters
+    min_evidence: int = setting(2, at_least=0)  # and at least this many places
+    traditional_share: float = setting(0.9, at_least=0, at_most=1)  # Traditional-only share of script-specific characters
     pick_threshold: float = 2.0  # converter picks: log10 likelihood ratio against a writer
 
     def __post_init__(self) -> None:
