@@ -380,7 +380,6 @@ def test_cli_exits_2_on_a_bad_config_and_writes_nothing(tmp_path, capsys, toml):
     _only_inputs_left(tmp_path, src, bad)
 
 
-@pytest.mark.xfail(reason="cli calls check_config once the shard driver lands", strict=False)
 def test_cli_exits_2_on_a_bad_rule_file_and_writes_nothing(tmp_path, capsys):
     from zhclean.cli import main
 

@@ -17,7 +17,8 @@ CLEAN_EXAMPLE = """example:
   zhclean clean pages/ -o clean/ --format parquet --shard-size 100000 --workers 8
   cat crawl.jsonl | zhclean clean - -o - > clean.jsonl
 
-side files for -o clean.jsonl: clean.quarantine.jsonl, clean.dropped.jsonl, clean.summary.json"""
+side files for -o clean.jsonl: clean.quarantine.jsonl, clean.dropped.jsonl, clean.summary.json
+(for a folder -o clean/: clean.quarantine.jsonl, ... beside it); work in progress: clean.parts/"""
 
 DEDUP_EXAMPLE = """example:
   zhclean dedup clean.jsonl -o unique.jsonl              # writes unique.clusters.jsonl too
@@ -60,6 +61,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["local", "ray"], help="execution engine (default: local)")
     p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted run from its parts folder (OUT.parts), same config and inputs")
     _add_config_flags(p)
 
 
@@ -103,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dedup_available() -> bool:
     try:
-        import zhclean.dedup.runner  # noqa: F401
+        import zhclean.jobs.dedup  # noqa: F401
     except ImportError:
         return False
     return True
@@ -125,24 +128,20 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from zhclean.pipeline import Pipeline
-    from zhclean.runner import clean_dataset
+    from zhclean.jobs.clean import clean_dataset
 
-    config = _config(args)
-    Pipeline.from_config(config)  # fail fast on unknown steps or options, before reading
-    summary = clean_dataset(args.inputs, args.output, config, progress=not args.quiet,
-                            shard_format=args.format)
+    summary = clean_dataset(args.inputs, args.output, _config(args), progress=not args.quiet,
+                            shard_format=args.format, resume=args.resume)
     if not args.quiet:
         summary.render(err)
     return 0
 
 
 def cmd_dedup(args: argparse.Namespace, clean_first: bool = False) -> int:
-    from zhclean.dedup.runner import dedup_dataset
+    from zhclean.jobs.dedup import dedup_dataset
 
-    config = _config(args)
-    summary = dedup_dataset(args.inputs, args.output, config, progress=not args.quiet,
-                            shard_format=args.format, clean_first=clean_first)
+    summary = dedup_dataset(args.inputs, args.output, _config(args), progress=not args.quiet,
+                            shard_format=args.format, clean_first=clean_first, resume=args.resume)
     if not args.quiet:
         summary.render(err)
     return 0
@@ -201,7 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[bold red]zhclean:[/] {escape(str(error))}", highlight=False)
         return 2
     except KeyboardInterrupt:
-        err.print("zhclean: interrupted")
+        if args.command in ("clean", "dedup", "run"):
+            err.print("zhclean: interrupted; the same command with --resume finishes the job")
+        else:
+            err.print("zhclean: interrupted")
         return 130
 
 

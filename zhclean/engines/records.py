@@ -1,82 +1,102 @@
-"""What every engine does to one input item: parse, validate, clean, or quarantine it.
+"""What every shard task does to one input item: parse, validate, clean, or quarantine it.
 
-Kept in one place so that the local and Ray engines quarantine the same records for the
-same reasons and produce byte-identical output.
+Kept in one place so that every engine quarantines the same records for the same reasons
+and produces byte-identical output.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
 from zhclean.config import Config
+from zhclean.core.outcome import BadRecord, Quarantined, Reason
+from zhclean.io import jsonsafe
 from zhclean.io.decode import UndecodableError, decode_bytes
-from zhclean.io.readers import Item
-from zhclean.pipeline import Pipeline
+from zhclean.io.shards import Item
+from zhclean.pipeline import Pipeline, Result
 
 KEPT, QUARANTINED = "kept", "quarantined"
+BATCH_ITEMS = 256
+BATCH_BYTES = 4 << 20
 
 
-class BadRecord(ValueError):
-    """A record that cannot be cleaned; its message is the quarantine reason."""
+def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+    """Group items into batches of at most BATCH_ITEMS items or about BATCH_BYTES bytes:
+    the pipeline cleans a batch step by step (`Pipeline.clean_many`)."""
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += item.size
+        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
-def _raw_text(item: Item) -> str | None:
+def raw_text(item: Item) -> str | None:
     """The raw input, losslessly as text (undecodable bytes as \\x escapes)."""
     if item.raw is not None:
         return item.raw.decode("utf-8", errors="backslashreplace").rstrip("\n")
     if item.record is not None:
-        return orjson.dumps(item.record, default=repr).decode()
+        return jsonsafe.dumps(item.record).decode()
     return None
 
 
 def parse_item(item: Item, config: Config) -> dict[str, Any]:
-    if item.error:
-        raise BadRecord(item.error)
+    if item.error is not None:
+        raise item.error
     if item.kind == "row":
         return dict(item.record or {})
     try:
         text, _ = decode_bytes(item.raw or b"")
     except (UndecodableError, UnicodeDecodeError) as error:
-        raise BadRecord(f"undecodable bytes: {error}") from None
+        raise BadRecord(Reason.UNDECODABLE, f"undecodable bytes: {error}") from None
     if item.kind == "txt":
-        return {config.id_field: os.path.basename(item.source), config.text_field: text}
+        return {config.id_field: item.name, config.text_field: text}
     try:
-        record = orjson.loads(text)
+        record = jsonsafe.loads(text)
     except orjson.JSONDecodeError as error:
-        raise BadRecord(f"malformed JSON: {error}") from None
+        raise BadRecord(Reason.MALFORMED_JSON, f"malformed JSON: {error}") from None
     if not isinstance(record, dict):
-        raise BadRecord(f"record is a JSON {type(record).__name__}, not an object")
+        raise BadRecord(Reason.NOT_AN_OBJECT, f"record is a JSON {type(record).__name__}, not an object")
     return record
 
 
 def validated_text(record: dict[str, Any], config: Config) -> str:
     field = config.text_field
     if field not in record:
-        raise BadRecord(f"missing field {field!r}")
+        raise BadRecord(Reason.MISSING_TEXT, f"missing field {field!r}")
     text = record[field]
     if not isinstance(text, str):
-        raise BadRecord(f"field {field!r} is {type(text).__name__}, not a string")
+        raise BadRecord(Reason.TEXT_NOT_STRING, f"field {field!r} is {type(text).__name__}, not a string")
     if len(text) > config.max_chars:
-        raise BadRecord(f"text has {len(text):,} characters, over --max-chars {config.max_chars:,}")
+        raise BadRecord(Reason.TOO_LONG,
+                        f"text has {len(text):,} characters, over --max-chars {config.max_chars:,}")
     return text
 
 
-def quarantine_entry(item: Item, error: BadRecord) -> dict[str, Any]:
-    return {"source": item.source, "line": item.line, "error": str(error), "raw": _raw_text(item)}
+def quarantined(item: Item, error: BadRecord) -> Quarantined:
+    return Quarantined(item.source, item.line, error.reason, error.detail, raw_text(item), error.rows)
 
 
 def ensure_id(record: dict[str, Any], item: Item, config: Config) -> None:
-    """Keep the record's id, or make one from the file name and line number."""
+    """Keep the record's id, or make one from the file's name relative to the input root
+    and the line number (`2024/part.jsonl:17`)."""
     if config.id_field not in record:
-        record[config.id_field] = f"{os.path.basename(item.source)}:{item.line}"
+        record[config.id_field] = f"{item.name}:{item.line}"
 
 
-def parse_all(items: list[Item], config: Config) -> list[tuple[dict[str, Any], str] | BadRecord]:
+Parsed = tuple[dict[str, Any], str] | BadRecord
+
+
+def parse_all(items: list[Item], config: Config) -> list[Parsed]:
     """Per item, (record with its id, text to clean) or the reason it cannot be cleaned."""
-    parsed: list[tuple[dict[str, Any], str] | BadRecord] = []
+    parsed: list[Parsed] = []
     for item in items:
         try:
             record = parse_item(item, config)
@@ -89,18 +109,36 @@ def parse_all(items: list[Item], config: Config) -> list[tuple[dict[str, Any], s
     return parsed
 
 
-def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list[tuple[str, dict[str, Any]]]:
-    """Per item, (KEPT, output record) or (QUARANTINED, quarantine entry), in order. The good
+def clean_texts(pipeline: Pipeline, texts: list[str]) -> list[Result | BadRecord]:
+    """The pipeline over a batch; when a step raises (a bug), the batch is cleaned one by
+    one so that only the documents that make it raise are quarantined."""
+    try:
+        return list(pipeline.clean_many(texts))
+    except Exception:  # noqa: BLE001 - isolate the failing document
+        out: list[Result | BadRecord] = []
+        for text in texts:
+            try:
+                out.append(pipeline.clean(text))
+            except Exception as error:  # noqa: BLE001
+                out.append(BadRecord(Reason.STEP_ERROR, f"a step failed: {type(error).__name__}: {error}"))
+        return out
+
+
+def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list[tuple[str, Any]]:
+    """Per item, (KEPT, output record) or (QUARANTINED, Quarantined), in order. The good
     texts are cleaned together (`Pipeline.clean_many`), which is faster than one by one."""
     parsed = parse_all(items, config)
     good = [p for p in parsed if not isinstance(p, BadRecord)]
-    cleaned = iter(pipeline.clean_many([text for _, text in good]))
-    out: list[tuple[str, dict[str, Any]]] = []
+    cleaned = iter(clean_texts(pipeline, [text for _, text in good]))
+    out: list[tuple[str, Any]] = []
     for item, entry in zip(items, parsed, strict=True):
         if isinstance(entry, BadRecord):
-            out.append((QUARANTINED, quarantine_entry(item, entry)))
+            out.append((QUARANTINED, quarantined(item, entry)))
             continue
         record, result = entry[0], next(cleaned)
+        if isinstance(result, BadRecord):
+            out.append((QUARANTINED, quarantined(item, result)))
+            continue
         record[config.text_field] = result.text
         record["zhclean"] = result.meta
         out.append((KEPT, record))

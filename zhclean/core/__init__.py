@@ -1,0 +1,1 @@
+"""What every part of zhclean shares about a document's fate: outcomes and reason codes."""

@@ -1,0 +1,37 @@
+"""What an engine is: something that runs a task over shards and hands back the results.
+
+Engines schedule; they know nothing of cleaning, dedup or files. A task is a picklable
+callable `task(shard) -> result` that writes its own outputs; `map_shards` returns the
+results in shard order and calls `on_done(result)` as each shard completes (for progress).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from zhclean.io.shards import Shard
+
+Task = Callable[[Shard], Any]
+
+
+class Engine(Protocol):
+    workers: int
+
+    def map_shards(self, task: Task, shards: Sequence[Shard],
+                   on_done: Callable[[Any], None] | None = None) -> list[Any]: ...
+
+    def close(self) -> None: ...
+
+
+def make_engine(config: Any) -> Engine:
+    """The engine a config names."""
+    if config.engine == "local":
+        from zhclean.engines.local import LocalEngine
+
+        return LocalEngine(config.worker_count)
+    if config.engine == "ray":
+        from zhclean.engines.ray_engine import RayEngine
+
+        return RayEngine(config)
+    raise ValueError(f"unknown engine {config.engine!r} (known: local, ray)")

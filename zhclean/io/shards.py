@@ -1,0 +1,351 @@
+"""Plan inputs into shards, and read the items of one shard.
+
+A shard is the unit of work: one task reads it, cleans it and writes its own part files.
+Shards are planned from the inputs alone (their names, sizes and, for Parquet, footers), never
+from the worker count, so the same input always gives the same shards and a killed run can
+be resumed shard by shard. A shard is a list of pieces:
+
+- a byte range of a plain JSONL file, cut at a line break (large files become many pieces);
+- a whole compressed JSONL or .txt file (a compressed stream cannot be entered midway);
+- a range of row groups of a Parquet file;
+- standard input, as one streaming shard.
+
+Small files are coalesced into one shard until it reaches the target size. Each piece knows
+the number of its first line (counted while planning, at memchr speed), so made-up ids
+(`2024/part.jsonl:17`) do not depend on how the input was cut.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zhclean.core.outcome import BadRecord, Reason
+from zhclean.io.formats import Format, detect, require, strip_compression
+
+MIN_SHARD_BYTES = 1 << 20
+MAX_SHARD_BYTES = 128 << 20
+SHARDS_PER_INPUT = 32  # enough to keep many workers busy and balanced on mid-size inputs
+_BLOCK = 1 << 20
+# The side files zhclean writes beside or inside an output; a folder input never reads them.
+_SIDE_FILE = re.compile(r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl)$")
+JSON_BLANK = b" \t\r\n"  # JSON's whitespace: a line of only these is no record
+
+
+@dataclass(slots=True)
+class Item:
+    """One input record as a shard task sees it, before parsing."""
+
+    source: str  # the file it came from ("-" for stdin)
+    name: str  # that file's name relative to the input root: ids are made from it
+    line: int  # 1-based line (JSONL) or row (Parquet) number
+    raw: bytes | None = None  # a JSONL line or a .txt file's bytes
+    record: dict[str, Any] | None = None  # a Parquet row, already structured
+    kind: str = "jsonl"  # "jsonl", "txt" or "row"
+    error: BadRecord | None = None  # the reader could not read it at all
+
+    @property
+    def size(self) -> int:
+        return len(self.raw) if self.raw is not None else 256
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A part of one input file that one shard reads."""
+
+    path: str
+    name: str
+    kind: str  # "jsonl", "parquet", "txt", "stdin"
+    compression: str | None = None
+    start: int = 0  # JSONL: first byte; Parquet: first row group
+    end: int = -1  # JSONL: end byte (-1: end of file); Parquet: end row group (exclusive)
+    first_line: int = 1
+    size: int = 0  # bytes on disk, for progress and planning
+    error: str | None = None  # planning could not read the file (a broken Parquet footer)
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    index: int
+    pieces: tuple[Piece, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(p.size for p in self.pieces)
+
+    @property
+    def streaming(self) -> bool:
+        """Standard input: read once, in the driver's process."""
+        return any(p.kind == "stdin" for p in self.pieces)
+
+
+@dataclass
+class InputFile:
+    path: str
+    name: str
+    format: Format
+    size: int
+
+
+@dataclass
+class Plan:
+    """The shards of a run, and what the folder inputs held that zhclean does not read."""
+
+    shards: list[Shard]
+    files: list[InputFile]
+    skipped: Counter = field(default_factory=Counter)  # by extension
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+# ---------------------------------------------------------------- which files
+
+
+def input_root(paths: list[str]) -> str:
+    """The folder ids are relative to: the deepest folder holding every input (a folder
+    input counts as itself), so `a/part.jsonl` and `b/part.jsonl` keep their folders."""
+    places = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))
+              for p in paths if p != "-" and "://" not in p]
+    return os.path.commonpath(places) if places else os.getcwd()
+
+
+def _is_side_path(path: Path) -> bool:
+    return bool(_SIDE_FILE.search(path.name)) or path.name.endswith(".parts")
+
+
+def _folder_files(folder: str, skipped: Counter) -> list[str]:
+    """Readable files of a folder, recursively, in name order; zhclean's own side files,
+    part folders and hidden entries are passed over, other unknown files counted."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(".parts"))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if name.startswith(".") or _is_side_path(path):
+                continue
+            if detect(name) is None:
+                skipped[path.suffix.lower() or "(none)"] += 1
+                continue
+            found.append(str(path))
+    return found
+
+
+def input_files(paths: list[str]) -> tuple[list[InputFile], Counter]:
+    """The files to read, in order, with their id names; and skipped files by extension."""
+    root = input_root(paths)
+    skipped: Counter = Counter()
+    files: list[InputFile] = []
+    for path in paths:
+        if path == "-":
+            files.append(InputFile("-", "-", Format("jsonl", None, ""), 0))
+            continue
+        if os.path.isdir(path):
+            chosen = _folder_files(path, skipped)
+        elif os.path.isfile(path):
+            require(path)
+            chosen = [path]
+        else:
+            raise FileNotFoundError(f"input not found: {path}")
+        for file in chosen:
+            name = strip_compression(os.path.relpath(os.path.abspath(file), root)).replace(os.sep, "/")
+            files.append(InputFile(file, name, require(file), os.path.getsize(file)))
+    return files, skipped
+
+
+# ---------------------------------------------------------------- planning
+
+
+def shard_target(total_bytes: int) -> int:
+    return max(MIN_SHARD_BYTES, min(MAX_SHARD_BYTES, total_bytes // SHARDS_PER_INPUT))
+
+
+def plan_shards(paths: list[str], target_bytes: int = 0) -> Plan:
+    """Shards of about `target_bytes` (0: a size from the input's total) over `paths`."""
+    files, skipped = input_files(paths)
+    if any(f.path == "-" for f in files):
+        if len(files) > 1:
+            raise ValueError("standard input (-) cannot be combined with other inputs")
+        return Plan([Shard(0, (Piece("-", "-", "stdin"),))], files, skipped)
+    target = target_bytes or shard_target(sum(f.size for f in files))
+    shards: list[Shard] = []
+    current: list[Piece] = []
+    current_size = 0
+    for file in files:
+        for piece in _pieces(file, target):
+            if current and current_size + piece.size > target:
+                shards.append(Shard(len(shards), tuple(current)))
+                current, current_size = [], 0
+            current.append(piece)
+            current_size += piece.size
+    if current:
+        shards.append(Shard(len(shards), tuple(current)))
+    return Plan(shards, files, skipped)
+
+
+def _pieces(file: InputFile, target: int) -> Iterator[Piece]:
+    fmt = file.format
+    if fmt.kind == "parquet":
+        yield from _parquet_pieces(file, target)
+    elif fmt.splittable and file.size > target:
+        yield from _jsonl_ranges(file, target)
+    else:
+        yield Piece(file.path, file.name, fmt.kind, fmt.compression, size=file.size)
+
+
+def _jsonl_ranges(file: InputFile, target: int) -> Iterator[Piece]:
+    """Ranges of about `target` bytes ending at line breaks, with the number of their
+    first line: one streaming pass that counts line breaks; nothing is held."""
+    start, line, pending, position = 0, 1, 0, 0
+    with open(file.path, "rb") as stream:
+        while block := stream.read(_BLOCK):
+            block_start, position = position, position + len(block)
+            cut = block.rfind(b"\n")
+            if position - start >= target and cut >= 0:
+                end = block_start + cut + 1
+                yield Piece(file.path, file.name, "jsonl", None, start, end, line, end - start)
+                line += pending + block.count(b"\n")  # none follows the last break
+                start, pending = end, 0
+            else:
+                pending += block.count(b"\n")
+    if position > start:
+        yield Piece(file.path, file.name, "jsonl", None, start, position, line, position - start)
+
+
+def _parquet_pieces(file: InputFile, target: int) -> Iterator[Piece]:
+    """Runs of row groups of about `target` bytes; an unreadable footer is one piece that
+    its shard quarantines."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(file.path).metadata
+    except Exception as error:  # noqa: BLE001 - pyarrow raises its own types
+        yield Piece(file.path, file.name, "parquet", size=file.size, error=f"{type(error).__name__}: {error}")
+        return
+    groups = meta.num_row_groups
+    if groups == 0:
+        yield Piece(file.path, file.name, "parquet", start=0, end=0, size=file.size)
+        return
+    sizes = [max(1, _group_bytes(meta.row_group(i))) for i in range(groups)]
+    scale = file.size / max(1, sum(sizes))
+    first, row, size, row_at_first = 0, 1, 0, 1
+    for i in range(groups):
+        size += sizes[i] * scale
+        row += meta.row_group(i).num_rows
+        if size >= target or i == groups - 1:
+            yield Piece(file.path, file.name, "parquet", None, first, i + 1, row_at_first, int(size))
+            first, size, row_at_first = i + 1, 0, row
+
+
+def _group_bytes(group: Any) -> int:
+    return sum(group.column(c).total_compressed_size for c in range(group.num_columns))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def shard_items(shard: Shard) -> Iterator[Item]:
+    """Every item of a shard, in order."""
+    for piece in shard.pieces:
+        yield from piece_items(piece)
+
+
+def piece_items(piece: Piece) -> Iterator[Item]:
+    """The items of one piece. A file that breaks while being read yields the records
+    before the break, then one item carrying the error."""
+    if piece.error is not None:
+        yield Item(piece.path, piece.name, 0, kind=piece.kind,
+                   error=BadRecord(Reason.UNREADABLE_FILE, f"cannot read {piece.path}: {piece.error}"))
+        return
+    if piece.kind == "parquet":
+        yield from _parquet_items(piece)
+        return
+    last = piece.first_line - 1
+    try:
+        if piece.kind == "txt":
+            with _open(piece) as f:
+                yield Item(piece.path, piece.name, 1, raw=f.read(), kind="txt")
+            return
+        for item in _jsonl_items(piece):
+            last = item.line
+            yield item
+    except Exception as error:  # noqa: BLE001 - a truncated .gz raises EOFError, zstd its own
+        detail = f"cannot read {piece.path} after line {last}: {type(error).__name__}: {error}"
+        yield Item(piece.path, piece.name, last + 1, kind=piece.kind,
+                   error=BadRecord(Reason.UNREADABLE_FILE, detail))
+
+
+def _open(piece: Piece):
+    if piece.kind == "stdin":
+        return _Unclosed(sys.stdin.buffer)
+    if piece.compression == "gzip":
+        return gzip.open(piece.path, "rb")
+    if piece.compression == "zstd":
+        import zstandard
+
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(piece.path, "rb"), read_across_frames=True))  # noqa: SIM115
+    return open(piece.path, "rb")  # noqa: SIM115 - closed by the caller's with
+
+
+class _Unclosed:
+    """Standard input inside a `with`: not closed at the end."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def __enter__(self):
+        return self.stream
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _jsonl_items(piece: Piece) -> Iterator[Item]:
+    """Lines split at `\\n` only (a lone `\\r` is JSON whitespace, not a line break);
+    lines of JSON whitespace count but are no records."""
+    with _open(piece) as f:
+        if piece.start:
+            f.seek(piece.start)
+        remaining = piece.end - piece.start if piece.end >= 0 else -1
+        number = piece.first_line
+        for line in f:
+            if remaining >= 0:
+                if remaining == 0:
+                    break
+                remaining -= len(line)
+            if line.strip(JSON_BLANK):
+                yield Item(piece.path, piece.name, number, raw=line)
+            number += 1
+
+
+def _parquet_items(piece: Piece) -> Iterator[Item]:
+    """Rows of the piece's row groups; a group that cannot be read is one quarantine item
+    standing for all of its unread rows."""
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(piece.path)
+    number = piece.first_line
+    for group in range(piece.start, piece.end):
+        expected = parquet.metadata.row_group(group).num_rows
+        read = 0
+        try:
+            for batch in parquet.iter_batches(batch_size=1024, row_groups=[group]):
+                for row in batch.to_pylist():
+                    yield Item(piece.path, piece.name, number + read, record=row, kind="row")
+                    read += 1
+        except Exception as error:  # noqa: BLE001 - pyarrow raises its own types
+            lost = expected - read
+            detail = (f"row group {group} of {piece.path} is corrupt ({lost:,} of {expected:,} rows unread): "
+                      f"{type(error).__name__}: {error}")
+            yield Item(piece.path, piece.name, number + read, kind="row",
+                       error=BadRecord(Reason.CORRUPT_ROW_GROUP, detail, rows=lost))
+        number += expected

@@ -1,0 +1,161 @@
+"""`zhclean clean`: plan shards, run the clean task over them, finalise the outputs.
+
+The driver plans, schedules through the engine, merges the shards' stats and finalises; it
+reads no record itself (except standard input, which is one streaming shard). With
+`resume`, shards an interrupted run completed are not run again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from zhclean.config import Config, check_config
+from zhclean.core.stats import RunStats
+from zhclean.engines.base import Engine, make_engine
+from zhclean.io.shards import Plan, Shard, plan_shards
+from zhclean.jobs.output import OutputSpec, check_paths, finalise_records, finalise_side, part_paths
+from zhclean.jobs.parts import JobDir, fingerprint, write_atomic
+from zhclean.jobs.shard_task import CleanTask, clean_batch
+from zhclean.report.progress import Progress
+from zhclean.summary import Summary
+
+
+@dataclass
+class Job:
+    """What every job driver shares: the plan, the output, the parts folder, the engine."""
+
+    inputs: list[str]
+    out: OutputSpec
+    config: Config
+    plan: Plan
+    parts: JobDir
+    engine: Engine
+    progress: bool
+    resumed: bool = False
+    started: float = 0.0
+
+    @classmethod
+    def open(cls, inputs: list[str], out: OutputSpec, config: Config, progress: bool, resume: bool,
+             kind: str) -> Job:
+        """Check everything that can be checked before writing, then open the parts folder."""
+        check_config(config)
+        plan = plan_shards(inputs, config_shard_bytes(config))
+        check_paths(out, inputs)
+        parts = JobDir(out.parts_dir)
+        stamp = fingerprint(_config_dict(config), _input_stamps(plan), {**out.describe(), "job": kind})
+        streaming = any(s.streaming for s in plan.shards)
+        if streaming and resume:
+            raise ValueError("standard input cannot be resumed: give the input as a file")
+        resumed = parts.start(stamp, resume)
+        return cls(inputs, out, config, plan, parts, make_engine(config), progress, resumed, time.monotonic())
+
+    def run_stage(self, task: Callable[[Shard], dict[str, Any]], stage: str, label: str,
+                  shards: list[Shard] | None = None) -> list[dict[str, Any]]:
+        """`task` over every shard that has no done marker for `stage`; every marker."""
+        shards = self.plan.shards if shards is None else shards
+        markers = {s.index: self.parts.done(stage, s.index) for s in shards} if self.resumed else {}
+        todo = [s for s in shards if markers.get(s.index) is None]
+        bar = Progress(sum(s.size for s in shards), enabled=self.progress, label=label)
+        for marker in markers.values():
+            if marker is not None:
+                bar.update(marker["stats"]["records_in"], marker.get("bytes", 0))
+        try:
+            done = self.engine.map_shards(task, todo, on_done=lambda m: bar.update(m["stats"]["records_in"],
+                                                                                   m.get("bytes", 0)))
+        finally:
+            bar.close()
+        markers.update({m["shard"]: m for m in done})
+        return [markers[s.index] for s in shards]
+
+    def summary(self, stats: RunStats) -> Summary:
+        return Summary(stats, time.monotonic() - self.started, self.engine.workers, len(self.plan.shards),
+                       time.process_time(), self.plan.skipped)
+
+    def finish(self, summary: Summary) -> None:
+        """The summary last (a finished output is one with a summary), then the parts go."""
+        write_atomic(self.out.side("summary"), summary.to_json())
+        self.parts.remove()
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def config_shard_bytes(config: Config) -> int:
+    return getattr(config, "shard_bytes", 0)
+
+
+def _config_dict(config: Config) -> dict[str, Any]:
+    """The settings that change outputs (not how many workers make them)."""
+    values = dataclasses.asdict(config)
+    for key in ("workers", "engine", "ray_address"):
+        values.pop(key, None)
+    return values
+
+
+def _input_stamps(plan: Plan) -> list[dict[str, Any]]:
+    stamps = []
+    for f in plan.files:
+        if f.path == "-":
+            stamps.append({"path": "-"})
+            continue
+        info = os.stat(f.path)
+        stamps.append({"path": os.path.abspath(f.path), "size": info.st_size, "mtime_ns": info.st_mtime_ns})
+    return stamps
+
+
+def merged(markers: list[dict[str, Any]]) -> RunStats:
+    total = RunStats()
+    for marker in markers:
+        total = total + RunStats.from_dict(marker["stats"])
+    return total
+
+
+def clean_dataset(inputs: list[str], output: str, config: Config, progress: bool = True,
+                  shard_format: str = "jsonl", resume: bool = False) -> Summary:
+    """Clean every record of `inputs` into `output`; every record ends in exactly one place."""
+    out = OutputSpec.of(output, shard_format, config.shard_size)
+    job = Job.open(inputs, out, config, progress, resume, "clean")
+    try:
+        markers = run_clean_stage(job, out.suffix, out.records_per_file)
+        finalise_records(out, part_paths(job.parts, markers, "kept"))
+        finalise_side(out, "quarantine", part_paths(job.parts, markers, "quarantine"))
+        finalise_side(out, "dropped", part_paths(job.parts, markers, "dropped"))
+        summary = job.summary(merged(markers))
+        job.finish(summary)
+        return summary
+    finally:
+        job.close()
+
+
+def run_clean_stage(job: Job, suffix: str, records_per_file: int) -> list[dict[str, Any]]:
+    """The clean task over every shard (standard input streamed through the driver)."""
+    task = CleanTask(job.config, job.parts.path, suffix, records_per_file)
+    streaming = [s for s in job.plan.shards if s.streaming]
+    if streaming:
+        return [_run_streaming(job, task, streaming[0])]
+    return job.run_stage(task, "clean", "cleaning")
+
+
+def _run_streaming(job: Job, task: CleanTask, shard: Shard) -> dict[str, Any]:
+    """Standard input: the driver reads, the engine's workers clean batches in order."""
+    from functools import partial
+
+    bar = Progress(None, enabled=job.progress and sys.stdin.isatty() is False, label="cleaning")
+    streaming_map = getattr(job.engine, "streaming_map", None)
+    mapper = streaming_map(partial(clean_batch, job.config)) if streaming_map else None
+
+    def counted(batches):
+        for results in (mapper(batches) if mapper else map(partial(clean_batch, job.config), batches)):
+            bar.update(len(results), 0)
+            yield results
+
+    try:
+        return task(shard, mapper=counted)
+    finally:
+        bar.close()

@@ -1,0 +1,285 @@
+"""`zhclean dedup` and `zhclean run`: keep one document per near-duplicate cluster.
+
+Three stages over the same shards, each a shard task that writes its own parts:
+
+1. signatures: per shard, the MinHash signature, canonical hash and cleaned length of each
+   valid record (never the text), saved as `NNNNN.signatures.npz`; bad records go to the
+   quarantine part. Records `zhclean clean` wrote are clean already; others are cleaned
+   first (for the canonical form only: `dedup` writes its input records as they are).
+2. clusters, in the driver: LSH candidates, verification, union-find (`dedup/clusters.py`),
+   and per shard the verdicts of its documents (`NNNNN.verdicts.npz`).
+3. apply: per shard, read it again and write the kept records (with `cluster_id`), the
+   dropped ones, and one row per record in the clusters part.
+
+`run` first cleans into the parts folder (the clean stage of `zhclean clean`) and
+deduplicates those parts, so its input is read once. Every stage resumes shard by shard.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import orjson
+
+from zhclean.config import Config
+from zhclean.core.outcome import BadRecord, Dropped
+from zhclean.core.stats import RunStats
+from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
+from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered, with_prior
+from zhclean.dedup.index import SignatureIndex
+from zhclean.dedup.minhash import signatures
+from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
+from zhclean.io.shards import Piece, Shard, shard_items
+from zhclean.jobs.clean import Job, merged, run_clean_stage
+from zhclean.jobs.output import OutputSpec, finalise_records, finalise_side, part_paths
+from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
+from zhclean.jobs.shard_task import kept_opener, worker_pipeline
+from zhclean.summary import Summary
+
+HASH_BYTES = 16
+
+
+@dataclass(frozen=True)
+class SignatureTask:
+    """Stage 1 over one shard: signatures of its valid records, quarantine of the rest."""
+
+    config: Config
+    parts_dir: str
+
+    def __call__(self, shard: Shard) -> dict[str, Any]:
+        job = JobDir(self.parts_dir)
+        stem = job.file(job.shard_stem(shard.index))
+        quarantine = PartWriter(f"{stem}.quarantine.jsonl", jsonl_opener)
+        stats = RunStats()
+        ids: list[str] = []
+        lengths: list[int] = []
+        hashes: list[bytes] = []
+        blocks: list[np.ndarray] = []
+        pipeline = worker_pipeline(self.config)
+        for batch in batches(shard_items(shard)):
+            stats.bytes_in += sum(item.size for item in batch)
+            parsed = parse_all(batch, self.config)
+            raw = [e[1] for e in parsed if not isinstance(e, BadRecord) and "zhclean" not in e[0]]
+            cleaned = iter(clean_texts(pipeline, raw))
+            shingles = []
+            for item, entry in zip(batch, parsed, strict=True):
+                text = entry[1] if not isinstance(entry, BadRecord) and "zhclean" in entry[0] else None
+                if not isinstance(entry, BadRecord) and text is None:
+                    result = next(cleaned)
+                    entry = result if isinstance(result, BadRecord) else entry
+                    text = None if isinstance(result, BadRecord) else result.text
+                if isinstance(entry, BadRecord):
+                    bad = quarantined(item, entry)
+                    quarantine.write(bad.as_row())
+                    stats.add_quarantined(bad.reason.value, bad.rows)
+                    continue
+                codes = canonical_codes(text)
+                ids.append(str(entry[0][self.config.id_field]))
+                lengths.append(len(text))
+                hashes.append(canonical_hash(codes))
+                shingles.append(shingle_hashes(codes, self.config.dedup.ngram))
+            if shingles:
+                blocks.append(signatures(shingles, self.config.dedup.num_perm))
+        matrix = np.vstack(blocks) if blocks else np.zeros((0, self.config.dedup.num_perm), dtype=np.uint64)
+        _save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), lengths=np.array(lengths, dtype=np.int64),
+                  hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"), matrix=matrix)
+        files = {"signatures": os.path.basename(f"{stem}.signatures.npz"), "quarantine": quarantine.commit()}
+        return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
+
+
+@dataclass(frozen=True)
+class ApplyTask:
+    """Stage 3 over one shard: its records with their verdicts, into kept/dropped/clusters."""
+
+    config: Config
+    parts_dir: str
+    kept_suffix: str
+    records_per_file: int
+
+    def __call__(self, shard: Shard) -> dict[str, Any]:
+        job = JobDir(self.parts_dir)
+        stem = job.file(job.shard_stem(shard.index))
+        with np.load(f"{stem}.verdicts.npz", allow_pickle=False) as verdicts:
+            cluster_ids, is_kept, similarity = verdicts["cluster_ids"], verdicts["is_kept"], verdicts["similarity"]
+        kept = RollingPart(f"{stem}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
+        dropped = PartWriter(f"{stem}.dropped.jsonl", jsonl_opener)
+        clusters = PartWriter(f"{stem}.clusters.jsonl", jsonl_opener)
+        stats = RunStats()
+        position = 0
+        for batch in batches(shard_items(shard)):
+            for entry in parse_all(batch, self.config):
+                if isinstance(entry, BadRecord):
+                    continue  # quarantined by stage 1
+                record = entry[0]
+                cluster_id, keep, sim = str(cluster_ids[position]), bool(is_kept[position]), float(similarity[position])
+                position += 1
+                clusters.write({"id": record[self.config.id_field], "cluster_id": cluster_id, "is_kept": keep,
+                                "similarity": sim})
+                record["cluster_id"] = cluster_id
+                if keep or self.config.dedup.keep_all:
+                    kept.write(record)
+                    stats.add_kept(None)
+                else:
+                    dropped.write(Dropped(record, "near_duplicate", "near_duplicate", sim).as_row())
+                    stats.add_dropped("near_duplicate", "near_duplicate")
+        files = {"kept": kept.commit(), "dropped": dropped.commit(), "clusters": clusters.commit()}
+        return job.mark_done("apply", shard.index, files, stats, {"bytes": shard.size})
+
+
+def _save_npz(path: str, **arrays: np.ndarray) -> None:
+    temp = f"{path}.tmp.npz"
+    np.savez(temp, **arrays)
+    os.replace(temp, path)
+
+
+def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool = True,
+                  shard_format: str = "jsonl", clean_first: bool = False, resume: bool = False) -> Summary:
+    """Deduplicate `inputs` into `output` (cleaning them first for `zhclean run`)."""
+    out = OutputSpec.of(output, shard_format, config.shard_size)
+    job = Job.open(inputs, out, config, progress, resume, "run" if clean_first else "dedup")
+    try:
+        clean_stats = None
+        shards = job.plan.shards
+        if clean_first:
+            clean_markers = run_clean_stage(job, ".jsonl", 0)
+            clean_stats = merged(clean_markers)
+            shards = _shards_of_parts(job.parts, clean_markers)
+        elif any(s.streaming for s in shards):
+            shards = [_spooled_stdin(job.parts)]
+        return _dedup(job, out, shards, clean_stats, clean_markers if clean_first else [])
+    finally:
+        job.close()
+
+
+def _shards_of_parts(parts: JobDir, markers: list[dict[str, Any]]) -> list[Shard]:
+    """The clean stage's kept parts as the shards of the dedup stages (same indices)."""
+    shards = []
+    for marker in markers:
+        paths = part_paths(parts, [marker], "kept")
+        pieces = tuple(Piece(p, os.path.basename(p), "jsonl", size=os.path.getsize(p)) for p in paths)
+        shards.append(Shard(marker["shard"], pieces))
+    return shards
+
+
+def _spooled_stdin(parts: JobDir) -> Shard:
+    """Standard input saved once into the parts folder: dedup reads its input twice."""
+    path = parts.file("stdin.jsonl")
+    with open(f"{path}.tmp", "wb") as f:
+        shutil.copyfileobj(sys.stdin.buffer, f, 1 << 22)
+    os.replace(f"{path}.tmp", path)
+    return Shard(0, (Piece(path, "-", "jsonl", size=os.path.getsize(path)),))
+
+
+def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats | None,
+           clean_markers: list[dict[str, Any]]) -> Summary:
+    config = job.config
+    sig_markers = job.run_stage(SignatureTask(config, job.parts.path), "signatures", "signatures", shards)
+    sigs, counts = _load_signatures(job.parts, sig_markers, config.dedup.num_perm)
+    index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None
+    prior = index.load() if index else None
+    offset = len(prior) if prior else 0
+    everything = with_prior(prior, sigs) if prior else sigs
+    keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
+                                 prior.kept if prior else None, _pair_finder(config))
+    _write_verdicts(job.parts, shards, counts, everything.ids, keeper, similarity, offset)
+    apply = ApplyTask(config, job.parts.path, out.suffix, out.records_per_file)
+    apply_markers = job.run_stage(apply, "apply", "writing", shards)
+    updates = reclustered(prior, everything, keeper) if prior else {}
+    update_part = _update_rows(job.parts, prior, everything, similarity, updates)
+    finalise_records(out, part_paths(job.parts, apply_markers, "kept"))
+    finalise_side(out, "clusters", part_paths(job.parts, apply_markers, "clusters") + update_part)
+    finalise_side(out, "quarantine", part_paths(job.parts, clean_markers + sig_markers, "quarantine"))
+    finalise_side(out, "dropped", part_paths(job.parts, clean_markers + apply_markers, "dropped"))
+    stats = _run_stats(clean_stats, merged(sig_markers), merged(apply_markers))
+    summary = job.summary(stats)
+    new_keepers = keeper[offset:]
+    if index:
+        kept_flags = np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)
+        index.append(as_indexed(sigs, [everything.ids[k] for k in new_keepers], kept_flags),
+                     {everything.ids[i]: cluster_id for i, cluster_id in updates.items()})
+        summary.extra.update(index_documents_before=offset, index_documents_reclustered=len(updates),
+                             duplicates_of_index=sum(k < offset for k in new_keepers))
+    _cluster_summary(summary, everything, new_keepers, stats.dropped_reasons["near_duplicate/near_duplicate"])
+    job.finish(summary)
+    return summary
+
+
+def _load_signatures(parts: JobDir, markers: list[dict[str, Any]], num_perm: int) -> tuple[Signatures, list[int]]:
+    """Every shard's signatures, in shard order, and how many documents each shard has."""
+    ids: list[str] = []
+    lengths, hashes, matrices, counts = [], [], [], []
+    for marker in markers:
+        with np.load(parts.file(marker["files"]["signatures"]), allow_pickle=False) as data:
+            ids.extend(data["ids"].tolist())
+            lengths.append(data["lengths"])
+            hashes.extend(bytes(h).ljust(HASH_BYTES, b"\0") for h in data["hashes"])
+            matrices.append(data["matrix"])
+            counts.append(len(data["lengths"]))
+    matrix = np.concatenate(matrices) if matrices else np.zeros((0, num_perm), dtype=np.uint64)
+    return Signatures(ids, np.concatenate(lengths) if lengths else np.zeros(0, np.int64), hashes, matrix), counts
+
+
+def _write_verdicts(parts: JobDir, shards: list[Shard], counts: list[int], ids: list[str], keeper: list[int],
+                    similarity: dict[int, float], offset: int) -> None:
+    position = offset
+    for shard, count in zip(shards, counts, strict=True):
+        span = range(position, position + count)
+        _save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"),
+                  cluster_ids=np.array([ids[keeper[i]] for i in span], dtype=str),
+                  is_kept=np.array([keeper[i] == i for i in span], dtype=bool),
+                  similarity=np.array([similarity[i] for i in span], dtype=np.float64))
+        position += count
+
+
+def _update_rows(parts: JobDir, prior, everything: Signatures, similarity: dict[int, float],
+                 updates: dict[int, str]) -> list[str]:
+    """Rows for earlier documents whose cluster this run changed, as one more part."""
+    if not updates:
+        return []
+    path = parts.file("updates.clusters.jsonl")
+    rows = b"".join(orjson.dumps({"id": everything.ids[i], "cluster_id": cid, "is_kept": bool(prior.kept[i]),
+                                  "similarity": similarity[i], "updated": True}) + b"\n"
+                    for i, cid in updates.items())
+    write_atomic(path, rows)
+    return [path]
+
+
+def _run_stats(clean: RunStats | None, sig: RunStats, apply: RunStats) -> RunStats:
+    """One run's counts: `run` counts records in its clean stage; the dedup stages move
+    kept records to dropped."""
+    if clean is None:
+        return sig + apply
+    total = clean + sig
+    total.bytes_in = clean.bytes_in  # the stages after it read the cleaned parts again
+    total.kept = apply.kept
+    total.dropped += apply.dropped
+    total.dropped_reasons.update(apply.dropped_reasons)
+    return total
+
+
+def _pair_finder(config: Config):
+    if config.engine == "ray":
+        from zhclean.dedup.ray_pairs import candidate_pairs as on_ray
+
+        return partial(on_ray, config=config)
+    from zhclean.dedup.clusters import candidate_pairs
+
+    return candidate_pairs
+
+
+def _cluster_summary(summary: Summary, sigs: Signatures, keeper: list[int], removed: int) -> None:
+    sizes: dict[int, int] = defaultdict(int)
+    for k in keeper:
+        sizes[k] += 1
+    largest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    summary.extra.update(
+        documents=len(keeper), clusters=len(sizes), duplicates_removed=removed,
+        largest_clusters=[{"cluster_id": sigs.ids[k], "size": n} for k, n in largest if n > 1],
+    )

@@ -1,0 +1,98 @@
+"""The shard task: read one shard, clean it, write its own part files, mark it done.
+
+The same function runs in a local worker process, in a Ray actor or, for standard input and
+one-worker runs, in the driver. It returns the done marker (file names and stats), which is
+all the driver needs: no record crosses back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from zhclean.config import Config
+from zhclean.core.stats import RunStats
+from zhclean.engines.records import KEPT, batches, process_batch
+from zhclean.io.shards import Item, Shard, shard_items
+from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener
+from zhclean.pipeline import Pipeline
+
+_pipelines: dict[int, Pipeline] = {}
+Mapper = Callable[[Iterable[list[Item]]], Iterator[list[tuple[str, Any]]]]
+
+
+def worker_pipeline(config: Config) -> Pipeline:
+    """This process's pipeline for `config`, built and warmed once."""
+    key = hash(repr(config))
+    if key not in _pipelines:
+        _pipelines[key] = Pipeline.from_config(config).prepare_worker()
+    return _pipelines[key]
+
+
+def kept_opener(suffix: str) -> Callable[[str], Any]:
+    if suffix == ".parquet":
+        from zhclean.io.parquet import ParquetPartWriter
+
+        return ParquetPartWriter
+    return jsonl_opener
+
+
+@dataclass(frozen=True)
+class CleanTask:
+    """Clean one shard into `parts_dir`; picklable, so any engine can ship it."""
+
+    config: Config
+    parts_dir: str
+    kept_suffix: str = ".jsonl"  # the output's format: parts are concatenated as they are
+    records_per_file: int = 0
+    stage: str = "clean"
+
+    def __call__(self, shard: Shard, mapper: Mapper | None = None) -> dict[str, Any]:
+        """`mapper` cleans batches elsewhere (the driver's pool, for standard input)."""
+        start = time.process_time()
+        job = JobDir(self.parts_dir)
+        stem = job.file(job.shard_stem(shard.index))
+        kept = RollingPart(f"{stem}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
+        quarantine = PartWriter(f"{stem}.quarantine.jsonl", jsonl_opener)
+        stats = RunStats()
+        try:
+            for batch, results in self._results(shard, mapper):
+                stats.bytes_in += sum(item.size for item in batch)
+                for kind, out in results:
+                    if kind == KEPT:
+                        kept.write(out)
+                        stats.add_kept(out["zhclean"])
+                    else:
+                        quarantine.write(out.as_row())
+                        stats.add_quarantined(out.reason.value, out.rows)
+            files = {"kept": kept.commit(), "quarantine": quarantine.commit()}
+        except BaseException:
+            kept.abort()
+            quarantine.abort()
+            raise
+        stats.cpu_seconds = time.process_time() - start
+        return job.mark_done(self.stage, shard.index, files, stats, {"bytes": shard.size})
+
+    def _results(self, shard: Shard, mapper: Mapper | None) -> Iterator[tuple[list[Item], list]]:
+        work = batches(shard_items(shard))
+        if mapper is not None:
+            pending: list[list[Item]] = []
+
+            def remembered() -> Iterator[list[Item]]:
+                for batch in work:
+                    pending.append(batch)
+                    yield batch
+
+            for results in mapper(remembered()):
+                yield pending.pop(0), results
+            return
+        pipeline = worker_pipeline(self.config)
+        for batch in work:
+            yield batch, process_batch(batch, pipeline, self.config)
+
+
+def clean_batch(config: Config, batch: list[Item]) -> list[tuple[str, Any]]:
+    """One batch through this process's pipeline (the streaming shard's workers)."""
+    return process_batch(batch, worker_pipeline(config), config)

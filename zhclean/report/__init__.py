@@ -1,0 +1,1 @@
+"""What a run shows its user: progress while it works, the summary when it ends."""
