@@ -52,6 +52,14 @@ def parse_item(item: Item, config: Config) -> dict[str, Any]:
         raise item.error
     if item.kind == "row":
         return dict(item.record or {})
+    if item.kind == "jsonl":
+        try:  # the common case, UTF-8 JSON: parsed from the bytes, with no str made first
+            record = jsonsafe.loads(item.raw or b"")
+        except orjson.JSONDecodeError:
+            pass  # other encodings and malformed lines: decoded below, for the precise reason
+        else:
+            if isinstance(record, dict):
+                return record
     try:
         text, _ = decode_bytes(item.raw or b"")
     except (UndecodableError, UnicodeDecodeError) as error:
