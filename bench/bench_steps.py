@@ -81,7 +81,7 @@ def _run_step(step: Callable, options: Any, inputs: list[tuple[str, dict[str, An
 
 def time_corpus(docs: list[str], repeat: int) -> dict[str, float]:
     """MB/s per step (on its staged input), for the whole pipeline and for script detection."""
-    from zhclean.engines.local import BATCH_ITEMS
+    from zhclean.engines.records import BATCH_ITEMS
     from zhclean.pipeline import Pipeline
     from zhclean.steps import REGISTRY
     from zhclean.steps.script import ScriptOptions, detect, is_machine_converted

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from zhclean.cli import main as cli
-from zhclean.dedup import minhash, runner
+from zhclean.dedup import clusters, minhash
 from zhclean.dedup.canonical import canonical_form
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -67,7 +67,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         results[f"zhclean {ours[0]} x {ours[1]}"] = clustered_share(docs, jaccard, Path(tmp))
-        runner.optimal_bands = lambda threshold, num_perm: (9, 13)
+        clusters.optimal_bands = lambda threshold, num_perm: (9, 13)
         results["balanced 9 x 13"] = clustered_share(docs, jaccard, Path(tmp))
     buckets = sorted({k for r in results.values() for k in r if k >= 0.6})
     print("| banding | " + " | ".join(f"J ≈ {k:.2f}" for k in buckets) + " |")

@@ -109,14 +109,18 @@ def render(r: dict) -> str:
               table(["input", "text", "cleaning time", "MB/s per core"],
                     [[f"{p['input_mb']:.0f} MB JSONL", f"{p['text_mb']:.0f} MB", f"{p['seconds']} s", p["mb_per_s"]]])]
     parts += ["## Clean, end to end (`bench/bench_clean.py`)",
-              "`zhclean clean` in a subprocess: start-up, reading, JSON parsing, cleaning, writing and the "
-              "summary. With 2 workers the main process reads and writes on the same 2 cores.",
-              table(["input", "workers", "time", "MB/s", "MB/s per core", "peak RSS, largest process"],
+              "`zhclean clean` in a subprocess: start-up, planning, reading, JSON parsing, cleaning, writing "
+              "and finalising. Each worker reads, cleans and writes whole shards; the main process only "
+              "plans shards, merges their stats and concatenates their part files (driver CPU: its share "
+              "of the CPU time of the whole process tree).",
+              table(["input", "workers", "time", "MB/s", "MB/s per core", "driver CPU", "peak RSS, largest process"],
                     [[f"{c['input_mb']:.0f} MB JSONL (dev set replicated)", c["workers"], f"{c['seconds']} s",
-                      c["mb_per_s"], c["mb_per_s_per_core"], f"{c['peak_rss_mb_largest_process']:.0f} MB"]
+                      c["mb_per_s"], c["mb_per_s_per_core"],
+                      f"{100 * c['driver_cpu_share']:.1f}%" if c.get("driver_cpu_share") is not None else "-",
+                      f"{c['peak_rss_mb_largest_process']:.0f} MB"]
                      for c in r["clean"]]),
-              "Memory stays flat as input grows: at most 2 x workers batches of at most 256 records or 4 MB "
-              "are in flight."]
+              "Memory stays flat as input grows: a worker holds one batch of at most 256 records or 4 MB at a "
+              "time, and shards are at most 128 MB of input."]
     z, d = r["dedup"]
     parts += ["## Dedup at scale (`bench/bench_dedup.py`)",
               f"{z['documents']:,} synthetic documents of about 1,500 characters ({z['input_mb']:,} MB of JSONL), "
