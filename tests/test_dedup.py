@@ -114,3 +114,18 @@ def test_index_refuses_other_minhash_settings(tmp_path):
         assert "MinHash settings" in str(error)
     else:
         raise AssertionError("an index built with 128 permutations accepted 64")
+
+
+def test_a_damaged_index_segment_is_a_one_line_error_and_no_output(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes((ROOT / "examples/corpus.jsonl").read_bytes())
+    index = tmp_path / "index"
+    assert main(["dedup", str(source), "-o", str(tmp_path / "first.jsonl"), "--index", str(index), "--quiet"]) == 0
+    segment = next(index.glob("segment-*.npz"))
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])  # a copy cut short
+    capsys.readouterr()
+    out = tmp_path / "second.jsonl"
+    assert main(["dedup", str(source), "-o", str(out), "--index", str(index), "--quiet"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "segment-" in error and "unreadable" in error and "Traceback" not in error
+    assert not out.exists() and not (tmp_path / "second.summary.json").exists()

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 
 from rich.console import Console
 from rich.markup import escape
@@ -197,8 +198,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (UsageError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        err.print(f"[bold red]zhclean:[/] {escape(str(error))}", highlight=False)
+        err.print(f"[bold red]zhclean:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return 2
+    except BrokenProcessPool:
+        err.print("[bold red]zhclean:[/] a worker process died (out of memory, or killed); "
+                  "the same command with --resume continues", highlight=False, soft_wrap=True)
+        return 1
+    except OSError as error:  # a full disk, a folder that cannot be written
+        where = f": {error.filename}" if error.filename else ""
+        err.print(f"[bold red]zhclean:[/] {escape(error.strerror or str(error))}{escape(where)}"
+                  + ("; the same command with --resume continues" if args.command in ("clean", "dedup", "run") else ""),
+                  highlight=False, soft_wrap=True)
+        return 1
     except KeyboardInterrupt:
         if args.command in ("clean", "dedup", "run"):
             err.print("zhclean: interrupted; the same command with --resume finishes the job")

@@ -57,7 +57,7 @@ class SignatureIndex:
         return sorted(self.folder.glob("segment-*.npz"))
 
     def load(self) -> IndexedDocs:
-        parts = [np.load(path, allow_pickle=False) for path in self.segments()]
+        parts = [_read_segment(path) for path in self.segments()]
         num_perm = self.settings["num_perm"]
         if not parts:
             return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), [],
@@ -106,7 +106,24 @@ def _with_updates(ids: list[str], cluster_ids: list[str], parts: list) -> list[s
     before updates existed have none)."""
     position = {doc: i for i, doc in enumerate(ids)}
     for part in parts:
-        if "updated_ids" in part.files:
+        if "updated_ids" in part:
             for doc, cluster_id in zip(part["updated_ids"], part["updated_cluster_ids"], strict=True):
                 cluster_ids[position[str(doc)]] = str(cluster_id)
     return cluster_ids
+
+
+_SEGMENT_ARRAYS = ("ids", "cluster_ids", "kept", "lengths", "hashes", "matrix")
+
+
+def _read_segment(path: Path) -> dict[str, np.ndarray]:
+    """One segment's arrays, read whole; a damaged file is a one-line error naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except Exception as error:  # noqa: BLE001 - zip, zlib and numpy errors alike
+        raise ValueError(f"index segment {path} is unreadable ({type(error).__name__}: {error}); "
+                         "restore it or start a new --index folder") from None
+    missing = [name for name in _SEGMENT_ARRAYS if name not in arrays]
+    if missing:
+        raise ValueError(f"index segment {path} lacks {', '.join(missing)}; restore it or start a new --index folder")
+    return arrays

@@ -33,7 +33,7 @@ from zhclean.core.outcome import BadRecord, Dropped
 from zhclean.core.stats import RunStats
 from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
 from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered, with_prior
-from zhclean.dedup.index import SignatureIndex
+from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import signatures
 from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, shard_items
@@ -143,6 +143,9 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
                   shard_format: str = "jsonl", clean_first: bool = False, resume: bool = False) -> Summary:
     """Deduplicate `inputs` into `output` (cleaning them first for `zhclean run`)."""
     out = OutputSpec.of(output, shard_format, config.shard_size)
+    # The index first: a damaged or mismatched one stops the job before anything is written.
+    index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None
+    prior = index.load() if index else None
     job = Job.open(inputs, out, config, progress, resume, "run" if clean_first else "dedup")
     try:
         clean_stats = None
@@ -153,7 +156,7 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
             shards = _shards_of_parts(job.parts, clean_markers)
         elif any(s.streaming for s in shards):
             shards = [_spooled_stdin(job.parts)]
-        return _dedup(job, out, shards, clean_stats, clean_markers if clean_first else [])
+        return _dedup(job, out, shards, clean_stats, clean_markers if clean_first else [], index, prior)
     finally:
         job.close()
 
@@ -178,12 +181,10 @@ def _spooled_stdin(parts: JobDir) -> Shard:
 
 
 def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats | None,
-           clean_markers: list[dict[str, Any]]) -> Summary:
+           clean_markers: list[dict[str, Any]], index: SignatureIndex | None, prior: IndexedDocs | None) -> Summary:
     config = job.config
     sig_markers = job.run_stage(SignatureTask(config, job.parts.path), "signatures", "signatures", shards)
     sigs, counts = _load_signatures(job.parts, sig_markers, config.dedup.num_perm)
-    index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None
-    prior = index.load() if index else None
     offset = len(prior) if prior else 0
     everything = with_prior(prior, sigs) if prior else sigs
     keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
