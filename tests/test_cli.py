@@ -171,3 +171,27 @@ def test_ray_engine_without_ray_is_a_one_line_error(tmp_path, capsys, monkeypatc
     assert code == 2
     error = capsys.readouterr().err.strip()
     assert "pip install 'zhclean[ray]'" in error and "\n" not in error
+
+
+def test_a_folder_output_never_replaces_files_zhclean_did_not_write(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("不是 zhclean 写的")
+    assert main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(mine), "--quiet"]) == 2
+    assert "did not write" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    # an earlier run's folder is replaced whole: no part of the old run survives beside the new
+    out = tmp_path / "out"
+    assert main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--shard-size", "2"]) == 0
+    assert len(list(out.iterdir())) == 5
+    assert main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet"]) == 0
+    assert [p.name for p in out.iterdir()] == ["part-00000.jsonl"]
+    assert len(read_jsonl(out / "part-00000.jsonl")) == 9
+
+
+def test_a_shorter_rerun_leaves_no_numbered_file_of_the_earlier_run(tmp_path):
+    out = tmp_path / "o.jsonl"
+    assert main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--shard-size", "2"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("o-*.jsonl")) == [f"o-{i:05d}.jsonl" for i in range(5)]
+    assert main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--shard-size", "5"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("o-*.jsonl")) == ["o-00000.jsonl", "o-00001.jsonl"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from zhclean.io.formats import OUTPUT_SUFFIXES, split_output
 from zhclean.jobs.parts import JobDir, write_atomic
 
 SIDE_FILES = ("quarantine", "dropped", "clusters")
+# The record files of a folder output: the only names a rerun may replace.
+_PART_NAME = re.compile(r"part-\d{5}(\.jsonl(\.gz|\.zst)?|\.parquet)")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,11 @@ def check_paths(out: OutputSpec, input_paths: list[str]) -> None:
     if out.kind == "folder" and os.path.exists(out.path) and not os.path.isdir(out.path):
         raise ValueError(f"output {out.path} is an existing file, not a folder: give a file suffix "
                          f"({', '.join(OUTPUT_SUFFIXES)}) or another path")
+    if out.kind == "folder" and os.path.isdir(out.path):
+        foreign = [name for name in os.listdir(out.path) if not _PART_NAME.fullmatch(name)]
+        if foreign:
+            raise ValueError(f"output folder {out.path} holds files zhclean did not write ({foreign[0]}, ...); "
+                             "a finished run replaces the whole folder, so choose an empty or new one")
     if out.kind == "file" and os.path.isdir(out.path):
         raise ValueError(f"output {out.path} is an existing folder, not a file")
 
@@ -159,7 +167,16 @@ def _numbered_files(out: OutputSpec, parts: list[str]) -> list[str]:
     if out.kind == "folder":
         _swap_folder(building, out.path)
         return [os.path.join(out.path, os.path.basename(n)) for n in names]
+    _remove_stale_numbered(out, len(names))
     return names
+
+
+def _remove_stale_numbered(out: OutputSpec, count: int) -> None:
+    """An earlier run's `OUT-00007.jsonl` beyond this run's files would read as part of it."""
+    index = count
+    while os.path.exists(stale := f"{out.stem}-{index:05d}{out.suffix}"):
+        os.remove(stale)
+        index += 1
 
 
 def _swap_folder(building: str, final: str) -> None:
