@@ -195,3 +195,24 @@ def test_a_shorter_rerun_leaves_no_numbered_file_of_the_earlier_run(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("o-*.jsonl")) == [f"o-{i:05d}.jsonl" for i in range(5)]
     assert main(["clean", str(ROOT / "examples/corpus.jsonl"), "-o", str(out), "--quiet", "--shard-size", "5"]) == 0
     assert sorted(p.name for p in tmp_path.glob("o-*.jsonl")) == ["o-00000.jsonl", "o-00001.jsonl"]
+
+
+def test_explain_of_a_missing_file_is_an_error_not_a_document(capsys):
+    assert main(["explain", "nope.txt"]) == 2
+    assert "no such file: nope.txt" in capsys.readouterr().err
+    assert main(["explain", "正文,来源:新华社"]) == 0  # a text is still a text
+
+
+def test_eval_reads_compressed_output_and_refuses_the_wrong_gold_file(tmp_path, capsys):
+    gold = [{"id": f"g{i}", "text": f"第{i}条新闻，内容正常。"} for i in range(20)]
+    noisy = [{"id": g["id"], "text": g["text"].replace("，", ",")} for g in gold]
+    write_jsonl(tmp_path / "noisy.jsonl", noisy)
+    write_jsonl(tmp_path / "gold.jsonl", gold)
+    write_jsonl(tmp_path / "other.jsonl", [{"id": "x", "text": "无关"}])
+    out = tmp_path / "out.jsonl.zst"
+    assert main(["clean", str(tmp_path / "noisy.jsonl"), "-o", str(out), "--quiet", "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out), str(tmp_path / "gold.jsonl")]) == 0
+    assert json.loads(capsys.readouterr().out)["exact_rate"] == 1.0
+    assert main(["eval", str(out), str(tmp_path / "other.jsonl")]) == 2
+    assert "right gold file" in capsys.readouterr().err

@@ -152,6 +152,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from zhclean.explain import explain_document
 
     text = args.document
+    if not os.path.exists(text) and _looks_like_a_path(text):
+        raise UsageError(f"no such file: {text} (to explain a text, pass the text itself)")
     if os.path.isfile(text):
         from zhclean.io.decode import decode_bytes
 
@@ -159,6 +161,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
             text, _ = decode_bytes(f.read())
     explain_document(text, _config(args), Console())
     return 0
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """A short, one-line argument without Han characters that ends like a file zhclean
+    reads: a mistyped path, not a document to explain."""
+    from zhclean.io.formats import detect
+
+    return "\n" not in text and len(text) < 260 and detect(text) is not None and not any(
+        "\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
@@ -177,13 +188,16 @@ def cmd_steps(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     import orjson
 
-    from zhclean.eval import score
+    from zhclean.eval import read_records, score
 
-    def load(path: str):
-        with open(path, "rb") as f:
-            return [orjson.loads(line) for line in f if line.strip()]
-
-    result = score(load(args.predicted), load(args.gold))
+    predicted, gold = read_records(args.predicted), read_records(args.gold)
+    result = score(predicted, gold)
+    if result.records == 0:
+        raise UsageError(f"no record of {args.predicted} has an id of {args.gold} "
+                         f"({len(predicted):,} and {len(gold):,} records): is it the right gold file?")
+    if result.missing:
+        err.print(f"zhclean: warning: {len(result.missing):,} of {len(gold):,} gold records have no "
+                  f"prediction (e.g. {result.missing[0]}); they are not scored", highlight=False, soft_wrap=True)
     Console().print_json(orjson.dumps(result.as_dict()).decode())
     return 0
 

@@ -74,6 +74,32 @@ class Score:
         }
 
 
+def read_records(path: str) -> list[dict[str, Any]]:
+    """Every record of a file zhclean reads (JSONL plain or compressed, Parquet), parsed as
+    the engines parse them; a line that is not a JSON object is an error naming it."""
+    from zhclean.io import jsonsafe
+    from zhclean.io.shards import plan_shards, shard_items
+
+    records: list[dict[str, Any]] = []
+    for shard in plan_shards([path]).shards:
+        for item in shard_items(shard):
+            if item.error is not None:
+                raise ValueError(f"{path}: {item.error.detail}")
+            record = item.record if item.record is not None else _json_object(path, item.line, item.raw, jsonsafe)
+            records.append(record)
+    return records
+
+
+def _json_object(path: str, line: int, raw: bytes | None, jsonsafe: Any) -> dict[str, Any]:
+    try:
+        record = jsonsafe.loads(raw or b"")
+    except ValueError as error:
+        raise ValueError(f"{path}:{line}: not JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path}:{line}: not a JSON object")
+    return record
+
+
 def score(predicted: Iterable[Mapping[str, Any]], gold: Iterable[Mapping[str, Any]]) -> Score:
     """Compare predicted records to gold records, matched by id."""
     by_id = {str(r["id"]): r for r in predicted}
