@@ -3,18 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-dev
+BASE_STAMP := $(VENV)/.installed-base
 
 .PHONY: demo test lint eval bench calibrate clean
 
-$(STAMP): pyproject.toml
+# The demo needs the package alone; tests, eval and bench add the dev extra (Ray, pytest, ...).
+$(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(BASE_STAMP)
+
+$(STAMP): $(BASE_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: create .venv, install zhclean, clean + deduplicate the bundled example corpus
-demo: $(STAMP)
+## demo: create .venv, install zhclean (no extras), clean + deduplicate the bundled example corpus
+demo: $(BASE_STAMP)
 	@rm -rf out/demo
 	$(BIN)/zhclean run examples/corpus.jsonl -o out/demo/corpus.jsonl --workers 2
 	@echo "output: out/demo/corpus.jsonl (clusters, quarantine and summary beside it)"
