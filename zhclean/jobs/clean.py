@@ -19,8 +19,8 @@ from zhclean.config import Config, check_config
 from zhclean.core.stats import RunStats
 from zhclean.engines.base import Engine, make_engine
 from zhclean.io.shards import Plan, Shard, plan_shards
-from zhclean.jobs.output import OutputSpec, check_paths, finalise_records, finalise_side, part_paths
-from zhclean.jobs.parts import JobDir, fingerprint, write_atomic
+from zhclean.jobs.output import OutputSpec, Staging, check_paths, part_paths
+from zhclean.jobs.parts import JobDir, fingerprint
 from zhclean.jobs.shard_task import CleanTask, clean_batch
 from zhclean.report.progress import Progress
 from zhclean.summary import Summary
@@ -77,9 +77,10 @@ class Job:
         return Summary(stats, time.monotonic() - self.started, self.engine.workers, len(self.plan.shards),
                        time.process_time(), self.plan.skipped)
 
-    def finish(self, summary: Summary) -> None:
-        """The summary last (a finished output is one with a summary), then the parts go."""
-        write_atomic(self.out.side("summary"), summary.to_json())
+    def finish(self, staging: Staging, summary: Summary) -> None:
+        """The built outputs into place, the summary last (a finished output is one with a
+        summary), then the parts go."""
+        staging.commit(summary.to_json())
         self.parts.remove()
 
     def close(self) -> None:
@@ -123,11 +124,12 @@ def clean_dataset(inputs: list[str], output: str, config: Config, progress: bool
     job = Job.open(inputs, out, config, progress, resume, "clean")
     try:
         markers = run_clean_stage(job, out.suffix, out.records_per_file)
-        finalise_records(out, part_paths(job.parts, markers, "kept"))
-        finalise_side(out, "quarantine", part_paths(job.parts, markers, "quarantine"))
-        finalise_side(out, "dropped", part_paths(job.parts, markers, "dropped"))
+        staging = Staging(out)
+        staging.records(part_paths(job.parts, markers, "kept"))
+        staging.side("quarantine", part_paths(job.parts, markers, "quarantine"))
+        staging.side("dropped", part_paths(job.parts, markers, "dropped"))
         summary = job.summary(merged(markers))
-        job.finish(summary)
+        job.finish(staging, summary)
         return summary
     finally:
         job.close()

@@ -38,7 +38,7 @@ from zhclean.dedup.minhash import signatures
 from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage
-from zhclean.jobs.output import OutputSpec, finalise_records, finalise_side, part_paths
+from zhclean.jobs.output import OutputSpec, Staging, part_paths
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
 from zhclean.jobs.shard_task import kept_opener, worker_pipeline
 from zhclean.summary import Summary
@@ -194,10 +194,11 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     apply_markers = job.run_stage(apply, "apply", "writing", shards)
     updates = reclustered(prior, everything, keeper) if prior else {}
     update_part = _update_rows(job.parts, prior, everything, similarity, updates)
-    finalise_records(out, part_paths(job.parts, apply_markers, "kept"))
-    finalise_side(out, "clusters", part_paths(job.parts, apply_markers, "clusters") + update_part)
-    finalise_side(out, "quarantine", part_paths(job.parts, clean_markers + sig_markers, "quarantine"))
-    finalise_side(out, "dropped", part_paths(job.parts, clean_markers + apply_markers, "dropped"))
+    staging = Staging(out)
+    staging.records(part_paths(job.parts, apply_markers, "kept"))
+    staging.side("clusters", part_paths(job.parts, apply_markers, "clusters") + update_part)
+    staging.side("quarantine", part_paths(job.parts, clean_markers + sig_markers, "quarantine"))
+    staging.side("dropped", part_paths(job.parts, clean_markers + apply_markers, "dropped"))
     stats = _run_stats(clean_stats, merged(sig_markers), merged(apply_markers))
     summary = job.summary(stats)
     new_keepers = keeper[offset:]
@@ -208,7 +209,7 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
         summary.extra.update(index_documents_before=offset, index_documents_reclustered=len(updates),
                              duplicates_of_index=sum(k < offset for k in new_keepers))
     _cluster_summary(summary, everything, new_keepers, stats.dropped_reasons["near_duplicate/near_duplicate"])
-    job.finish(summary)
+    job.finish(staging, summary)
     return summary
 
 

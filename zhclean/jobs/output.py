@@ -6,12 +6,14 @@ for dedup); the job's work in `OUT.parts/` until it ends. A folder output `-o OU
 only record files (`OUT/part-00000.jsonl`, ...), so `pyarrow.dataset`, pandas or HF
 `datasets` read it in one call; its side files sit beside it (`OUT.summary.json`).
 
-Every final file is written under a temporary name and renamed when complete; the summary
-comes last, so an output with a summary is a finished one.
+Every final file is built inside the parts folder and renamed into place when all of them
+are complete (`Staging`); the summary comes last, so an output with a summary is a finished
+one, and the parts folder goes only after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zhclean.io.formats import OUTPUT_SUFFIXES, split_output
-from zhclean.jobs.parts import JobDir, write_atomic
+from zhclean.jobs.parts import JobDir
 
 SIDE_FILES = ("quarantine", "dropped", "clusters")
 # The record files of a folder output: the only names a rerun may replace.
@@ -98,20 +100,95 @@ def check_paths(out: OutputSpec, input_paths: list[str]) -> None:
 # ---------------------------------------------------------------- finalising
 
 
+class Staging:
+    """The final files of a job, built inside its parts folder (`OUT.parts/final/`), then
+    committed by renames alone: the records, the side files, the summary last, so a run
+    killed while it builds them leaves nothing beside the parts folder, and one killed
+    between the renames is finished by `--resume`. Building never consumes a part (a
+    single part is hard-linked, not moved), so the parts stay valid until the summary is
+    in place and the parts folder goes."""
+
+    def __init__(self, out: OutputSpec) -> None:
+        self.out = out
+        self.root = os.path.join(out.parts_dir, "final")
+        shutil.rmtree(self.root, ignore_errors=True)  # an earlier, interrupted finalise
+        os.makedirs(self.root)
+        self.moves: list[tuple[str, str]] = []  # (built, final)
+        self.numbered = 0
+
+    def _built(self, final: str) -> str:
+        built = os.path.join(self.root, os.path.basename(final.rstrip("/" + os.sep)))
+        self.moves.append((built, final))
+        return built
+
+    def records(self, parts: list[str]) -> None:
+        """The kept parts, in shard order, as the final record files."""
+        out = self.out
+        if out.kind == "stdout":
+            stream_to_stdout(parts)
+        elif out.kind == "file" and not out.records_per_file:
+            built = self._built(out.path)
+            if out.suffix == ".parquet":
+                _parquet_file(parts, built)
+            else:
+                concat_jsonl(parts, built, out.suffix)
+        elif out.kind == "folder":
+            folder = self._built(out.path)
+            os.makedirs(folder)
+            names = [os.path.join(folder, f"part-{i:05d}{out.suffix}") for i in range(max(1, len(parts)))]
+            _numbered_files(out, parts, names)
+        else:  # a file output split by --shard-size: OUT-00000.jsonl, ...
+            finals = [f"{out.stem}-{i:05d}{out.suffix}" for i in range(max(1, len(parts)))]
+            _numbered_files(out, parts, [self._built(name) for name in finals])
+            self.numbered = len(finals)
+
+    def side(self, name: str, parts: list[str]) -> None:
+        """A side file (quarantine, dropped, clusters) from its parts; always written."""
+        concat_jsonl(parts, self._built(self.out.side(name)), ".jsonl")
+
+    def commit(self, summary: bytes) -> None:
+        """Rename everything into place, the summary last. An earlier run's summary goes
+        first: a new record file never sits beside an old summary."""
+        summary_path = self.out.side("summary")
+        os.makedirs(os.path.dirname(os.path.abspath(summary_path)), exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(summary_path)
+        for built, final in self.moves:
+            if os.path.isdir(built):
+                _swap_folder(built, final, os.path.join(self.out.parts_dir, "old"))
+            else:
+                os.replace(built, final)
+        if self.numbered:
+            _remove_stale_numbered(self.out, self.numbered)
+        built = os.path.join(self.root, os.path.basename(summary_path))
+        with open(built, "wb") as f:
+            f.write(summary)
+        os.replace(built, summary_path)
+
+
+def _link_or_copy(source: str, dest: str) -> None:
+    """`dest` with the bytes of `source`, which stays: a hard link where the file system
+    has them."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(dest)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
+
+
 def concat_jsonl(parts: list[str], dest: str, suffix: str) -> None:
-    """Concatenate part files into `dest` (via a temporary name). Gzip members and zstd
-    frames concatenate into valid streams, so compressed parts are copied as bytes."""
-    temp = f"{dest}.tmp"
+    """Concatenate part files into `dest`. Gzip members and zstd frames concatenate into
+    valid streams, so compressed parts are copied as bytes."""
     if len(parts) == 1:
-        shutil.move(parts[0], temp)
-    else:
-        with open(temp, "wb") as out:
-            if not parts:
-                out.write(_empty(suffix))
-            for part in parts:
-                with open(part, "rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 22)
-    os.replace(temp, dest)
+        _link_or_copy(parts[0], dest)
+        return
+    with open(dest, "wb") as out:
+        if not parts:
+            out.write(_empty(suffix))
+        for part in parts:
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 22)
 
 
 def _empty(suffix: str) -> bytes:
@@ -133,42 +210,16 @@ def stream_to_stdout(parts: list[str]) -> None:
     out.flush()
 
 
-def finalise_records(out: OutputSpec, parts: list[str]) -> list[str]:
-    """Move the kept parts (in shard order) to the final record files; their paths."""
-    if out.kind == "stdout":
-        stream_to_stdout(parts)
-        return ["-"]
-    if out.kind == "file" and not out.records_per_file:
-        if out.suffix == ".parquet":
-            _parquet_file(parts, out.path)
-        else:
-            concat_jsonl(parts, out.path, out.suffix)
-        return [out.path]
-    return _numbered_files(out, parts)
-
-
-def _numbered_files(out: OutputSpec, parts: list[str]) -> list[str]:
-    """One final file per part: `OUT/part-00000.jsonl` in a folder built under a temporary
-    name, or `OUT-00000.jsonl` beside a file output split by `--shard-size`."""
-    if out.kind == "folder":
-        building = f"{out.path.rstrip('/' + os.sep)}.tmp"
-        shutil.rmtree(building, ignore_errors=True)
-        os.makedirs(building)
-        names = [os.path.join(building, f"part-{i:05d}{out.suffix}") for i in range(max(1, len(parts)))]
-    else:
-        names = [f"{out.stem}-{i:05d}{out.suffix}" for i in range(max(1, len(parts)))]
+def _numbered_files(out: OutputSpec, parts: list[str], names: list[str]) -> None:
+    """One file per part under `names` (at least one file, empty when there is no part)."""
     if out.suffix == ".parquet":
         _parquet_parts(parts, names)
     elif parts:
         for part, name in zip(parts, names, strict=True):
-            os.replace(part, name)
+            _link_or_copy(part, name)
     else:
-        write_atomic(names[0], _empty(out.suffix))
-    if out.kind == "folder":
-        _swap_folder(building, out.path)
-        return [os.path.join(out.path, os.path.basename(n)) for n in names]
-    _remove_stale_numbered(out, len(names))
-    return names
+        with open(names[0], "wb") as f:
+            f.write(_empty(out.suffix))
 
 
 def _remove_stale_numbered(out: OutputSpec, count: int) -> None:
@@ -179,25 +230,23 @@ def _remove_stale_numbered(out: OutputSpec, count: int) -> None:
         index += 1
 
 
-def _swap_folder(building: str, final: str) -> None:
-    """Put a finished folder under its final name, replacing an earlier run's."""
-    old = f"{final.rstrip('/' + os.sep)}.old"
+def _swap_folder(built: str, final: str, old: str) -> None:
+    """Put a finished folder under its final name, replacing an earlier run's (moved to
+    `old`, inside the parts folder, first)."""
     if os.path.isdir(final):
         shutil.rmtree(old, ignore_errors=True)
         os.replace(final, old)
-    os.replace(building, final)
+    os.replace(built, final)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def _parquet_file(parts: list[str], dest: str) -> None:
     from zhclean.io.parquet import ParquetPartWriter, concat_parts, unified_schema
 
-    temp = f"{dest}.tmp"
     if parts:
-        concat_parts(parts, temp, unified_schema(parts))
+        concat_parts(parts, dest, unified_schema(parts))
     else:
-        ParquetPartWriter(temp).close()
-    os.replace(temp, dest)
+        ParquetPartWriter(dest).close()
 
 
 def _parquet_parts(parts: list[str], names: list[str]) -> None:
@@ -205,26 +254,16 @@ def _parquet_parts(parts: list[str], names: list[str]) -> None:
     from zhclean.io.parquet import ParquetPartWriter, conform_part, unified_schema
 
     if not parts:
-        ParquetPartWriter(f"{names[0]}.tmp").close()
-        os.replace(f"{names[0]}.tmp", names[0])
+        ParquetPartWriter(names[0]).close()
         return
     import pyarrow.parquet as pq
 
     schema = unified_schema(parts)
     for part, name in zip(parts, names, strict=True):
         if pq.read_schema(part).equals(schema):
-            os.replace(part, name)
+            _link_or_copy(part, name)
         else:
-            conform_part(part, schema, f"{name}.tmp")
-            os.replace(f"{name}.tmp", name)
-
-
-def finalise_side(out: OutputSpec, name: str, parts: list[str]) -> str:
-    """A side file (quarantine, dropped, clusters) from its parts; always written."""
-    dest = out.side(name)
-    os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
-    concat_jsonl(parts, dest, ".jsonl")
-    return dest
+            conform_part(part, schema, name)
 
 
 def part_paths(job: JobDir, markers: list[dict[str, Any]], key: str) -> list[str]:
