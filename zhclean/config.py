@@ -67,6 +67,8 @@ class Config:
     id_field: str = setting("id", nonempty=True)
     max_chars: int = setting(10_000_000, above=0)  # longer records go to quarantine
     shard_size: int = setting(0, at_least=0, note="0 = one file")  # records per output shard
+    # input bytes per shard, the unit of work and of --resume
+    shard_bytes: int = setting(0, at_least=0, note="0 = from the input's size")
     workers: int = setting(0, at_least=0, note="0 = all cores")
     engine: str = setting("local", choices=("local", "ray"))
     ray_address: str | None = None
@@ -115,7 +117,7 @@ class Config:
 _LAYOUT: dict[str, dict[str, str]] = {
     "clean": {"steps": "steps", "skip": "skip"},
     "io": {"text_field": "text_field", "id_field": "id_field", "max_chars": "max_chars",
-           "shard_size": "shard_size"},
+           "shard_size": "shard_size", "shard_bytes": "shard_bytes"},
     "engine": {"name": "engine", "workers": "workers", "ray_address": "ray_address"},
 }
 _SECTIONS = (*_LAYOUT, "steps", "dedup")

@@ -203,20 +203,24 @@ def _pieces(file: InputFile, target: int) -> Iterator[Piece]:
 
 
 def _jsonl_ranges(file: InputFile, target: int) -> Iterator[Piece]:
-    """Ranges of about `target` bytes ending at line breaks, with the number of their
-    first line: one streaming pass that counts line breaks; nothing is held."""
+    """Ranges of at least `target` bytes, each ending at the first line break after that
+    (the last one: whatever is left), with the number of their first line: one streaming
+    pass that counts line breaks; nothing is held."""
     start, line, pending, position = 0, 1, 0, 0
     with open(file.path, "rb") as stream:
         while block := stream.read(_BLOCK):
             block_start, position = position, position + len(block)
-            cut = block.rfind(b"\n")
-            if position - start >= target and cut >= 0:
+            scanned = 0  # the line breaks of block[:scanned] are counted already
+            while position - start > target:
+                cut = block.find(b"\n", max(scanned, start + target - 1 - block_start))
+                if cut < 0:
+                    break
                 end = block_start + cut + 1
+                pending += block.count(b"\n", scanned, cut + 1)
                 yield Piece(file.path, file.name, "jsonl", None, start, end, line, end - start)
-                line += pending + block.count(b"\n")  # none follows the last break
-                start, pending = end, 0
-            else:
-                pending += block.count(b"\n")
+                line += pending
+                start, pending, scanned = end, 0, cut + 1
+            pending += block.count(b"\n", scanned)
     if position > start:
         yield Piece(file.path, file.name, "jsonl", None, start, position, line, position - start)
 

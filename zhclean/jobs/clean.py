@@ -45,7 +45,7 @@ class Job:
              kind: str) -> Job:
         """Check everything that can be checked before writing, then open the parts folder."""
         check_config(config)
-        plan = plan_shards(inputs, config_shard_bytes(config))
+        plan = plan_shards(inputs, config.shard_bytes)
         check_paths(out, inputs)
         parts = JobDir(out.parts_dir)
         stamp = fingerprint(_config_dict(config), _input_stamps(plan), {**out.describe(), "job": kind})
@@ -85,10 +85,6 @@ class Job:
 
     def close(self) -> None:
         self.engine.close()
-
-
-def config_shard_bytes(config: Config) -> int:
-    return getattr(config, "shard_bytes", 0)
 
 
 def _config_dict(config: Config) -> dict[str, Any]:
