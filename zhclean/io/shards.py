@@ -157,9 +157,30 @@ def input_files(paths: list[str]) -> tuple[list[InputFile], Counter]:
         else:
             raise FileNotFoundError(f"input not found: {path}")
         for file in chosen:
-            name = strip_compression(os.path.relpath(os.path.abspath(file), root)).replace(os.sep, "/")
+            name = os.path.relpath(os.path.abspath(file), root).replace(os.sep, "/")
             files.append(InputFile(file, name, require(file), os.path.getsize(file)))
+    _check_distinct(files)
     return files, skipped
+
+
+def _check_distinct(files: list[InputFile]) -> None:
+    """Refuse a file read twice (given twice, or by a folder and a path inside it); name
+    files by their path without the compression suffix, so `part.jsonl.gz` gives the ids
+    `part.jsonl` gives, unless both are inputs: then the compressed copy keeps its suffix
+    and the ids stay distinct."""
+    seen: dict[str, str] = {}
+    for f in files:
+        if f.path == "-":
+            continue
+        real = os.path.realpath(f.path)
+        if real in seen:
+            raise ValueError(f"input {f.path} is read twice (also as {seen[real]}): give each file once")
+        seen[real] = f.path
+    plain = Counter(strip_compression(f.name) for f in files)
+    for f in files:
+        stripped = strip_compression(f.name)
+        if stripped == f.name or plain[stripped] == 1:
+            f.name = stripped
 
 
 # ---------------------------------------------------------------- planning
