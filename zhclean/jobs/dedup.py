@@ -59,10 +59,12 @@ class SignatureTask:
         quarantine = PartWriter(f"{stem}.quarantine.jsonl", jsonl_opener)
         stats = RunStats()
         ids: list[str] = []
+        positions: list[int] = []  # each signed record's place among the shard's items
         lengths: list[int] = []
         hashes: list[bytes] = []
         blocks: list[np.ndarray] = []
         pipeline = worker_pipeline(self.config)
+        position = 0
         for batch in batches(shard_items(shard)):
             stats.bytes_in += sum(item.size for item in batch)
             parsed = parse_all(batch, self.config)
@@ -70,6 +72,7 @@ class SignatureTask:
             cleaned = iter(clean_texts(pipeline, raw))
             shingles = []
             for item, entry in zip(batch, parsed, strict=True):
+                position += 1
                 text = entry[1] if not isinstance(entry, BadRecord) and "zhclean" in entry[0] else None
                 if not isinstance(entry, BadRecord) and text is None:
                     result = next(cleaned)
@@ -81,6 +84,7 @@ class SignatureTask:
                     stats.add_quarantined(bad.reason.value, bad.rows)
                     continue
                 codes = canonical_codes(text)
+                positions.append(position - 1)
                 ids.append(str(entry[0][self.config.id_field]))
                 lengths.append(len(text))
                 hashes.append(canonical_hash(codes))
@@ -88,7 +92,8 @@ class SignatureTask:
             if shingles:
                 blocks.append(signatures(shingles, self.config.dedup.num_perm))
         matrix = np.vstack(blocks) if blocks else np.zeros((0, self.config.dedup.num_perm), dtype=np.uint64)
-        _save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), lengths=np.array(lengths, dtype=np.int64),
+        _save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
+                  lengths=np.array(lengths, dtype=np.int64),
                   hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"), matrix=matrix)
         files = {"signatures": os.path.basename(f"{stem}.signatures.npz"), "quarantine": quarantine.commit()}
         return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
@@ -108,15 +113,19 @@ class ApplyTask:
         stem = job.file(job.shard_stem(shard.index))
         with np.load(f"{stem}.verdicts.npz", allow_pickle=False) as verdicts:
             cluster_ids, is_kept, similarity = verdicts["cluster_ids"], verdicts["is_kept"], verdicts["similarity"]
+        with np.load(f"{stem}.signatures.npz", allow_pickle=False) as signed:
+            signed_at = set(signed["positions"].tolist())
         kept = RollingPart(f"{stem}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
         dropped = PartWriter(f"{stem}.dropped.jsonl", jsonl_opener)
         clusters = PartWriter(f"{stem}.clusters.jsonl", jsonl_opener)
         stats = RunStats()
         position = 0
+        items = 0
         for batch in batches(shard_items(shard)):
             for entry in parse_all(batch, self.config):
-                if isinstance(entry, BadRecord):
-                    continue  # quarantined by stage 1
+                items += 1
+                if isinstance(entry, BadRecord) or items - 1 not in signed_at:
+                    continue  # quarantined by stage 1 (unreadable, or its cleaning failed)
                 record = entry[0]
                 cluster_id, keep, sim = str(cluster_ids[position]), bool(is_kept[position]), float(similarity[position])
                 position += 1
