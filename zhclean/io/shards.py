@@ -37,6 +37,8 @@ SHARDS_PER_INPUT = 32  # enough to keep many workers busy and balanced on mid-si
 _BLOCK = 1 << 20
 # The side files zhclean writes beside or inside an output; a folder input never reads them.
 _SIDE_FILE = re.compile(r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl)$")
+# A folder holding these is a dedup signature index, which a folder input never reads.
+_INDEX_FILES = {"index.json", "segment-00001.npz"}
 JSON_BLANK = b" \t\r\n"  # JSON's whitespace: a line of only these is no record
 
 
@@ -125,10 +127,13 @@ def _is_side_path(path: Path) -> bool:
 
 def _folder_files(folder: str, skipped: Counter) -> list[str]:
     """Readable files of a folder, recursively, in name order; zhclean's own side files,
-    part folders and hidden entries are passed over, other unknown files counted."""
+    part folders, signature indexes and hidden entries are passed over, other unknown
+    files counted."""
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(".parts"))
+        if _INDEX_FILES <= set(filenames):
+            continue  # a dedup signature index (`--index DIR`): its index.json holds no records
         for name in sorted(filenames):
             path = Path(dirpath, name)
             if name.startswith(".") or _is_side_path(path):
