@@ -132,7 +132,7 @@ def _folder_files(folder: str, skipped: Counter) -> list[str]:
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(".parts"))
-        if _INDEX_FILES <= set(filenames):
+        if set(filenames) >= _INDEX_FILES:
             continue  # a dedup signature index (`--index DIR`): its index.json holds no records
         for name in sorted(filenames):
             path = Path(dirpath, name)
