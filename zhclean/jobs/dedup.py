@@ -153,6 +153,8 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
     """Deduplicate `inputs` into `output` (cleaning them first for `zhclean run`)."""
     out = OutputSpec.of(output, shard_format, config.shard_size)
     # The index first: a damaged or mismatched one stops the job before anything is written.
+    if config.dedup.index and os.path.exists(config.dedup.index) and not os.path.isdir(config.dedup.index):
+        raise ValueError(f"--index {config.dedup.index} is a file, not a folder: give a folder, new or one an earlier run indexed into")
     index = SignatureIndex(config.dedup.index, config.dedup.num_perm, config.dedup.ngram) if config.dedup.index else None
     prior = index.load() if index else None
     job = Job.open(inputs, out, config, progress, resume, "run" if clean_first else "dedup")
