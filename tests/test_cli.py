@@ -216,3 +216,20 @@ def test_eval_reads_compressed_output_and_refuses_the_wrong_gold_file(tmp_path, 
     assert json.loads(capsys.readouterr().out)["exact_rate"] == 1.0
     assert main(["eval", str(out), str(tmp_path / "other.jsonl")]) == 2
     assert "right gold file" in capsys.readouterr().err
+
+
+def test_a_forgotten_text_field_and_skipped_files_are_named(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [{"id": i, "url": "http://a.example/x", "body": "正文，内容很长的一段话。"}
+                                     for i in range(30)])
+    for name in ("x.csv", "y.html", "README"):
+        (folder / name).write_text("不读")
+    proc = subprocess.run([sys.executable, "-m", "zhclean.cli", "clean", str(folder), "-o", str(tmp_path / "o.jsonl"),
+                           "--quiet", "--workers", "1"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0
+    assert "Did you mean --text-field body?" in proc.stderr
+    assert "1 .csv" in proc.stderr and "1 .html" in proc.stderr and "1 (none)" in proc.stderr
+    summary = json.loads((tmp_path / "o.summary.json").read_text())
+    assert summary["skipped_files"] == {".csv": 1, ".html": 1, "(none)": 1}
+    assert summary["quarantine_reasons"] == {"missing_text": 30}

@@ -131,8 +131,10 @@ def _config(args: argparse.Namespace):
 def cmd_clean(args: argparse.Namespace) -> int:
     from zhclean.jobs.clean import clean_dataset
 
-    summary = clean_dataset(args.inputs, args.output, _config(args), progress=not args.quiet,
+    config = _config(args)
+    summary = clean_dataset(args.inputs, args.output, config, progress=not args.quiet,
                             shard_format=args.format, resume=args.resume)
+    _hint(summary, args.output, config)
     if not args.quiet:
         summary.render(err)
     return 0
@@ -141,11 +143,28 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_dedup(args: argparse.Namespace, clean_first: bool = False) -> int:
     from zhclean.jobs.dedup import dedup_dataset
 
-    summary = dedup_dataset(args.inputs, args.output, _config(args), progress=not args.quiet,
+    config = _config(args)
+    summary = dedup_dataset(args.inputs, args.output, config, progress=not args.quiet,
                             shard_format=args.format, clean_first=clean_first, resume=args.resume)
+    _hint(summary, args.output, config)
     if not args.quiet:
         summary.render(err)
     return 0
+
+
+def _hint(summary, output: str, config) -> None:
+    """Warnings the run's counts call for (printed even with --quiet: they are not progress)."""
+    from zhclean.jobs.output import OutputSpec
+    from zhclean.report.hints import missing_text_hint
+
+    hint = missing_text_hint(summary.as_dict(), OutputSpec.of(output).side("quarantine"), config.text_field)
+    if hint:
+        err.print(f"[bold yellow]zhclean: warning:[/] {escape(hint)}", highlight=False, soft_wrap=True)
+    skipped = summary.skipped_files
+    if skipped:
+        listed = ", ".join(f"{n:,} {ext}" for ext, n in skipped.most_common(5))
+        err.print(f"[bold yellow]zhclean: warning:[/] files zhclean does not read were skipped: {listed}",
+                  highlight=False, soft_wrap=True)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
