@@ -158,7 +158,7 @@ class JobDir:
 
     def _remove_temporaries(self) -> None:
         for name in os.listdir(self.path):
-            if name.endswith(".tmp"):
+            if name.endswith((".tmp", ".tmp.npz")):  # np.savez insists on its suffix
                 os.remove(self.file(name))
 
     def remove(self) -> None:
