@@ -233,3 +233,11 @@ def test_a_forgotten_text_field_and_skipped_files_are_named(tmp_path):
     summary = json.loads((tmp_path / "o.summary.json").read_text())
     assert summary["skipped_files"] == {".csv": 1, ".html": 1, "(none)": 1}
     assert summary["quarantine_reasons"] == {"missing_text": 30}
+
+
+def test_file_uris_are_read_and_other_uris_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / "o.jsonl"
+    assert main(["clean", (ROOT / "examples/corpus.jsonl").as_uri(), "-o", str(out), "--quiet"]) == 0
+    assert len(read_jsonl(out)) == 9
+    assert main(["clean", "s3://bucket/part.jsonl", "-o", str(tmp_path / "s3.jsonl"), "--quiet"]) == 2
+    assert "only local paths and file://" in capsys.readouterr().err

@@ -22,6 +22,7 @@ import io
 import os
 import re
 import sys
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,8 +146,20 @@ def _folder_files(folder: str, skipped: Counter) -> list[str]:
     return found
 
 
+def local_path(path: str) -> str:
+    """`file:///data/x.jsonl` as `/data/x.jsonl`; other URIs (s3://, gs://) are refused:
+    shards are read from a filesystem every worker sees (see docs/ray.md)."""
+    if path.startswith("file://"):
+        return urllib.parse.unquote(urllib.parse.urlparse(path).path)
+    if "://" in path:
+        raise ValueError(f"{path}: only local paths and file:// are read; mount the bucket "
+                         "(e.g. with s3fs or gcsfuse) and give its path")
+    return path
+
+
 def input_files(paths: list[str]) -> tuple[list[InputFile], Counter]:
     """The files to read, in order, with their id names; and skipped files by extension."""
+    paths = [local_path(p) for p in paths]
     root = input_root(paths)
     skipped: Counter = Counter()
     files: list[InputFile] = []
