@@ -162,6 +162,19 @@ class JobDir:
                 os.remove(self.file(name))
 
     def remove(self) -> None:
+        """The whole folder: the done markers first, the fingerprint last, so a run killed
+        while removing it leaves a folder that `--resume` still recognises and finishes
+        (running again the shards whose markers went), not one it refuses or whose
+        markers name parts that are gone."""
+        names = sorted(os.listdir(self.path), key=lambda n: not n.endswith(".done.json")) \
+            if os.path.isdir(self.path) else []
+        for name in names:
+            if name != "job.json":
+                path = self.file(name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.remove(path)
         shutil.rmtree(self.path, ignore_errors=True)
 
 
