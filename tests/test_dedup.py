@@ -129,3 +129,28 @@ def test_a_damaged_index_segment_is_a_one_line_error_and_no_output(tmp_path, cap
     error = capsys.readouterr().err.strip()
     assert "segment-" in error and "unreadable" in error and "Traceback" not in error
     assert not out.exists() and not (tmp_path / "second.summary.json").exists()
+
+
+def test_a_run_killed_after_indexing_resumes_without_indexing_itself_twice(tmp_path, monkeypatch):
+    from zhclean.dedup.index import SignatureIndex
+    from zhclean.jobs.clean import Job
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes((ROOT / "examples/corpus.jsonl").read_bytes())
+    whole = tmp_path / "whole"
+    assert main(["run", str(source), "-o", str(whole / "out.jsonl"), "--index", str(whole / "idx"), "--quiet"]) == 0
+
+    finish = Job.finish
+
+    def killed(self, staging, summary):
+        raise KeyboardInterrupt  # as if killed between the index append and the final renames
+
+    monkeypatch.setattr(Job, "finish", killed)
+    args = ["run", str(source), "-o", str(tmp_path / "out.jsonl"), "--index", str(tmp_path / "idx"), "--quiet"]
+    assert main(args) == 130
+    assert not (tmp_path / "out.jsonl").exists()
+    monkeypatch.setattr(Job, "finish", finish)
+    assert main([*args, "--resume"]) == 0
+    for name in ("out.jsonl", "out.clusters.jsonl", "out.dropped.jsonl"):
+        assert (tmp_path / name).read_bytes() == (whole / name).read_bytes(), name
+    assert len(SignatureIndex(tmp_path / "idx", 128, 5).load()) == 9  # its documents once, not twice

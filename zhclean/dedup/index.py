@@ -56,8 +56,19 @@ class SignatureIndex:
     def segments(self) -> list[Path]:
         return sorted(self.folder.glob("segment-*.npz"))
 
-    def load(self) -> IndexedDocs:
-        parts = [_read_segment(path) for path in self.segments()]
+    def segment_of(self, job: str) -> Path | None:
+        """The segment a job appended, if it got that far (a resumed job must not add its
+        documents twice, nor be deduplicated against them)."""
+        for path in self.segments():
+            with np.load(path, allow_pickle=False) as data:
+                if "job" in data.files and str(data["job"]) == job:
+                    return path
+        return None
+
+    def load(self, excluding: Path | None = None) -> IndexedDocs:
+        """Every segment's documents, in order, with later segments' cluster updates;
+        `excluding` leaves one segment out (the one a resumed job already appended)."""
+        parts = [_read_segment(path) for path in self.segments() if path != excluding]
         num_perm = self.settings["num_perm"]
         if not parts:
             return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), [],
@@ -72,12 +83,15 @@ class SignatureIndex:
             matrix=np.vstack([p["matrix"] for p in parts]),
         )
 
-    def append(self, docs: IndexedDocs, updates: dict[str, str] | None = None) -> Path | None:
+    def append(self, docs: IndexedDocs, updates: dict[str, str] | None = None, job: str = "") -> Path | None:
         """Write `docs`, and the new cluster ids of earlier documents in `updates`, as a new
-        segment (atomically: a crash leaves no half segment)."""
+        segment (atomically: a crash leaves no half segment), tagged with the `job` that
+        wrote it; a job that appended already (and was resumed) appends nothing more."""
         updates = updates or {}
         if not len(docs):  # no new document, so nothing of the index can have changed either
             return None
+        if job and (done := self.segment_of(job)) is not None:
+            return done
         self.folder.mkdir(parents=True, exist_ok=True)
         number = len(self.segments()) + 1
         path = self.folder / f"segment-{number:05d}.npz"
@@ -92,6 +106,7 @@ class SignatureIndex:
             matrix=docs.matrix.astype(np.uint64),
             updated_ids=np.array(list(updates), dtype=str),
             updated_cluster_ids=np.array(list(updates.values()), dtype=str),
+            job=np.array(job),
         )
         os.replace(temp, path)
         meta_path = self.folder / "index.json"

@@ -39,6 +39,7 @@ class Job:
     progress: bool
     resumed: bool = False
     started: float = 0.0
+    stamp: str = ""  # the fingerprint's hash: what a resumed run shares with the first
 
     @classmethod
     def open(cls, inputs: list[str], out: OutputSpec, config: Config, progress: bool, resume: bool,
@@ -53,7 +54,8 @@ class Job:
         if streaming and resume:
             raise ValueError("standard input cannot be resumed: give the input as a file")
         resumed = parts.start(stamp, resume)
-        return cls(inputs, out, config, plan, parts, make_engine(config), progress, resumed, time.monotonic())
+        return cls(inputs, out, config, plan, parts, make_engine(config), progress, resumed, time.monotonic(),
+                   stamp["hash"])
 
     def run_stage(self, task: Callable[[Shard], dict[str, Any]], stage: str, label: str,
                   shards: list[Shard] | None = None) -> list[dict[str, Any]]:

@@ -159,6 +159,8 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
     prior = index.load() if index else None
     job = Job.open(inputs, out, config, progress, resume, "run" if clean_first else "dedup")
     try:
+        if index and job.resumed and (own := index.segment_of(job.stamp)) is not None:
+            prior = index.load(excluding=own)  # killed after indexing: cluster as the first run did
         clean_stats = None
         shards = job.plan.shards
         if clean_first:
@@ -216,7 +218,7 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     if index:
         kept_flags = np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)
         index.append(as_indexed(sigs, [everything.ids[k] for k in new_keepers], kept_flags),
-                     {everything.ids[i]: cluster_id for i, cluster_id in updates.items()})
+                     {everything.ids[i]: cluster_id for i, cluster_id in updates.items()}, job.stamp)
         summary.extra.update(index_documents_before=offset, index_documents_reclustered=len(updates),
                              duplicates_of_index=sum(k < offset for k in new_keepers))
     _cluster_summary(summary, everything, new_keepers, stats.dropped_reasons["near_duplicate/near_duplicate"])
