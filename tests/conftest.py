@@ -27,3 +27,16 @@ def dev_pairs():
     noisy = {r["id"]: r for r in read_jsonl(shared_path("dev/noisy.jsonl"))}
     gold = read_jsonl(shared_path("dev/gold.jsonl"))
     return [(noisy[g["id"]], g) for g in gold]
+
+
+@pytest.fixture
+def offline_datasets(tmp_path, monkeypatch):
+    """Hugging Face `datasets`, kept off the network (the suite runs offline); skips when
+    it is not installed."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    datasets = pytest.importorskip("datasets")
+    if hasattr(datasets.config, "HF_DATASETS_OFFLINE"):  # read at import: another test may
+        monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)  # have imported it
+    return datasets

@@ -584,18 +584,9 @@ def test_made_up_ids_are_distinct_exact_and_the_same_for_a_compressed_copy(tmp_p
 
 # ---------------------------------------------------------------- 5. Parquet reads back in one call
 
-def _hf_datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    datasets = pytest.importorskip("datasets")
-    if hasattr(datasets.config, "HF_DATASETS_OFFLINE"):  # read at import: another test may
-        monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)  # have imported it
-    return datasets
-
-
 @pytest.mark.parametrize("layout", ["file", "folder"])
-def test_parquet_output_without_source_at_first_reads_back_in_one_call(tmp_path, monkeypatch, layout):
+def test_parquet_output_without_source_at_first_reads_back_in_one_call(tmp_path, monkeypatch, layout,
+                                                                       offline_datasets):
     """5,000 records, the first 3,000 with no `source` (a `来源：新华社` line gives one), over
     several shards whose parts are merged (a file) or share one schema (a folder)."""
     import pyarrow.dataset as ds
@@ -625,7 +616,7 @@ def test_parquet_output_without_source_at_first_reads_back_in_one_call(tmp_path,
     check(ds.dataset(str(target), format="parquet").to_table().to_pylist())
     pd = pytest.importorskip("pandas")
     check(pd.read_parquet(target).to_dict("records"))
-    datasets = _hf_datasets(tmp_path, monkeypatch)
+    datasets = offline_datasets
     files = str(target / "*.parquet") if layout == "folder" else str(target)
     check(datasets.load_dataset("parquet", data_files=files, split="train",
                                 cache_dir=str(tmp_path / "hf-cache")).to_list())

@@ -145,14 +145,8 @@ def test_pandas_reads_all_rows(kind: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", LAYOUTS)
-def test_hf_datasets_reads_all_rows(kind: str, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    datasets = pytest.importorskip("datasets")
-    if hasattr(datasets.config, "HF_DATASETS_OFFLINE"):  # read at import: another test may
-        monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)  # have imported it
+def test_hf_datasets_reads_all_rows(kind: str, tmp_path: Path, offline_datasets) -> None:
+    datasets = offline_datasets
     target = _layout(kind, tmp_path)
     loaded = datasets.load_dataset("parquet", data_files=_files(target), split="train",
                                    cache_dir=str(tmp_path / "hf-cache"))
