@@ -143,15 +143,16 @@ def run_clean_stage(job: Job, suffix: str, records_per_file: int) -> list[dict[s
 
 
 def _run_streaming(job: Job, task: CleanTask, shard: Shard) -> dict[str, Any]:
-    """Standard input: the driver reads, the engine's workers clean batches in order."""
+    """Standard input: the driver reads, the engine's workers clean batches in order (an
+    engine that cannot stream leaves the cleaning to the driver's own process)."""
     from functools import partial
 
-    bar = Progress(None, enabled=job.progress and sys.stdin.isatty() is False, label="cleaning")
+    bar = Progress(None, enabled=job.progress and not sys.stdin.isatty(), label="cleaning")
     streaming_map = getattr(job.engine, "streaming_map", None)
     mapper = streaming_map(partial(clean_batch, job.config)) if streaming_map else None
 
     def counted(batches):
-        for results in (mapper(batches) if mapper else map(partial(clean_batch, job.config), batches)):
+        for results in (mapper or partial(map, partial(clean_batch, job.config)))(batches):
             bar.update(len(results), 0)
             yield results
 

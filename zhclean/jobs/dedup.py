@@ -67,25 +67,18 @@ class SignatureTask:
         position = 0
         for batch in batches(shard_items(shard)):
             stats.bytes_in += sum(item.size for item in batch)
-            parsed = parse_all(batch, self.config)
-            raw = [e[1] for e in parsed if not isinstance(e, BadRecord) and "zhclean" not in e[0]]
-            cleaned = iter(clean_texts(pipeline, raw))
             shingles = []
-            for item, entry in zip(batch, parsed, strict=True):
+            for item, entry in zip(batch, _cleaned(parse_all(batch, self.config), pipeline), strict=True):
                 position += 1
-                text = entry[1] if not isinstance(entry, BadRecord) and "zhclean" in entry[0] else None
-                if not isinstance(entry, BadRecord) and text is None:
-                    result = next(cleaned)
-                    entry = result if isinstance(result, BadRecord) else entry
-                    text = None if isinstance(result, BadRecord) else result.text
                 if isinstance(entry, BadRecord):
                     bad = quarantined(item, entry)
                     quarantine.write(bad.as_row())
                     stats.add_quarantined(bad.reason.value, bad.rows)
                     continue
+                record, text = entry
                 codes = canonical_codes(text)
                 positions.append(position - 1)
-                ids.append(str(entry[0][self.config.id_field]))
+                ids.append(str(record[self.config.id_field]))
                 lengths.append(len(text))
                 hashes.append(canonical_hash(codes))
                 shingles.append(shingle_hashes(codes, self.config.dedup.ngram))
@@ -97,6 +90,21 @@ class SignatureTask:
                   hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"), matrix=matrix)
         files = {"signatures": os.path.basename(f"{stem}.signatures.npz"), "quarantine": quarantine.commit()}
         return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
+
+
+def _cleaned(parsed: list, pipeline) -> list:
+    """Per item, (record, cleaned text) or why it cannot be signed: records `zhclean clean`
+    wrote keep their text, the others are cleaned together (for the canonical form only)."""
+    raw = [entry[1] for entry in parsed if not isinstance(entry, BadRecord) and "zhclean" not in entry[0]]
+    cleaned = iter(clean_texts(pipeline, raw))
+    out = []
+    for entry in parsed:
+        if isinstance(entry, BadRecord) or "zhclean" in entry[0]:
+            out.append(entry)
+            continue
+        result = next(cleaned)
+        out.append(result if isinstance(result, BadRecord) else (entry[0], result.text))
+    return out
 
 
 @dataclass(frozen=True)

@@ -186,9 +186,13 @@ def concat_jsonl(parts: list[str], dest: str, suffix: str) -> None:
     with open(dest, "wb") as out:
         if not parts:
             out.write(_empty(suffix))
-        for part in parts:
-            with open(part, "rb") as src:
-                shutil.copyfileobj(src, out, 1 << 22)
+        _append_parts(parts, out)
+
+
+def _append_parts(parts: list[str], out) -> None:
+    for part in parts:
+        with open(part, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 22)
 
 
 def _empty(suffix: str) -> bytes:
@@ -203,11 +207,8 @@ def _empty(suffix: str) -> bytes:
 
 
 def stream_to_stdout(parts: list[str]) -> None:
-    out = sys.stdout.buffer
-    for part in parts:
-        with open(part, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 22)
-    out.flush()
+    _append_parts(parts, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
 def _numbered_files(out: OutputSpec, parts: list[str], names: list[str]) -> None:

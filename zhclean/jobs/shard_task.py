@@ -8,8 +8,10 @@ all the driver needs: no record crosses back.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from zhclean.config import Config
@@ -76,21 +78,17 @@ class CleanTask:
         return job.mark_done(self.stage, shard.index, files, stats, {"bytes": shard.size})
 
     def _results(self, shard: Shard, mapper: Mapper | None) -> Iterator[tuple[list[Item], list]]:
-        work = batches(shard_items(shard))
-        if mapper is not None:
-            pending: list[list[Item]] = []
+        """(batch, its results) in order; the batches are cleaned by `mapper`, or here."""
+        mapper = mapper or partial(map, partial(clean_batch, self.config))
+        pending: deque[list[Item]] = deque()
 
-            def remembered() -> Iterator[list[Item]]:
-                for batch in work:
-                    pending.append(batch)
-                    yield batch
+        def remembered() -> Iterator[list[Item]]:
+            for batch in batches(shard_items(shard)):
+                pending.append(batch)
+                yield batch
 
-            for results in mapper(remembered()):
-                yield pending.pop(0), results
-            return
-        pipeline = worker_pipeline(self.config)
-        for batch in work:
-            yield batch, process_batch(batch, pipeline, self.config)
+        for results in mapper(remembered()):
+            yield pending.popleft(), results
 
 
 def clean_batch(config: Config, batch: list[Item]) -> list[tuple[str, Any]]:
