@@ -13,6 +13,7 @@ $(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q zhclean > /dev/null  # as a wheel install would: start-up skips compiling
 	touch $(BASE_STAMP)
 
 $(STAMP): $(BASE_STAMP)

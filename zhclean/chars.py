@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from zhclean.table_cache import disk_cached
+
 # Han ideographs: CJK Unified (basic + extension A), compatibility ideographs, extensions B+.
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN_RE = re.compile(f"[{HAN_CLASS}]")
@@ -132,16 +134,23 @@ def _build_readings(t2s_char: dict[str, str]) -> dict[str, frozenset[str]]:
     return readings
 
 
-@lru_cache(maxsize=1)
-def char_tables() -> CharTables:
-    """The process-wide tables, built on first use."""
+@disk_cached
+def _built_tables() -> tuple[np.ndarray, dict[str, str], dict[str, frozenset[str]], np.ndarray, str]:
+    """Everything `CharTables` holds, as plain data (the regex as its pattern): a second of
+    OpenCC and pypinyin work, kept on disk between processes (zhclean.table_cache)."""
     table, t2s_char = _build_script_tables()
     to_simplified_code = np.arange(0x110000, dtype=np.uint32)
     for trad, simp in t2s_char.items():
         to_simplified_code[ord(trad)] = ord(simp)
     traditional = _character_class(np.flatnonzero(table == TRAD_ONLY))
-    return CharTables(table, t2s_char, _build_readings(t2s_char), to_simplified_code,
-                      re.compile(f"[{traditional}]"))
+    return table, t2s_char, _build_readings(t2s_char), to_simplified_code, f"[{traditional}]"
+
+
+@lru_cache(maxsize=1)
+def char_tables() -> CharTables:
+    """The process-wide tables, built (or loaded from the disk cache) on first use."""
+    table, t2s_char, readings, to_simplified_code, traditional = _built_tables()
+    return CharTables(table, t2s_char, readings, to_simplified_code, re.compile(traditional))
 
 
 def _character_class(codes: np.ndarray) -> str:

@@ -36,6 +36,7 @@ from zhclean.chars import (
 )
 from zhclean.data import read_rows
 from zhclean.opencc_pool import converter
+from zhclean.table_cache import disk_cached
 
 _REGIONS = ("s2tw", "s2hk")  # after OpenCC's own s2t: the Taiwan and Hong Kong standards
 _WINDOW = 4  # characters of context on each side of a telling character, for phrase tables
@@ -80,7 +81,7 @@ def _char_round_trips() -> tuple[tuple[str, ...], list[str], list[str], list[str
     return chars, simplified, mainland, taiwan, hong_kong
 
 
-@lru_cache(maxsize=1)
+@disk_cached
 def _standard_masks() -> tuple[np.ndarray, np.ndarray]:
     """(variant, region) code point masks.
 
@@ -102,7 +103,7 @@ def _standard_masks() -> tuple[np.ndarray, np.ndarray]:
     return variant, region
 
 
-@lru_cache(maxsize=1)
+@disk_cached
 def converter_pick() -> dict[str, str]:
     """Simplified character -> the Traditional form a character-by-character converter writes
     for it (OpenCC's character table, no phrases): `签` → `籤`, `里` → `裏`, `幸` → `幸`."""
@@ -110,7 +111,7 @@ def converter_pick() -> dict[str, str]:
     return {s: m for s, m in zip(simplified, mainland, strict=True) if len(s) == 1 and len(m) == 1}
 
 
-@lru_cache(maxsize=1)
+@disk_cached
 def _ambiguous_groups() -> dict[str, list[str]]:
     """Simplified character -> the Traditional characters that share it (签 → 簽/籤,
     幸 → 幸/倖, 里 → 里/裏), for those with more than one: where a converter has to choose."""

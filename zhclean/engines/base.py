@@ -18,18 +18,25 @@ Task = Callable[[Shard], Any]
 class Engine(Protocol):
     workers: int
 
+    def start(self, warm: Callable[[], Any] | None = None) -> None:
+        """Start workers ahead of the first task, each running `warm` once (optional)."""
+
     def map_shards(self, task: Task, shards: Sequence[Shard],
                    on_done: Callable[[Any], None] | None = None) -> list[Any]: ...
+
+    def terminate(self) -> None:
+        """Stop at once: a failed start, Ctrl-C."""
 
     def close(self) -> None: ...
 
 
-def make_engine(config: Any) -> Engine:
-    """The engine a config names."""
+def make_engine(config: Any, workers: int | None = None) -> Engine:
+    """The engine a config names; `workers` overrides the local engine's count (the driver
+    sizes it to the input)."""
     if config.engine == "local":
         from zhclean.engines.local import LocalEngine
 
-        return LocalEngine(config.worker_count)
+        return LocalEngine(workers or config.worker_count)
     if config.engine == "ray":
         from zhclean.engines.ray_engine import RayEngine
 

@@ -12,6 +12,7 @@ whose batches the workers clean in order (`StreamingMap`).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -26,8 +27,22 @@ from zhclean.engines.base import Task
 from zhclean.io.shards import Shard
 
 
+def _start_worker(parent: int, warm: Callable[[], Any] | None) -> None:
+    """Worker set-up: `_die_with_parent`, then `warm` (building tables, compiling rules) so
+    that it overlaps the driver's planning. A warm-up that fails is left for the first task
+    to raise, with its own message."""
+    _die_with_parent(parent)
+    if warm is not None:
+        with contextlib.suppress(Exception):  # the first task raises it again, and reports it
+            warm()
+
+
+def _nothing() -> None:
+    """A task that makes the pool start its processes."""
+
+
 def _die_with_parent(parent: int) -> None:
-    """Worker set-up: leave Ctrl-C to the driver, and exit when the driver is gone."""
+    """Leave Ctrl-C to the driver, and exit when the driver is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:  # Linux: the kernel kills us with the parent
         import ctypes
@@ -50,12 +65,21 @@ class LocalEngine:
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: Callable[[], Any] | None = None
+
+    def start(self, warm: Callable[[], Any] | None = None) -> None:
+        """Start the worker processes now, each running `warm` once, while the driver goes on
+        (planning reads the input). With one worker nothing starts: tasks run in-process."""
+        if self.workers == 1 or self._pool is not None:
+            return
+        self._warm = warm
+        self.pool().submit(_nothing)  # a spawn pool launches all its processes on first submit
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_die_with_parent,
-                                             initargs=(os.getpid(),))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                             initargs=(os.getpid(), self._warm))
         return self._pool
 
     def map_shards(self, task: Task, shards: Sequence[Shard],

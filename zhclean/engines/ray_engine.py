@@ -148,6 +148,12 @@ class RayEngine:
             self._kill_actors()  # give the CPUs back: a later stage may run Ray Data on them
         return [results[shard.index] for shard in shards]
 
+    def start(self, warm: Callable[[], Any] | None = None) -> None:
+        """Actors start with each `map_shards` (they are sized by its shards): nothing now."""
+
+    def terminate(self) -> None:
+        self.close()
+
     def _kill_actors(self) -> None:
         if self._actors:
             ray = require_ray()

@@ -34,7 +34,7 @@ from zhclean.io.formats import Format, detect, require, strip_compression
 
 MIN_SHARD_BYTES = 1 << 20
 MAX_SHARD_BYTES = 128 << 20
-SHARDS_PER_INPUT = 32  # enough to keep many workers busy and balanced on mid-size inputs
+SHARDS_PER_INPUT = 64  # enough to keep many workers busy, and a short tail when the last shards run
 _BLOCK = 1 << 20
 # The side files zhclean writes beside or inside an output; a folder input never reads them.
 _SIDE_FILE = re.compile(r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl)$")
@@ -210,7 +210,12 @@ def shard_target(total_bytes: int) -> int:
 
 def plan_shards(paths: list[str], target_bytes: int = 0) -> Plan:
     """Shards of about `target_bytes` (0: a size from the input's total) over `paths`."""
-    files, skipped = input_files(paths)
+    return plan_files(*input_files(paths), target_bytes)
+
+
+def plan_files(files: list[InputFile], skipped: Counter, target_bytes: int = 0) -> Plan:
+    """`plan_shards` over files already listed by `input_files` (a driver that sizes its
+    engine from the listing first: reading the files to cut them is the slow part)."""
     if any(f.path == "-" for f in files):
         if len(files) > 1:
             raise ValueError("standard input (-) cannot be combined with other inputs")

@@ -13,17 +13,21 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from zhclean.config import Config, check_config
 from zhclean.core.stats import RunStats
 from zhclean.engines.base import Engine, make_engine
-from zhclean.io.shards import Plan, Shard, plan_shards
+from zhclean.io.shards import MIN_SHARD_BYTES, InputFile, Plan, Shard, input_files, plan_files
 from zhclean.jobs.output import OutputSpec, Staging, check_paths, part_paths
 from zhclean.jobs.parts import JobDir, fingerprint
-from zhclean.jobs.shard_task import CleanTask, clean_batch
+from zhclean.jobs.shard_task import CleanTask, clean_batch, worker_pipeline
 from zhclean.report.progress import Progress
 from zhclean.summary import Summary
+
+# Measured break-even of a second worker (bench/bench_startup.py, docs/speed.md).
+BYTES_PER_WORKER = 16 << 20
 
 
 @dataclass
@@ -44,18 +48,27 @@ class Job:
     @classmethod
     def open(cls, inputs: list[str], out: OutputSpec, config: Config, progress: bool, resume: bool,
              kind: str) -> Job:
-        """Check everything that can be checked before writing, then open the parts folder."""
+        """Check everything that can be checked before writing, then open the parts folder.
+        The workers start (and warm up) as soon as the input's size is known, while the
+        driver reads the input to cut it into shards."""
+        started = time.monotonic()
         check_config(config)
-        plan = plan_shards(inputs, config.shard_bytes)
-        check_paths(out, inputs)
-        parts = JobDir(out.parts_dir)
-        stamp = fingerprint(_config_dict(config), _input_stamps(plan), {**out.describe(), "job": kind})
-        streaming = any(s.streaming for s in plan.shards)
-        if streaming and resume:
-            raise ValueError("standard input cannot be resumed: give the input as a file")
-        resumed = parts.start(stamp, resume)
-        return cls(inputs, out, config, plan, parts, make_engine(config), progress, resumed, time.monotonic(),
-                   stamp["hash"])
+        files, skipped = input_files(inputs)
+        engine = make_engine(config, workers_for(config, files))
+        try:
+            if _may_have_shards(files):
+                engine.start(partial(worker_pipeline, config))
+            plan = plan_files(files, skipped, config.shard_bytes)
+            check_paths(out, inputs)
+            parts = JobDir(out.parts_dir)
+            stamp = fingerprint(_config_dict(config), _input_stamps(plan), {**out.describe(), "job": kind})
+            if resume and any(s.streaming for s in plan.shards):
+                raise ValueError("standard input cannot be resumed: give the input as a file")
+            resumed = parts.start(stamp, resume)
+        except BaseException:
+            engine.terminate()
+            raise
+        return cls(inputs, out, config, plan, parts, engine, progress, resumed, started, stamp["hash"])
 
     def run_stage(self, task: Callable[[Shard], dict[str, Any]], stage: str, label: str,
                   shards: list[Shard] | None = None) -> list[dict[str, Any]]:
@@ -87,6 +100,25 @@ class Job:
 
     def close(self) -> None:
         self.engine.close()
+
+
+def workers_for(config: Config, files: list[InputFile]) -> int:
+    """The local engine's worker count: the one asked for, else one per core but no more than
+    one per `BYTES_PER_WORKER` of input. A spawned worker costs start-up (a fresh
+    interpreter, imports, rules compiled) that a small input never wins back; standard
+    input, of unknown size, gets every core."""
+    if config.workers > 0:
+        return config.workers
+    cores = config.worker_count
+    if any(f.path == "-" for f in files):
+        return cores
+    return max(1, min(cores, sum(f.size for f in files) // BYTES_PER_WORKER))
+
+
+def _may_have_shards(files: list[InputFile]) -> bool:
+    """Whether the plan can hold more than one shard (or is standard input, which workers
+    clean in batches): else the task runs in the driver and started workers would idle."""
+    return any(f.path == "-" for f in files) or sum(f.size for f in files) > MIN_SHARD_BYTES
 
 
 def _config_dict(config: Config) -> dict[str, Any]:
