@@ -316,9 +316,10 @@ def test_a_bad_rule_file_fails_in_the_step_too(tmp_path):
 
 
 def test_the_builtin_rules_pass():
-    builtin = read_rule_file(None)
+    builtin = read_rule_file(None, check_patterns=True)  # processes skip these checks
     assert builtin.path == "zhclean/data/boilerplate.toml"
     assert builtin.notices and builtin.fields
+    assert builtin == read_rule_file(None)
     assert set(SECTIONS) == {"notice", "field"}
     load_rules()
     check_config(Config(step_options={"boilerplate": {"builtin_rules": False}}))

@@ -27,7 +27,7 @@ from zhclean.report.progress import Progress
 from zhclean.summary import Summary
 
 # Measured break-even of a second worker (bench/bench_startup.py, docs/speed.md).
-BYTES_PER_WORKER = 16 << 20
+BYTES_PER_WORKER = 6 << 20
 
 
 @dataclass
