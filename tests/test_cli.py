@@ -241,3 +241,78 @@ def test_file_uris_are_read_and_other_uris_refused_in_one_line(tmp_path, capsys)
     assert len(read_jsonl(out)) == 9
     assert main(["clean", "s3://bucket/part.jsonl", "-o", str(tmp_path / "s3.jsonl"), "--quiet"]) == 2
     assert "only local paths and file://" in capsys.readouterr().err
+
+
+def _records(count: int, prefix: str) -> list[dict]:
+    return [dict(GOOD, id=f"{prefix}{i}") for i in range(count)]
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "gz-then-parquet", "blank-and-bad-lines"])
+def test_limit_reads_the_first_n_records_across_files(tmp_path, layout):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if layout == "jsonl":
+        write_jsonl(folder / "a.jsonl", _records(4, "a"))
+        write_jsonl(folder / "b.jsonl", _records(4, "b"))
+        expected = ["a0", "a1", "a2", "a3", "b0", "b1"]
+    elif layout == "gz-then-parquet":
+        (folder / "a.jsonl.gz").write_bytes(gzip.compress(b"".join(orjson.dumps(r) + b"\n" for r in _records(3, "a"))))
+        pq.write_table(pa.Table.from_pylist(_records(6, "b")), folder / "b.parquet", row_group_size=2)
+        expected = ["a0", "a1", "a2", "b0", "b1", "b2"]
+    else:  # a blank line is no record; a broken one is, and goes to quarantine
+        (folder / "a.jsonl").write_bytes(b"\n".join([orjson.dumps(_records(1, "a")[0]), b"", b"{broken",
+                                                     *map(orjson.dumps, _records(5, "b"))]) + b"\n")
+        expected = ["a0", "b0", "b1", "b2", "b3"]
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(folder), "-o", str(out), "--limit", "6", "--quiet"]) == 0
+    assert [r["id"] for r in read_jsonl(out)] == expected
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["in"] == 6 and summary["balanced"]
+
+
+def test_limit_on_stdin_stops_reading(tmp_path):
+    lines = b"".join(orjson.dumps(r) + b"\n" for r in _records(50, "s"))
+    done = subprocess.run([sys.executable, "-m", "zhclean.cli", "clean", "-", "-o", "-", "--limit", "7", "--quiet"],
+                          input=lines, capture_output=True, check=True, cwd=ROOT)
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == [f"s{i}" for i in range(7)]
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", _records(3, "a"))
+    (folder / "a.csv").write_text("x,y\n")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["clean", str(folder), "-o", str(tmp_path / "out" / "clean.jsonl"), "--dry-run"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["files"] == 1 and plan["shards"] == 1 and plan["skipped_files"] == {".csv": 1}
+    assert str(tmp_path / "out" / "clean.jsonl") in plan["writes"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    # the same checks as a run: an output inside the input folder is refused
+    assert main(["dedup", str(folder), "-o", str(folder / "x.jsonl"), "--dry-run"]) == 2
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(("argv", "suggestion"), [
+    (["clean", "in.jsonl", "-o", "o.jsonl", "--wokers", "2"], "--wokers → --workers"),
+    (["dedup", "in.jsonl", "-o", "o.jsonl", "--treshold", "0.7"], "--treshold → --threshold"),
+    (["clen", "in.jsonl"], "clen → clean"),
+])
+def test_a_mistyped_flag_or_command_gets_a_suggestion(argv, suggestion, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert f"did you mean: {suggestion}?" in capsys.readouterr().err
+
+
+def test_progress_says_starting_workers_until_the_first_shard(monkeypatch):
+    from zhclean.report.progress import Progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = Progress(100, label="cleaning", starting="starting workers")
+    try:
+        assert bar._bar.tasks[0].fields["stage"] == "starting workers"
+        bar.update(10, 50)
+        assert bar._bar.tasks[0].fields["stage"] == "cleaning"
+    finally:
+        bar.close()

@@ -154,3 +154,35 @@ def test_a_run_killed_after_indexing_resumes_without_indexing_itself_twice(tmp_p
     for name in ("out.jsonl", "out.clusters.jsonl", "out.dropped.jsonl"):
         assert (tmp_path / name).read_bytes() == (whole / name).read_bytes(), name
     assert len(SignatureIndex(tmp_path / "idx", 128, 5).load()) == 9  # its documents once, not twice
+
+
+def test_a_batch_indexed_twice_repeats_its_verdicts_and_the_index_does_not_grow(tmp_path):
+    """issue 20: the same ids with the same canonical text are already indexed, not new
+    duplicates of themselves; a changed text under a known id is a new document."""
+    from zhclean.dedup.index import SignatureIndex
+
+    source = tmp_path / "batch.jsonl"
+    records = [dict(r) for r in read_jsonl(ROOT / "examples/corpus.jsonl")]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    index = tmp_path / "idx"
+    runs = []
+    for name in ("first", "again"):
+        out = tmp_path / name / "out.jsonl"
+        assert main(["dedup", str(source), "-o", str(out), "--index", str(index), "--quiet"]) == 0
+        runs.append((read_jsonl(out), read_jsonl(tmp_path / name / "out.clusters.jsonl"),
+                     json.loads((tmp_path / name / "out.summary.json").read_text())))
+    (kept1, clusters1, _), (kept2, clusters2, summary2) = runs
+    assert [r["id"] for r in kept2] == [r["id"] for r in kept1] and len(kept1) < len(records)
+    assert [(c["id"], c["cluster_id"], c["is_kept"]) for c in clusters2] == [
+        (c["id"], c["cluster_id"], c["is_kept"]) for c in clusters1]
+    assert all(c["already_indexed"] for c in clusters2) and not any("already_indexed" in c for c in clusters1)
+    assert summary2["already_indexed"] == len(records) and summary2["duplicates_of_index"] == 0
+    assert len(SignatureIndex(index, 128, 5).load()) == len(records)
+
+    records[0]["text"] += "本文另有补充说明，记者将持续关注后续进展。"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "changed" / "out.jsonl"
+    assert main(["dedup", str(source), "-o", str(out), "--index", str(index), "--quiet"]) == 0
+    summary3 = json.loads((tmp_path / "changed" / "out.summary.json").read_text())
+    assert summary3["already_indexed"] == len(records) - 1
+    assert len(SignatureIndex(index, 128, 5).load().ids) == len(records) + 1

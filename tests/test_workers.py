@@ -38,7 +38,7 @@ def _files(*sizes: int) -> list[InputFile]:
 
 @pytest.mark.parametrize(("sizes", "cores", "expected"), [
     ((1_000,), 8, 1),                          # one record: never worth a spawn
-    ((12 << 20,), 8, 1),                       # under the break-even
+    ((12_000_000,), 8, 1),                     # the 12 MB of issue 20: one worker
     ((BYTES_PER_WORKER * 2,), 8, 2),
     ((BYTES_PER_WORKER * 3, BYTES_PER_WORKER * 3), 4, 4),  # the total counts; capped by cores
     ((200 << 20,), 2, 2),

@@ -41,6 +41,39 @@ class UsageError(Exception):
     """A mistake in how zhclean was called; reported in one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" for a mistyped flag or command (Python 3.11's has none)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        super().error(message + _did_you_mean(self, message))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    import difflib
+    import re
+
+    if message.startswith("unrecognized arguments:"):
+        words, known = [w.split("=")[0] for w in message.split()[2:] if w.startswith("-")], _flags(parser)
+    elif m := re.match(r"argument \S+: invalid choice: '([^']*)'", message):
+        words, known = [m.group(1)], [c for a in parser._actions for c in (a.choices or ())
+                                      if isinstance(a, argparse._SubParsersAction)]
+    else:
+        return ""
+    hints = [f"{w} → {close[0]}" for w in words if (close := difflib.get_close_matches(w, known, n=1, cutoff=0.6))]
+    return f" (did you mean: {', '.join(hints)}?)" if hints else ""
+
+
+def _flags(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option string of the parser and its subcommands."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _flags(sub)
+    return sorted(set(found))
+
+
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML config file (see zhclean.toml)")
     p.add_argument("--steps", help="comma-separated steps to run, in order (default: all, SPEC order)")
@@ -61,6 +94,9 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="processes (default: all cores)")
     p.add_argument("--engine", choices=["local", "ray"], help="execution engine (default: local)")
     p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
+    p.add_argument("--limit", type=int, metavar="N", help="read only the first N records (a quick look)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the flags, inputs and output, show the plan; write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted run from its parts folder (OUT.parts), same config and inputs")
@@ -74,7 +110,7 @@ def _add_dedup_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="zhclean",
         description="Clean scraped Chinese web text into canonical text with provenance, and find the reposts.",
     )
@@ -124,7 +160,7 @@ def _config(args: argparse.Namespace):
         shard_size=getattr(args, "shard_size", None), workers=getattr(args, "workers", None),
         engine=getattr(args, "engine", None), ray_address=getattr(args, "ray_address", None),
         threshold=getattr(args, "threshold", None), keep_all=getattr(args, "keep_all", None),
-        index=getattr(args, "index", None),
+        index=getattr(args, "index", None), limit=getattr(args, "limit", None),
     )
 
 
@@ -132,6 +168,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from zhclean.jobs.clean import clean_dataset
 
     config = _config(args)
+    if args.dry_run:
+        return _dry_run(args, config)
     summary = clean_dataset(args.inputs, args.output, config, progress=not args.quiet,
                             shard_format=args.format, resume=args.resume)
     _hint(summary, args.output, config)
@@ -144,11 +182,24 @@ def cmd_dedup(args: argparse.Namespace, clean_first: bool = False) -> int:
     from zhclean.jobs.dedup import dedup_dataset
 
     config = _config(args)
+    if args.dry_run:
+        return _dry_run(args, config)
     summary = dedup_dataset(args.inputs, args.output, config, progress=not args.quiet,
                             shard_format=args.format, clean_first=clean_first, resume=args.resume)
     _hint(summary, args.output, config)
     if not args.quiet:
         summary.render(err)
+    return 0
+
+
+def _dry_run(args: argparse.Namespace, config) -> int:
+    """The plan as JSON on stdout (nothing written); the same checks and errors as a run."""
+    import orjson
+
+    from zhclean.jobs.clean import dry_run
+
+    plan = dry_run(args.inputs, args.output, config, args.format, args.resume)
+    sys.stdout.write(orjson.dumps(plan, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
 
 

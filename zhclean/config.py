@@ -69,6 +69,7 @@ class Config:
     shard_size: int = setting(0, at_least=0, note="0 = one file")  # records per output shard
     # input bytes per shard, the unit of work and of --resume
     shard_bytes: int = setting(0, at_least=0, note="0 = from the input's size")
+    limit: int = setting(0, at_least=0, note="0 = every record")  # read only the first N records
     workers: int = setting(0, at_least=0, note="0 = all cores")
     engine: str = setting("local", choices=("local", "ray"))
     ray_address: str | None = None
@@ -117,7 +118,7 @@ class Config:
 _LAYOUT: dict[str, dict[str, str]] = {
     "clean": {"steps": "steps", "skip": "skip"},
     "io": {"text_field": "text_field", "id_field": "id_field", "max_chars": "max_chars",
-           "shard_size": "shard_size", "shard_bytes": "shard_bytes"},
+           "shard_size": "shard_size", "shard_bytes": "shard_bytes", "limit": "limit"},
     "engine": {"name": "engine", "workers": "workers", "ray_address": "ray_address"},
 }
 _SECTIONS = (*_LAYOUT, "steps", "dedup")

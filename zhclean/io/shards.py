@@ -25,7 +25,8 @@ import sys
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ class Piece:
     first_line: int = 1
     size: int = 0  # bytes on disk, for progress and planning
     error: str | None = None  # planning could not read the file (a broken Parquet footer)
+    limit: int = -1  # read at most this many items (--limit); -1: all
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +306,33 @@ def _group_bytes(group: Any) -> int:
 def shard_items(shard: Shard) -> Iterator[Item]:
     """Every item of a shard, in order."""
     for piece in shard.pieces:
-        yield from piece_items(piece)
+        yield from piece_items(piece) if piece.limit < 0 else islice(piece_items(piece), piece.limit)
+
+
+def limited(plan: Plan, limit: int) -> Plan:
+    """The plan cut after its first `limit` items (records, and unreadable places that go
+    to quarantine), for a quick look at a big input. The piece where the cut falls is
+    read once more here to count its items up to the cut; the pieces after it are left out."""
+    if limit <= 0:
+        return plan
+    shards: list[Shard] = []
+    remaining = limit
+    for shard in plan.shards:
+        pieces: list[Piece] = []
+        for piece in shard.pieces:
+            if piece.kind == "stdin":  # cannot be counted ahead: the reader stops at the limit
+                pieces.append(replace(piece, limit=remaining))
+                remaining = 0
+                break
+            count = sum(1 for _ in islice(piece_items(piece), remaining))
+            pieces.append(piece if count < remaining else replace(piece, limit=remaining))
+            remaining -= count
+            if remaining == 0:
+                break
+        shards.append(Shard(shard.index, tuple(pieces)))
+        if remaining == 0:
+            break
+    return Plan(shards, plan.files, plan.skipped)
 
 
 def piece_items(piece: Piece) -> Iterator[Item]:

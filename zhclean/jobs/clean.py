@@ -11,6 +11,7 @@ import dataclasses
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +20,15 @@ from typing import Any
 from zhclean.config import Config, check_config
 from zhclean.core.stats import RunStats
 from zhclean.engines.base import Engine, make_engine
-from zhclean.io.shards import MIN_SHARD_BYTES, InputFile, Plan, Shard, input_files, plan_files
+from zhclean.io.shards import (
+    MIN_SHARD_BYTES,
+    InputFile,
+    Plan,
+    Shard,
+    input_files,
+    limited,
+    plan_files,
+)
 from zhclean.jobs.output import OutputSpec, Staging, check_paths, part_paths
 from zhclean.jobs.parts import JobDir, fingerprint
 from zhclean.jobs.shard_task import CleanTask, clean_batch, worker_pipeline
@@ -58,7 +67,7 @@ class Job:
         try:
             if _may_have_shards(files):
                 engine.start(partial(worker_pipeline, config))
-            plan = plan_files(files, skipped, config.shard_bytes)
+            plan = limited(plan_files(files, skipped, config.shard_bytes), config.limit)
             check_paths(out, inputs)
             parts = JobDir(out.parts_dir)
             stamp = fingerprint(_config_dict(config), _input_stamps(plan), {**out.describe(), "job": kind})
@@ -76,7 +85,8 @@ class Job:
         shards = self.plan.shards if shards is None else shards
         markers = {s.index: self.parts.done(stage, s.index) for s in shards} if self.resumed else {}
         todo = [s for s in shards if markers.get(s.index) is None]
-        bar = Progress(sum(s.size for s in shards), enabled=self.progress, label=label)
+        starting = "starting workers" if self.engine.workers > 1 and len(todo) > 1 else None
+        bar = Progress(sum(s.size for s in shards), enabled=self.progress, label=label, starting=starting)
         for marker in markers.values():
             if marker is not None:
                 bar.update(marker["stats"]["records_in"], marker.get("bytes", 0))
@@ -163,6 +173,23 @@ def clean_dataset(inputs: list[str], output: str, config: Config, progress: bool
         return summary
     finally:
         job.close()
+
+
+def dry_run(inputs: list[str], output: str, config: Config, shard_format: str = "jsonl",
+            resume: bool = False) -> dict[str, Any]:
+    """What a run would read and write, checked as the run checks it (config, inputs, output
+    paths), with nothing written and no worker started: `--dry-run`."""
+    out = OutputSpec.of(output, shard_format, config.shard_size)
+    check_config(config)
+    files, skipped = input_files(inputs)
+    plan = limited(plan_files(files, skipped, config.shard_bytes), config.limit)
+    check_paths(out, inputs)
+    formats = Counter(f.format.kind + (f".{f.format.compression}" if f.format.compression else "") for f in files)
+    parts = JobDir(out.parts_dir)
+    return {"files": len(files), "bytes": plan.total_bytes, "formats": dict(formats),
+            "skipped_files": dict(skipped), "shards": len(plan.shards), "workers": workers_for(config, files),
+            "limit": config.limit or None, "writes": out.written_paths(),
+            "resumable": resume and os.path.exists(parts.file("job.json"))}
 
 
 def run_clean_stage(job: Job, suffix: str, records_per_file: int) -> list[dict[str, Any]]:

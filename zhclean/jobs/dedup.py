@@ -121,6 +121,7 @@ class ApplyTask:
         stem = job.file(job.shard_stem(shard.index))
         with np.load(f"{stem}.verdicts.npz", allow_pickle=False) as verdicts:
             cluster_ids, is_kept, similarity = verdicts["cluster_ids"], verdicts["is_kept"], verdicts["similarity"]
+            repeated = verdicts["already_indexed"]
         with np.load(f"{stem}.signatures.npz", allow_pickle=False) as signed:
             signed_at = set(signed["positions"].tolist())
         kept = RollingPart(f"{stem}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
@@ -136,9 +137,11 @@ class ApplyTask:
                     continue  # quarantined by stage 1 (unreadable, or its cleaning failed)
                 record = entry[0]
                 cluster_id, keep, sim = str(cluster_ids[position]), bool(is_kept[position]), float(similarity[position])
+                row = {"id": record[self.config.id_field], "cluster_id": cluster_id, "is_kept": keep, "similarity": sim}
+                if repeated[position]:
+                    row["already_indexed"] = True
                 position += 1
-                clusters.write({"id": record[self.config.id_field], "cluster_id": cluster_id, "is_kept": keep,
-                                "similarity": sim})
+                clusters.write(row)
                 record["cluster_id"] = cluster_id
                 if keep or self.config.dedup.keep_all:
                     kept.write(record)
@@ -206,11 +209,13 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     config = job.config
     sig_markers = job.run_stage(SignatureTask(config, job.parts.path), "signatures", "signatures", shards)
     sigs, counts = _load_signatures(job.parts, sig_markers, config.dedup.num_perm)
+    indexed_at = already_indexed(prior, sigs)
+    fresh = _subset(sigs, [j for j, at in enumerate(indexed_at) if at is None])
     offset = len(prior) if prior else 0
-    everything = with_prior(prior, sigs) if prior else sigs
+    everything = with_prior(prior, fresh) if prior else fresh
     keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
                                  prior.kept if prior else None, _pair_finder(config))
-    _write_verdicts(job.parts, shards, counts, everything.ids, keeper, similarity, offset)
+    _write_verdicts(job.parts, shards, counts, everything.ids, keeper, similarity, indexed_at, offset)
     apply = ApplyTask(config, job.parts.path, out.suffix, out.records_per_file)
     apply_markers = job.run_stage(apply, "apply", "writing", shards)
     updates = reclustered(prior, everything, keeper) if prior else {}
@@ -225,10 +230,11 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     new_keepers = keeper[offset:]
     if index:
         kept_flags = np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)
-        index.append(as_indexed(sigs, [everything.ids[k] for k in new_keepers], kept_flags),
+        index.append(as_indexed(fresh, [everything.ids[k] for k in new_keepers], kept_flags),
                      {everything.ids[i]: cluster_id for i, cluster_id in updates.items()}, job.stamp)
         summary.extra.update(index_documents_before=offset, index_documents_reclustered=len(updates),
-                             duplicates_of_index=sum(k < offset for k in new_keepers))
+                             duplicates_of_index=sum(k < offset for k in new_keepers),
+                             already_indexed=len(sigs.ids) - len(fresh.ids))
     _cluster_summary(summary, everything, new_keepers, stats.dropped_reasons["near_duplicate/near_duplicate"])
     job.finish(staging, summary)
     return summary
@@ -249,16 +255,40 @@ def _load_signatures(parts: JobDir, markers: list[dict[str, Any]], num_perm: int
     return Signatures(ids, np.concatenate(lengths) if lengths else np.zeros(0, np.int64), hashes, matrix), counts
 
 
+def already_indexed(prior: IndexedDocs | None, sigs: Signatures) -> list[int | None]:
+    """Per document of this run, its place in the index when the index already holds it: the
+    same id with the same canonical hash (a batch deduplicated twice). Such a document is
+    not clustered again nor added again: it gets its earlier verdict."""
+    if not prior:
+        return [None] * len(sigs.ids)
+    known = {(doc_id, digest): i for i, (doc_id, digest) in enumerate(zip(prior.ids, prior.hashes, strict=True))}
+    return [known.get(key) for key in zip(sigs.ids, sigs.hashes, strict=True)]
+
+
+def _subset(sigs: Signatures, chosen: list[int]) -> Signatures:
+    if len(chosen) == len(sigs.ids):
+        return sigs
+    return Signatures([sigs.ids[j] for j in chosen], sigs.lengths[chosen], [sigs.hashes[j] for j in chosen],
+                      sigs.matrix[chosen])
+
+
 def _write_verdicts(parts: JobDir, shards: list[Shard], counts: list[int], ids: list[str], keeper: list[int],
-                    similarity: dict[int, float], offset: int) -> None:
-    position = offset
+                    similarity: dict[int, float], indexed_at: list[int | None], offset: int) -> None:
+    """Each shard's verdicts, in its documents' order. A document's place among everything
+    clustered is after the index's documents, unless it is one of them (`indexed_at`)."""
+    places, fresh = [], offset
+    for at in indexed_at:
+        places.append(fresh if at is None else at)
+        fresh += at is None
+    start = 0
     for shard, count in zip(shards, counts, strict=True):
-        span = range(position, position + count)
+        span = places[start:start + count]
         _save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"),
                   cluster_ids=np.array([ids[keeper[i]] for i in span], dtype=str),
                   is_kept=np.array([keeper[i] == i for i in span], dtype=bool),
-                  similarity=np.array([similarity[i] for i in span], dtype=np.float64))
-        position += count
+                  similarity=np.array([similarity[i] for i in span], dtype=np.float64),
+                  already_indexed=np.array([at is not None for at in indexed_at[start:start + count]], dtype=bool))
+        start += count
 
 
 def _update_rows(parts: JobDir, prior, everything: Signatures, similarity: dict[int, float],

@@ -10,7 +10,9 @@ class Progress:
     """A rich progress bar on a terminal, plain log lines every few seconds otherwise."""
 
     def __init__(self, total_bytes: int | None, enabled: bool = True, interval: float = 5.0,
-                 label: str = "cleaning") -> None:
+                 label: str = "cleaning", starting: str | None = None) -> None:
+        """`starting` is shown (with a spinner) instead of `label` until the first update:
+        what the run does before any shard is done, such as "starting workers"."""
         self.total = total_bytes
         self.enabled = enabled
         self.interval = interval
@@ -23,6 +25,7 @@ class Progress:
         if enabled and sys.stderr.isatty():
             from rich.progress import (
                 BarColumn,
+                SpinnerColumn,
                 TextColumn,
                 TimeRemainingColumn,
                 TransferSpeedColumn,
@@ -30,11 +33,11 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
-                TextColumn(f"[bold]{label}"), BarColumn(), TextColumn("{task.fields[docs]} docs"),
-                TextColumn("{task.fields[rate]} docs/s"), TransferSpeedColumn(), TimeRemainingColumn(),
-                transient=True,
+                SpinnerColumn(), TextColumn("[bold]{task.fields[stage]}"), BarColumn(),
+                TextColumn("{task.fields[docs]} docs"), TextColumn("{task.fields[rate]} docs/s"),
+                TransferSpeedColumn(), TimeRemainingColumn(), transient=True,
             )
-            self._task = self._bar.add_task(label, total=total_bytes, docs=0, rate=0)
+            self._task = self._bar.add_task(label, total=total_bytes, docs=0, rate=0, stage=starting or label)
             self._bar.start()
 
     def update(self, docs: int, nbytes: int) -> None:
@@ -44,7 +47,8 @@ class Progress:
             return
         elapsed = max(time.monotonic() - self.start, 1e-9)
         if self._bar is not None:
-            self._bar.update(self._task, completed=self.bytes, docs=f"{self.docs:,}", rate=f"{self.docs / elapsed:,.0f}")
+            self._bar.update(self._task, completed=self.bytes, docs=f"{self.docs:,}", rate=f"{self.docs / elapsed:,.0f}",
+                             stage=self.label)
         elif time.monotonic() - self._last_log >= self.interval:
             self._last_log = time.monotonic()
             share = f", {100 * self.bytes / self.total:.0f}%" if self.total else ""
