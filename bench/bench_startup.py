@@ -66,6 +66,15 @@ def break_even(sizes: list[int], repeat: int) -> list[dict]:
     return rows
 
 
+def run(repeat: int = 3, sizes: tuple[int, ...] = (2, 4, 8, 12, 16, 24, 32)) -> dict:
+    """Both measurements, for bench/run_all.py."""
+    result = {**one_record(repeat), "sizes": break_even(list(sizes), repeat)}
+    for side in ("startup-out.jsonl", "startup-out.summary.json", "startup-out.quarantine.jsonl",
+                 "startup-out.dropped.jsonl"):
+        (OUT / side).unlink(missing_ok=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -75,13 +84,10 @@ def main() -> None:
     if not (SHARED / "dev/noisy.jsonl").exists():
         print("skip: ../shared not found")
         return
-    result = {**one_record(args.repeat), "sizes": break_even([int(s) for s in args.sizes.split(",")], args.repeat)}
+    result = run(args.repeat, tuple(int(s) for s in args.sizes.split(",")))
     print(json.dumps(result, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
-    for side in ("startup-out.jsonl", "startup-out.summary.json", "startup-out.quarantine.jsonl",
-                 "startup-out.dropped.jsonl"):
-        (OUT / side).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def timed(label: str, run):
 def collect(quick: bool, with_ray: bool) -> dict:
     import bench_clean
     import bench_dedup
+    import bench_startup
     import bench_steps
     import peers
 
@@ -45,6 +46,7 @@ def collect(quick: bool, with_ray: bool) -> dict:
     path = bench_clean.build_input(mb)
     results["clean"] = timed("clean", lambda: [bench_clean.run_clean(path, workers) for workers in (1, 2)])
     results["pipeline"] = timed("pipeline", lambda: bench_clean.run_pipeline(path))
+    results["startup"] = timed("startup", lambda: bench_startup.run(1 if quick else 3))
     docs = 20_000 if quick else 1_000_000
 
     def dedup() -> list[dict]:
@@ -121,6 +123,16 @@ def render(r: dict) -> str:
                      for c in r["clean"]]),
               "Memory stays flat as input grows: a worker holds one batch of at most 256 records or 4 MB at a "
               "time, and shards are at most 128 MB of input."]
+    if "startup" in r:
+        su = r["startup"]
+        parts += ["## Start-up and the break-even of a second worker (`bench/bench_startup.py`)",
+                  f"`zhclean clean` of one record: {su['one_record_s_warm_cache']} s with the character tables "
+                  f"loaded from the disk cache, {su['one_record_s_cold_cache']} s when they are built (first run). "
+                  "Inputs of several sizes (the dev set replicated), medians of interleaved runs; the default "
+                  "starts one worker per 6 MiB of input, up to one per core.",
+                  table(["input", "--workers 1", "--workers 2", "default", "2 workers / 1"],
+                        [[f"{row['input_mb']} MB", f"{row['workers_1_s']} s", f"{row['workers_2_s']} s",
+                          f"{row['workers_default_s']} s", f"{row['speed_up_2_over_1']}x"] for row in su["sizes"]])]
     z, d = r["dedup"]
     parts += ["## Dedup at scale (`bench/bench_dedup.py`)",
               f"{z['documents']:,} synthetic documents of about 1,500 characters ({z['input_mb']:,} MB of JSONL), "
