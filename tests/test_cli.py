@@ -273,8 +273,9 @@ def test_limit_reads_the_first_n_records_across_files(tmp_path, layout):
 def test_limit_on_stdin_stops_reading(tmp_path):
     lines = b"".join(orjson.dumps(r) + b"\n" for r in _records(50, "s"))
     done = subprocess.run([sys.executable, "-m", "zhclean.cli", "clean", "-", "-o", "-", "--limit", "7", "--quiet"],
-                          input=lines, capture_output=True, check=True, cwd=ROOT)
+                          input=lines, capture_output=True, check=True, cwd=tmp_path)
     assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == [f"s{i}" for i in range(7)]
+    assert json.loads((tmp_path / "zhclean-stdout.summary.json").read_text())["in"] == 7
 
 
 def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path, capsys):
