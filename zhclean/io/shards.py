@@ -309,6 +309,15 @@ def shard_items(shard: Shard) -> Iterator[Item]:
         yield from piece_items(piece) if piece.limit < 0 else islice(piece_items(piece), piece.limit)
 
 
+def bytes_read(shard: Shard, item_bytes: int) -> int:
+    """What a shard task read, for throughput: its pieces' bytes on disk (a compressed
+    file's compressed bytes, a Parquet file's share of its row groups), or, where those are
+    not known ahead (standard input, a piece cut by --limit), the items' own bytes."""
+    if shard.streaming or any(p.limit >= 0 for p in shard.pieces):
+        return item_bytes
+    return shard.size
+
+
 def limited(plan: Plan, limit: int) -> Plan:
     """The plan cut after its first `limit` items (records, and unreadable places that go
     to quarantine), for a quick look at a big input. The piece where the cut falls is

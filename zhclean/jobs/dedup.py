@@ -36,7 +36,7 @@ from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered,
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import signatures
 from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
-from zhclean.io.shards import Piece, Shard, shard_items
+from zhclean.io.shards import Piece, Shard, bytes_read, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage
 from zhclean.jobs.output import OutputSpec, Staging, part_paths
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
@@ -89,6 +89,7 @@ class SignatureTask:
                   lengths=np.array(lengths, dtype=np.int64),
                   hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"), matrix=matrix)
         files = {"signatures": os.path.basename(f"{stem}.signatures.npz"), "quarantine": quarantine.commit()}
+        stats.bytes_in = bytes_read(shard, stats.bytes_in)
         return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from zhclean.config import Config
 from zhclean.core.stats import RunStats
 from zhclean.engines.records import KEPT, batches, process_batch
-from zhclean.io.shards import Item, Shard, shard_items
+from zhclean.io.shards import Item, Shard, bytes_read, shard_items
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener
 from zhclean.pipeline import Pipeline
 
@@ -70,6 +70,7 @@ class CleanTask:
                         quarantine.write(out.as_row())
                         stats.add_quarantined(out.reason.value, out.rows)
             files = {"kept": kept.commit(), "quarantine": quarantine.commit()}
+            stats.bytes_in = bytes_read(shard, stats.bytes_in)
         except BaseException:
             kept.abort()
             quarantine.abort()
