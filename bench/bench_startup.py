@@ -6,7 +6,7 @@
    and the default: the break-even behind `BYTES_PER_WORKER` in zhclean/jobs/clean.py.
 
 Runs are interleaved and repeated; the median is reported (this VM's speed drifts).
-Usage: python bench/bench_startup.py [--repeat 3] [--sizes 4,8,12,16,24,32,48] [--json out.json]
+Usage: python bench/bench_startup.py [--repeat 3] [--sizes 2,4,8,12,16,24,32] [--json out.json]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def run(repeat: int = 3, sizes: tuple[int, ...] = (2, 4, 8, 12, 16, 24, 32)) -> 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sizes", default="4,8,12,16,24,32,48")
+    parser.add_argument("--sizes", default="2,4,8,12,16,24,32")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     if not (SHARED / "dev/noisy.jsonl").exists():
