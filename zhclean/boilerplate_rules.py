@@ -322,13 +322,9 @@ def _compile(files: list[RuleFile]) -> RuleSet:
                     key_to_field[form] = rule.name
     # No field rules (`builtin_rules = false` and a file of notices): no line is a field line.
     keys = "|".join(sorted(map(re.escape, key_to_field), key=len, reverse=True)) or NEVER
-    pair = rf"(?P<key>{keys})[ \t]*[:：][ \t]*(?P<value>[^:：\n]*?)"
-    separator = r"[ \t]*(?:[|｜/][ \t]*|[ \t])"
-    line = rf"[{OPEN_CLASS}]?[ \t]*{pair}(?:{separator}{pair})*[ \t]*[{CLOSE_CLASS}]?"
-    field_line = re.compile(line.replace("?P<key>", "?:").replace("?P<value>", "?:"))
-    field_pair = re.compile(
-        rf"{pair}(?={separator}(?:{keys})[ \t]*[:：]|[ \t]*[{CLOSE_CLASS}]?[ \t]*$)"
-    )
+    plain = not any(c in key for key in key_to_field for c in ":：\n") and not any(
+        key[:1] in " \t" for key in key_to_field)
+    field_line, field_pair = _field_patterns(keys) if plain else _naive_field_patterns(keys)
     # A leading literal "\n" (the text gets one prepended) lets the engine jump from line break
     # to line break; a multiline `^` would be tried at every character. The rest is a
     # lookahead, so each match is one line break and no line hides the next. The rules whose
@@ -345,6 +341,48 @@ def _compile(files: list[RuleFile]) -> RuleSet:
         glued_scan = re.compile(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
     return RuleSet(NoticeSet.of(notices), NoticeSet.of(glued), glued_head, glued_scan, field_line, field_pair,
                    key_to_field, max_value, frozenset(unreported), line_start)
+
+
+# A field line is `KEY：VALUE` pairs, a value running up to the separator before the next key.
+# Written naively (a lazy value, then a separator that may also be spaces) the engine tries
+# every way to share a run of spaces between a value and a separator: exponential in the
+# pairs of a line that fails at its end (`来源：a  ` 26 times, then `x：b`, took 46 s), cubic
+# in a run of spaces. The forms below match the same lines and values in linear time.
+_SEPARATOR = r"[ \t]*(?:[|｜/][ \t]*|[ \t])"
+_SEPARATOR_END = r"[ \t|｜/]"  # the last character of any separator
+
+
+def _field_patterns(keys: str) -> tuple[re.Pattern, re.Pattern]:
+    """(field line, field pair) regexes for the key alternation `keys`, linear in the line,
+    matching what `_naive_field_patterns` matches when no key holds a colon or starts with a
+    space (checked by tests/test_hostile.py against the naive ones).
+
+    The line: a value holds no colon, so the colons split the line into pieces; it is a field
+    line when the first piece is `KEY` (bracket and spaces allowed) and every other piece but
+    the last ends with a separator, a key and spaces. A separator after an arbitrary value is
+    the same as its last character after one, and each piece ends at its colon, so each is
+    matched atomically. The pair: a value may end only where the text after it is a
+    separator and a key, or the line's end; a position inside a run of spaces qualifies only
+    if the run's start does, so the value takes runs of spaces whole (`[ \t]++`), and the
+    lookahead, whose runs of spaces are possessive, is tried once per run, not once per space."""
+    piece = rf"(?>[^:：\n]*{_SEPARATOR_END}(?:{keys})[ \t]*[:：])"
+    line = re.compile(rf"[{OPEN_CLASS}]?[ \t]*(?:{keys})[ \t]*[:：]{piece}*+[^:：\n]*")
+    value = r"(?P<value>(?:[^:：\n \t]|[ \t]++[^:：\n \t])*?)"
+    next_key = rf"(?:[ \t]*+[|｜/][ \t]*+|[ \t]++)(?:{keys})[ \t]*+[:：]"
+    pair = re.compile(
+        rf"(?P<key>{keys})[ \t]*[:：][ \t]*{value}(?={next_key}|[ \t]*+[{CLOSE_CLASS}]?[ \t]*+$)"
+    )
+    return line, pair
+
+
+def _naive_field_patterns(keys: str) -> tuple[re.Pattern, re.Pattern]:
+    """The field patterns as written first: exponential on some lines, kept for keys that
+    `_field_patterns` cannot take."""
+    pair = rf"(?P<key>{keys})[ \t]*[:：][ \t]*(?P<value>[^:：\n]*?)"
+    line = rf"[{OPEN_CLASS}]?[ \t]*{pair}(?:{_SEPARATOR}{pair})*[ \t]*[{CLOSE_CLASS}]?"
+    field_line = re.compile(line.replace("?P<key>", "?:").replace("?P<value>", "?:"))
+    field_pair = re.compile(rf"{pair}(?={_SEPARATOR}(?:{keys})[ \t]*[:：]|[ \t]*[{CLOSE_CLASS}]?[ \t]*$)")
+    return field_line, field_pair
 
 
 def _guarded(alternatives: list[str]) -> str:

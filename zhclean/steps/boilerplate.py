@@ -22,6 +22,7 @@ Example: `來源:上海發布\\n特別聲明：以上內容…為自媒體平臺
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -141,39 +142,75 @@ def unglue(line: str, view: str, rules: RuleSet) -> tuple[str, str, list[tuple[s
     and (rule, text removed) for each. Only whole sentences go, at most three at a time, the fewest
     first, so a rule's open gap (`.{0,80}`) never takes a sentence of the paragraph with it;
     the line must keep at least one sentence. `view` is the line as rules see it, of the same
-    length."""
+    length. Every cut takes a start or an end, so what is left is `view[lo:hi]`: the bounds
+    move and nothing is copied, or a notice glued thousands of times costs the square."""
     removed: list[tuple[str, str]] = []
-    while cut := _glued_edge(view, rules):
+    lo, hi = 0, len(view)
+    runs = _EdgeRuns(view)
+    while cut := _glued_edge(view, lo, hi, runs, rules):
         start, end, name = cut
         removed.append((name, line[start:end]))
-        line, view = line[:start] + line[end:], view[:start] + view[end:]
-    return line, view, removed
+        if end == hi:
+            hi = start
+        else:
+            lo = end
+    return line[lo:hi], view[lo:hi], removed
 
 
-def _glued_edge(view: str, rules: RuleSet) -> tuple[int, int, str] | None:
-    """(start, end, rule) of the first glued notice at either end of `view`: the last or
+class _EdgeRuns:
+    """The runs of edge spaces of a text, found once, so the first and the last run inside
+    any stretch of it are a bisection away, not a scan of the stretch."""
+
+    def __init__(self, text: str) -> None:
+        spans = [m.span() for m in _SPACE_RUN_INSIDE.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def strip(self, lo: int, hi: int) -> tuple[int, int]:
+        """`text[lo:hi]` without edge spaces at either end, as (start, end)."""
+        i = bisect_right(self.starts, lo) - 1
+        if i >= 0 and self.ends[i] > lo:
+            lo = min(self.ends[i], hi)
+        j = bisect_left(self.ends, hi)
+        if j < len(self.starts) and self.starts[j] < hi:
+            hi = max(self.starts[j], lo)
+        return lo, hi
+
+    def inside(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """(start of the last run, end of the first run) inside `text[lo:hi]`, stripped, or None."""
+        lo, hi = self.strip(lo, hi)
+        first = bisect_left(self.starts, lo)
+        last = bisect_left(self.starts, hi) - 1
+        if first > last:
+            return None
+        return self.starts[last], self.ends[first]
+
+
+def _glued_edge(view: str, lo: int, hi: int, runs: _EdgeRuns, rules: RuleSet) -> tuple[int, int, str] | None:
+    """(start, end, rule) of the first glued notice at either end of `view[lo:hi]`: the last or
     first 1, 2, 3 sentences, then what follows the last run of spaces or precedes the first
     (page furniture such as `（记者王浩） 我要评论` is set off by a space, not a full stop)."""
-    for start, end in _edge_pieces(view):
+    for start, end in _edge_pieces(view, lo, hi, runs):
         if name := rules.glued.first_match(view[start:end].strip(EDGE)):
             return start, end, name
     return None
 
 
-def _edge_pieces(view: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of the pieces that may be glued notices. Sentences are cut from a window
-    at each end only; a window's cut-off sentence is never a piece, as the line must keep one."""
-    tail, head = _sentences(view[-_GLUED_WINDOW:]), _sentences(view[:_GLUED_WINDOW])
+def _edge_pieces(view: str, lo: int, hi: int, runs: _EdgeRuns) -> Iterator[tuple[int, int]]:
+    """(start, end) of the pieces of `view[lo:hi]` that may be glued notices. Sentences are
+    cut from a window at each end only; a window's cut-off sentence is never a piece, as the
+    line must keep one."""
+    tail = _sentences(view[max(lo, hi - _GLUED_WINDOW) : hi])
+    head = _sentences(view[lo : min(hi, lo + _GLUED_WINDOW)])
     for k in range(1, _MAX_GLUED_SENTENCES + 1):
         if k < len(tail):
-            yield len(view) - len("".join(tail[-k:])), len(view)
+            yield hi - len("".join(tail[-k:])), hi
         if k < len(head):
-            yield 0, len("".join(head[:k]))
-    spaces = list(_SPACE_RUN_INSIDE.finditer(view.strip(EDGE)))
+            yield lo, lo + len("".join(head[:k]))
+    spaces = runs.inside(lo, hi)
     if spaces:
-        lead = len(view) - len(view.lstrip(EDGE))
-        yield lead + spaces[-1].start(), len(view)
-        yield 0, lead + spaces[0].end()
+        yield spaces[0], hi
+        yield lo, spaces[1]
 
 
 def classify_lines(
@@ -245,11 +282,11 @@ def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates
     heads = [i for i in candidates if i not in dropped and rules.glued_head.match(views[i])]  # type: ignore[union-attr]
     for i in heads:
         _unglue_line(i, lines, views, rules, edited, hits, dropped)
-    last = _last_filled(views, dropped)
+    last = _last_filled(views, dropped, len(views))
     while last is not None and last not in heads and _has_glued_tail(views[last], 0, len(views[last]), rules):
         if not _unglue_line(last, lines, views, rules, edited, hits, dropped):
             break
-        last = _last_filled(views, dropped)
+        last = _last_filled(views, dropped, last)
     return edited
 
 
@@ -269,9 +306,11 @@ def _unglue_line(i: int, lines: list[str], views: list[str], rules: RuleSet, edi
     return False
 
 
-def _last_filled(views: list[str], dropped: set[int]) -> int | None:
-    """The last line with text, of those not dropped."""
-    for i in range(len(views) - 1, -1, -1):
+def _last_filled(views: list[str], dropped: set[int], below: int) -> int | None:
+    """The last line with text before line `below`, of those not dropped. The caller passes
+    the line it just dropped: every line after it is dropped or blank already, and scanning
+    them again for each line dropped costs the square of their number."""
+    for i in range(below - 1, -1, -1):
         if i not in dropped and views[i].strip(EDGE):
             return i
     return None
