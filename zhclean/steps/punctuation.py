@@ -42,7 +42,22 @@ def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
 
 
 _PATTERNS = {mark: _mark_patterns(mark) for mark in _FULL}
-_PAREN_HAN = re.compile(f"\\(([^()\n]*[{HAN_CLASS}][^()\n]*)\\)")
+# The lookahead finds a Han character, then the content is taken possessively: written as
+# `[^()\n]*[Han][^()\n]*`, each Han character of an unclosed `(` was tried as the one, and the
+# rest rescanned from it (quadratic).
+_PAREN_HAN = re.compile(f"\\((?=[^()\n]*[{HAN_CLASS}])([^()\n]*+)\\)")
+_HAN = re.compile(f"[{HAN_CLASS}]")
+_PAREN_EVENT = re.compile("[()\n]")
+_MARKS = ",:;?!"
+_SPACES = " \t\u00a0\u3000"
+# A run of ASCII marks with the spaces inside and around it: the marks of one such region
+# convert together, or none of them does. Led by a lookbehind so a run of spaces that no
+# mark follows is scanned once, from its start.
+_MARK_REGION = re.compile(f"(?<![{_SPACES}])[{_SPACES}]*+[{_MARKS}](?:[{_SPACES}]*+[{_MARKS}])*+[{_SPACES}]*+")
+_CHINESE_CHAR = re.compile(_CHINESE)
+_TO_FULL = str.maketrans({**_FULL, **dict.fromkeys(_SPACES)})
+# Regex passes before the closures below take over: ordinary text is done in one or two.
+_PASSES = 2
 
 
 def _has_marks(text: str) -> bool:
@@ -60,25 +75,120 @@ def _convert_marks(text: str, spaced: bool) -> tuple[str, int]:
     return text, count
 
 
+def _convert_parens(text: str) -> tuple[str, int]:
+    """`(` `)` pairs holding Han characters to `（` `）`, innermost first: what a converted pair
+    holds is Han to the pair around it. A pass converts the innermost pairs, so nested pairs
+    take one pass each; after `_PASSES`, `_paren_closure` finishes in one scan."""
+    edits = 0
+    for _ in range(_PASSES):
+        text, n = _PAREN_HAN.subn(r"（\1）", text)
+        edits += n
+        if not n or "(" not in text:
+            return text, edits
+    text, n = _paren_closure(text)
+    return text, edits + n
+
+
+def _paren_closure(text: str) -> tuple[str, int]:
+    """What repeating `_PAREN_HAN` until nothing changes leaves, in one scan with a stack of
+    open `(`: a pair converts when it holds a Han character, directly or in a pair inside it
+    that converted; a pair that does not convert blocks every pair around it (an ASCII
+    parenthesis is never inside a match), and a line break ends every open pair."""
+    stack: list[list] = []  # [position of "(", holds Han]
+    pairs: list[tuple[int, int]] = []
+    last = 0
+    for m in _PAREN_EVENT.finditer(text):
+        at = m.start()
+        if stack and not stack[-1][1]:
+            stack[-1][1] = _HAN.search(text, last, at) is not None
+        last = at
+        char = m.group()
+        if char == "(":
+            stack.append([at, False])
+        elif char == "\n" or not stack:
+            stack.clear()
+        else:
+            opened, han = stack.pop()
+            if not han:
+                stack.clear()
+                continue
+            pairs.append((opened, at))
+            if stack:
+                stack[-1][1] = True
+    if not pairs:
+        return text, 0
+    chars = list(text)
+    for opened, closed in pairs:
+        chars[opened], chars[closed] = "（", "）"
+    return "".join(chars), len(pairs)
+
+
+def _convert_all_marks(text: str, spaced: bool) -> tuple[str, int]:
+    """ASCII marks in Chinese context to full-width. A converted mark is Chinese context for
+    the ASCII mark next to it (`好的？？???`), so a pass converts the marks next to Chinese and
+    the next pass their neighbours: a run of n marks took n passes over the whole text.
+    After `_PASSES`, `_mark_closure` finishes what the passes would do, in one scan."""
+    edits = 0
+    for _ in range(_PASSES):
+        text, n = _convert_marks(text, spaced)
+        edits += n
+        if not n or not _has_marks(text):
+            return text, edits
+    text, n = _mark_closure(text, spaced)
+    return text, edits + n
+
+
+def _mark_closure(text: str, spaced: bool) -> tuple[str, int]:
+    """What repeating `_convert_marks` until nothing changes leaves. The marks of a region
+    (marks with only spaces between them) convert together when the character before or
+    after the region is Chinese, and a conversion takes the spaces next to the mark with it
+    (both sides, as far as the next non-space). A U+3000 is a space and Chinese at once;
+    which spaces go then depends on the order of the passes, so a region holding one is
+    left to the passes themselves, on that region alone (regions do not interact). That is
+    a safeguard: a mark next to a U+3000 converts in the first pass, so no region left for
+    this function holds one."""
+    pieces: list[str] = []
+    last = edits = 0
+    for m in _MARK_REGION.finditer(text):
+        start, end = m.span()
+        region = m.group()
+        if "\u3000" in region:
+            lo, hi = max(start - 1, 0), min(end + 1, len(text))
+            new, n = _passes_until_done(text[lo:hi], spaced)
+            new = new[start - lo : len(new) - (hi - end)]
+        elif _in_context(text, start, end):
+            new, n = region.translate(_TO_FULL), sum(map(region.count, _MARKS))
+        else:
+            continue
+        pieces += [text[last:start], new]
+        last, edits = end, edits + n
+    return "".join(pieces) + text[last:], edits
+
+
+def _in_context(text: str, start: int, end: int) -> bool:
+    """Whether the character before or after `text[start:end]` is Chinese."""
+    return bool(start and _CHINESE_CHAR.match(text, start - 1)) or bool(_CHINESE_CHAR.match(text, end))
+
+
+def _passes_until_done(text: str, spaced: bool) -> tuple[str, int]:
+    edits = 0
+    while True:
+        text, n = _convert_marks(text, spaced)
+        edits += n
+        if not n or not _has_marks(text):
+            return text, edits
+
+
 @register("punctuation")
 def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     edits = 0
     before = text
     # Parentheses first: a converted `）` is Chinese context for a mark after it (`（仟元）:`).
     if "(" in text:
-        while True:  # nested pairs, innermost first; each pass converts at least one, so this ends
-            text, n = _PAREN_HAN.subn(r"（\1）", text)
-            edits += n
-            if not n or "(" not in text:
-                break
+        text, n = _convert_parens(text)
+        edits += n
     if _has_marks(text):
-        spaced = _SPACED_MARK.search(text) is not None
-        # A converted mark is Chinese context for the ASCII mark next to it (`好的？？???`), so
-        # passes repeat until none converts; each converts at least one, so this ends.
-        while True:
-            text, n = _convert_marks(text, spaced)
-            edits += n
-            if not n or not _has_marks(text):
-                break
+        text, n = _convert_all_marks(text, _SPACED_MARK.search(text) is not None)
+        edits += n
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain and text != before else []
     return StepOutput(text, edits, removals=removals)
