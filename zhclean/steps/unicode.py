@@ -1,9 +1,11 @@
 """Normalise characters: NFC, invisible and control characters, line endings, full-width ASCII.
 
-What it does: composes the text to NFC; removes zero-width characters (U+200B-U+200D,
-U+2060, U+FEFF) and control characters other than newline and tab; turns `\\r\\n` and `\\r`
-into `\\n`; turns full-width ASCII letters and digits into ASCII; repairs UTF-8 mojibake
-(`ä¸­æ–‡` for `中文`) on the lines where a cheap detector fires.
+What it does: turns `\\r\\n` and `\\r` into `\\n`; repairs UTF-8 mojibake (`ä¸­æ–‡` for
+`中文`) on the lines where a cheap detector fires; removes zero-width characters
+(U+200B-U+200D, U+2060, U+FEFF) and control characters other than newline and tab; turns
+full-width ASCII letters and digits into ASCII; composes the text to NFC. NFC comes after the
+removals and replacements, which can put a combining mark after a new base, so that a
+second cleaning finds nothing to do.
 
 Why: invisible characters split words for every tokenizer and n-gram counter while showing
 nothing to a reader; content farms insert them to defeat deduplication. Full-width letters
@@ -23,6 +25,7 @@ from typing import Any
 
 from zhclean.chars import codes_of, text_of
 from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.text import LINE_EDGE
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
 _INVISIBLE_CHARS = frozenset(
@@ -53,7 +56,7 @@ class UnicodeOptions:
     repair_mojibake: bool = True
 
 
-def _repair_line(line: str) -> str:
+def _ftfy_line(line: str) -> str:
     """Repair one line with ftfy, only its encoding fixes (no width, quote or HTML changes)."""
     import ftfy
 
@@ -73,17 +76,41 @@ def _repair_line(line: str) -> str:
 
 
 def _repair_mojibake(text: str, removals: list[Removal] | None) -> tuple[str, int]:
+    """Repair the lines the detector fires on. What ftfy decoded may hold anything (invisible
+    characters, full-width letters, combining marks), so the repaired lines get the other
+    passes again: one cleaning leaves nothing for a second."""
     lines = text.split("\n")
     edits = 0
     for i, line in enumerate(lines):
         if _MOJIBAKE.search(line):
             fixed = _repair_line(line)
             if fixed != line:
+                fixed = _normalize_repaired(fixed)
                 edits += 1
                 if removals is not None:
                     removals.append(Removal("unicode", "mojibake", i, line, fixed))
                 lines[i] = fixed
     return "\n".join(lines), edits
+
+
+def _normalize_repaired(line: str) -> str:
+    """A repaired line with the step's other passes done on it."""
+    line = _LINE_ENDINGS.sub("\n", line) if "\r" in line else line
+    return _normalize_chars(line, set(_ANY_WORK.findall(line)), None)[0]
+
+
+def _repair_line(line: str) -> str:
+    """The line with its encoding repaired, also when only its trimmed copy repairs: ftfy
+    reads `\\xa0ã€‚` as Latin-1 text and `ã€‚` as mojibake, and the whitespace step trims the
+    edges off, so the next cleaning would see and repair the trimmed copy."""
+    fixed = _ftfy_line(line)
+    if fixed != line:
+        return fixed
+    core = line.strip(LINE_EDGE)
+    if len(core) == len(line) or not _MOJIBAKE.search(core):
+        return line
+    start = len(line) - len(line.lstrip(LINE_EDGE))
+    return line[:start] + _ftfy_line(core) + line[start + len(core) :]
 
 
 def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
@@ -96,27 +123,12 @@ def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
     return text_of(codes), int(wide.sum())
 
 
-@register("unicode", options=UnicodeOptions)
-def unicode_step(
-    text: str, fields: Mapping[str, Any], options: UnicodeOptions, explain: bool
-) -> StepOutput:
-    found = set(_ANY_WORK.findall(text))
-    normalized = unicodedata.is_normalized("NFC", text)
-    if not found and normalized:
-        return StepOutput(text)
-    removals: list[Removal] | None = [] if explain else None
+def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None) -> tuple[str, int]:
+    """Invisible characters, full-width letters and digits, then NFC. NFC comes last because
+    each removal or replacement before it can put a combining mark after a new base
+    (`ü\\x03\\u0328`, `Ａ\\u0301`): composed first, the text would compose again next time.
+    `found` holds the characters of `_ANY_WORK` the text has."""
     edits = 0
-    if "\r" in found:
-        text, n = _LINE_ENDINGS.subn("\n", text)
-        edits += n
-    if not normalized:
-        text = unicodedata.normalize("NFC", text)
-        edits += 1
-        found = set(_ANY_WORK.findall(text))  # composing can make an `é`, a mojibake lead
-    if options.repair_mojibake and not found.isdisjoint(_MOJIBAKE_LEADS) and _MOJIBAKE.search(text):
-        text, n = _repair_mojibake(text, removals)
-        edits += n
-        found = set(_ANY_WORK.findall(text))
     if not found.isdisjoint(_INVISIBLE_CHARS):
         if removals is not None:
             removals.extend(
@@ -127,4 +139,42 @@ def unicode_step(
     if not found.isdisjoint(_FULLWIDTH_CHARS):
         text, fullwidth = _fullwidth_to_ascii(text)
         edits += fullwidth
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        edits += 1
+    return text, edits
+
+
+def normalize(text: str, repair_mojibake: bool = True, removals: list[Removal] | None = None) -> tuple[str, int]:
+    """Everything the step does, as (text, edits). Steps that decode text (HTML entities)
+    call it on what they decoded, so that a second cleaning finds nothing to do.
+
+    Mojibake is repaired before the other passes, which would delete the C1 controls that
+    Latin-1 mojibake holds (`ä¸\\xad\\x96`); and again after them when they changed the text,
+    as removing an invisible character or composing (`a\\u0303` → `ã`) can make mojibake."""
+    found = set(_ANY_WORK.findall(text))
+    if not found and unicodedata.is_normalized("NFC", text):
+        return text, 0
+    edits = 0
+    if "\r" in found:
+        text, edits = _LINE_ENDINGS.subn("\n", text)
+    repair = repair_mojibake and not found.isdisjoint(_MOJIBAKE_LEADS) and _MOJIBAKE.search(text)
+    if repair:
+        text, n = _repair_mojibake(text, removals)
+        edits += n
+        found = set(_ANY_WORK.findall(text))
+    text, n = _normalize_chars(text, found, removals)
+    edits += n
+    if n and repair_mojibake and _MOJIBAKE.search(text):
+        text, n = _repair_mojibake(text, removals)
+        edits += n
+    return text, edits
+
+
+@register("unicode", options=UnicodeOptions)
+def unicode_step(
+    text: str, fields: Mapping[str, Any], options: UnicodeOptions, explain: bool
+) -> StepOutput:
+    removals: list[Removal] | None = [] if explain else None
+    text, edits = normalize(text, options.repair_mojibake, removals)
     return StepOutput(text, edits, removals=removals or [])
