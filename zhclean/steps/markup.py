@@ -1,10 +1,12 @@
 """Remove markup residue: Markdown images and links, HTML tags and entities, bracket-only lines.
 
-What it does: `![alt](url)` goes; `[text](url)` becomes `text`; HTML comments, `<script>` and
-`<style>` blocks and tags of HTML elements go (block tags such as `<p>` and `<br>` leave a
-line break; `<BLOOMBERG 免責聲明>` names no element and stays);
-entities (`&amp;`, `&#8220;`) are unescaped; a line left holding only brackets (`[]`, `()`,
-`【】`) goes.
+What it does: entities (`&amp;`, `&#8220;`, also escaped twice: `&amp;lt;`) are unescaped
+first, so that what they stand for (`&lt;p&gt;`) is markup to the rest, and the characters
+they decode to are normalised as the unicode step does; `![alt](url)` goes; `[text](url)`
+becomes `text`; HTML comments, `<script>` and `<style>` blocks and tags of HTML elements go
+(block tags such as `<p>` and `<br>` leave a line break; `<BLOOMBERG 免責聲明>` names no
+element and stays); a line left holding only brackets (`[]`, `()`, `【】`) goes, also when
+what this step removed stood beside them (`![]()（`).
 
 Why: scrapers that flatten HTML or Markdown leave `![]()` placeholders where images stood and
 tags where the extractor gave up. They are not text, and they differ from copy to copy of the
@@ -16,12 +18,14 @@ Example: `![](http://n.sinaimg.cn/a.jpg)\\n详见[新华网](http://news.cn)报�
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.steps.unicode import normalize
 from zhclean.text import GONE as _GONE
 from zhclean.text import drop_emptied_lines
 
@@ -47,15 +51,23 @@ _TAG = re.compile(
 _BLOCK_TAGS = frozenset(
     ["p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote"]
 )
-_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+# An entity, after any run of escaped ampersands (`&amp;amp;lt;`, `&#38;lt;`): a page escaped
+# twice decodes in one pass, or a second cleaning would decode the next layer.
+_AMPERSAND = "(?:amp|AMP|#0*38|#[xX]0*26);"
+_ENTITY = re.compile(
+    rf"&(?P<chain>(?:{_AMPERSAND})*)(?P<last>[a-zA-Z][a-zA-Z0-9]{{1,31}}|#[0-9]{{1,7}}|#[xX][0-9a-fA-F]{{1,6}});"
+)
 # A bracket-only line: only brackets and spaces, at least one of `[]()（）【】`. Its first such
 # bracket is found possessively past the other characters a line may hold, and the rest of
 # the line possessively after it: written as `[any]*[bracket][any]*`, with the first star
 # also allowed spaces that a leading `[ ]*` took, a long line of brackets and spaces was
 # tried in every split (cubic: 3 KB took 8.7 s).
+# What a line may hold besides brackets: spaces the whitespace step trims or collapses (also
+# U+00A0), and the marks of what this step removed (`![]()（` leaves a bracket-only line).
 _BRACKET = "\\[\\]()（）【】"
-_BRACKET_LINE_CHARS = f"{_BRACKET}{{}}<>《》〔〕 \t\u3000"
-_BRACKET_LINE_BODY = f"[{{}}<>《》〔〕 \t\u3000]*+[{_BRACKET}][{_BRACKET_LINE_CHARS}]*+"
+_BRACKET_LINE_OTHER = "{}<>《》〔〕 \t\u3000\u00a0\\x00"
+_BRACKET_LINE_CHARS = f"{_BRACKET}{_BRACKET_LINE_OTHER}"
+_BRACKET_LINE_BODY = f"[{_BRACKET_LINE_OTHER}]*+[{_BRACKET}][{_BRACKET_LINE_CHARS}]*+"
 # Where a bracket-only line may start: a literal line break lets the engine skip ahead (the
 # text gets one prepended); the multiline pattern below is tried at every character.
 _BRACKET_LINE_START = re.compile(f"\n{_BRACKET_LINE_BODY}(?:\n|$)")
@@ -135,13 +147,36 @@ def _tag_replacement(match: re.Match) -> str:
 
 
 def _entity_replacement(match: re.Match) -> str:
-    return html.unescape(match.group())
+    """The character the entity stands for. A name that is not an entity's whole name stays as
+    written: `html.unescape` reads `&ampmp;` as `&amp` + `mp;`, and the `&mp;` it leaves is
+    decoded by the next cleaning."""
+    last = match.group("last")
+    entity = "&" + last + ";"
+    if last[0] == "#":
+        return html.unescape(entity)
+    decoded = html.entities.html5.get(last + ";")
+    if decoded is not None:
+        return decoded
+    return entity if match.group("chain") else match.group()
+
+
+def _unescape(text: str, removals: list[Removal] | None) -> tuple[str, int]:
+    """Entities decoded, and what they decoded to normalised as the unicode step would
+    (`&#xFF21;`, `&#13;`, `e&#x301;`): that step has run already."""
+    text, n = _sub_counted(_ENTITY, _entity_replacement, text, "html_entity", removals)
+    if n:
+        text, _ = normalize(text)
+    return text, n
 
 
 @register("markup")
 def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     removals: list[Removal] | None = [] if explain else None
     edits = 0
+    # Entities first: what they decode to may be markup (`&lt;p&gt;`, `&#91;&#93;`).
+    if "&" in text:
+        text, edits = _unescape(text, removals)
+    decoded = edits
     if "](" in text:
         text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
         edits += n
@@ -152,12 +187,11 @@ def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bo
         edits += n
         text, n = _sub_counted(_TAG, _tag_replacement, text, "html_tag", removals)
         edits += n
-    if "&" in text:
-        text, n = _sub_counted(_ENTITY, _entity_replacement, text, "html_entity", removals)
-        edits += n
     if _BRACKET_LINE_START.search("\n" + text):
         text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
         edits += n
     if _GONE in text:
         text = drop_emptied_lines(text)
+    if edits > decoded:  # what a removal joined may compose (`e<b></b>\u0301`) or be mojibake
+        text, _ = normalize(text)
     return StepOutput(text, edits, removals=removals or [])
