@@ -130,12 +130,44 @@ def _scan(text: str) -> tuple[list[str], list[str | None], set[tuple[str, str]]]
     units: list[str | None] = before
     if misses:
         units = list(before)
-        pieces = parts[0::3]
+        tails = _Tails(parts[0::3], candidates, units)
         keys = zip(before, candidates, strict=True)
         for i in compress(range(len(candidates)), map(misses.__contains__, keys)):
-            units[i] = _unit(pieces[i], candidates[i])
+            units[i] = _unit(tails.before(i), candidates[i])
         distinct = {(u, c) for u, c in zip(units, candidates, strict=True) if u is not None}  # type: ignore[misc]
     return parts, units, distinct
+
+
+class _Tails:
+    """The last characters before each candidate as the text stands once the glosses before
+    it are gone. `的(de)(de)` is two glosses: the second follows `的` when the first goes, and
+    a second cleaning would remove it. Asked in ascending order of candidates; the tail
+    after each candidate is remembered, so a chain of n glosses costs n steps, not n²."""
+
+    def __init__(self, pieces: list[str], candidates: list[str], units: list[str | None]) -> None:
+        self.pieces, self.candidates, self.units = pieces, candidates, units
+        self.after: dict[int, str] = {}  # candidate index -> tail after it
+
+    def before(self, i: int) -> str:
+        piece = self.pieces[i]
+        if len(piece) >= _MAX_RUN or i == 0:
+            return piece
+        return (self._after(i - 1) + piece)[-_MAX_RUN:]
+
+    def _after(self, j: int) -> str:
+        """The tail after candidate j, walking back only to the nearest one remembered."""
+        start = j
+        while start > 0 and start not in self.after and len(self.pieces[start]) < _MAX_RUN:
+            start -= 1
+        tail = self.after.get(start, "")
+        for k in range(start, j + 1):
+            if k not in self.after:
+                tail = (tail + self.pieces[k])[-_MAX_RUN:]
+                kept = self.candidates[k] if self.units[k] is None else ""
+                self.after[k] = tail = (tail + kept)[-_MAX_RUN:]
+            else:
+                tail = self.after[k]
+        return tail
 
 
 def _remove(parts: list[str], units: list[str | None]) -> str:
