@@ -77,7 +77,10 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML config file (see zhclean.toml)")
     p.add_argument("--steps", help="comma-separated steps to run, in order (default: all, SPEC order)")
-    p.add_argument("--skip", help="comma-separated steps to leave out")
+    p.add_argument("--skip", help="comma-separated steps or filters to leave out")
+    p.add_argument("--filters", help="comma-separated filters to run, or none (default: the default filters)")
+    p.add_argument("--signals", action="store_true", default=None,
+                   help="keep every filter's signals in the output's zhclean.signals")
     p.add_argument("--script", choices=["auto", "simplified", "traditional", "keep"],
                    help="script handling (default auto: restore machine-converted Traditional only)")
     p.add_argument("--rules", action="append", help="extra boilerplate rule file (TOML); repeatable")
@@ -133,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EXPLAIN_EXAMPLE, formatter_class=fmt)
     p.add_argument("document", help="the text itself, or a path to a .txt file")
     _add_config_flags(p)
-    sub.add_parser("steps", help="list the registered steps with their documentation")
+    sub.add_parser("steps", help="list the registered steps and filters with their documentation")
     p = sub.add_parser("eval", help="score cleaned output against a gold file", epilog=EVAL_EXAMPLE,
                        formatter_class=fmt)
     p.add_argument("predicted")
@@ -156,12 +159,21 @@ def _config(args: argparse.Namespace):
     split = lambda v: [s.strip() for s in v.split(",") if s.strip()] if v else None  # noqa: E731
     return config.with_overrides(
         steps=split(args.steps), skip=split(args.skip), script=args.script, rules=args.rules,
+        filters=_filter_list(args.filters), signals=args.signals,
         text_field=getattr(args, "text_field", None), max_chars=getattr(args, "max_chars", None),
         shard_size=getattr(args, "shard_size", None), workers=getattr(args, "workers", None),
         engine=getattr(args, "engine", None), ray_address=getattr(args, "ray_address", None),
         threshold=getattr(args, "threshold", None), keep_all=getattr(args, "keep_all", None),
         index=getattr(args, "index", None), limit=getattr(args, "limit", None),
     )
+
+
+def _filter_list(value: str | None) -> list[str] | None:
+    """`--filters a,b` as a list; `--filters none` (or an empty value) as no filters."""
+    if value is None:
+        return None
+    names = [s.strip() for s in value.split(",") if s.strip()]
+    return [] if names in ([], ["none"]) else names
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -245,13 +257,16 @@ def _looks_like_a_path(text: str) -> bool:
 def cmd_steps(args: argparse.Namespace) -> int:
     from rich.markdown import Markdown
 
+    from zhclean.filters import DEFAULT_FILTERS, FILTERS
     from zhclean.steps import DEFAULT_ORDER, REGISTRY
 
     console = Console()
     for name in DEFAULT_ORDER + tuple(n for n in REGISTRY if n not in DEFAULT_ORDER):
-        spec = REGISTRY[name]
-        console.rule(f"[bold]{name}")
-        console.print(Markdown(spec.doc.strip()))
+        console.rule(f"[bold]step: {name}")
+        console.print(Markdown(REGISTRY[name].doc.strip()))
+    for name in DEFAULT_FILTERS + tuple(n for n in FILTERS if n not in DEFAULT_FILTERS):
+        console.rule(f"[bold]filter: {name}{'' if FILTERS[name].default else ' (off by default)'}")
+        console.print(Markdown(FILTERS[name].doc.strip()))
     return 0
 
 

@@ -61,8 +61,11 @@ class Config:
     """Everything a run needs to know, besides its input and output paths."""
 
     steps: tuple[str, ...] = ()  # empty: the default order of SPEC.md
-    skip: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()  # steps or filters not to run
     step_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    filters: tuple[str, ...] | None = None  # None: the default filters; empty: none
+    filter_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # incl. `enabled`
+    signals: bool = False  # keep every filter's signals in each output's metadata
     text_field: str = setting("text", nonempty=True)
     id_field: str = setting("id", nonempty=True)
     max_chars: int = setting(10_000_000, above=0)  # longer records go to quarantine
@@ -85,6 +88,7 @@ class Config:
             values.pop("step_options", self.step_options), dict[str, dict[str, Any]], {},
             "step_options").items()}
         dedup = values.pop("dedup", self.dedup)
+        filter_options = _checked_filter_options(values.pop("filter_options", self.filter_options))
         _check_instance(dedup, DedupConfig, "dedup", lambda name: f"dedup.{name}")
         if "script" in values:
             step_options.setdefault("script", {})["mode"] = values.pop("script")
@@ -104,9 +108,11 @@ class Config:
         values = check_fields(Config, values, "")
         for key in ("steps", "skip"):
             if key in values:
-                _check_step_names(values[key], key)
+                _check_step_names(values[key], key, filters_too=key == "skip")
+        if values.get("filters") is not None:
+            _check_filter_names(values["filters"], "filters")
         return dataclasses.replace(self, step_options=_checked_step_options(step_options),
-                                   dedup=dedup, **values)
+                                   filter_options=filter_options, dedup=dedup, **values)
 
     @property
     def worker_count(self) -> int:
@@ -116,12 +122,12 @@ class Config:
 # Where each Config field sits in a TOML file: table -> {key: field}. `[steps.<step>]` holds
 # each step's options and `[dedup]` the DedupConfig fields, under their own names.
 _LAYOUT: dict[str, dict[str, str]] = {
-    "clean": {"steps": "steps", "skip": "skip"},
+    "clean": {"steps": "steps", "skip": "skip", "filters": "filters", "signals": "signals"},
     "io": {"text_field": "text_field", "id_field": "id_field", "max_chars": "max_chars",
            "shard_size": "shard_size", "shard_bytes": "shard_bytes", "limit": "limit"},
     "engine": {"name": "engine", "workers": "workers", "ray_address": "ray_address"},
 }
-_SECTIONS = (*_LAYOUT, "steps", "dedup")
+_SECTIONS = (*_LAYOUT, "steps", "filters", "dedup")
 _PLACE = {name: f"[{table}] {key}" for table, keys in _LAYOUT.items() for key, name in keys.items()}
 
 
@@ -143,8 +149,11 @@ def config_from_dict(data: Mapping[str, Any], source: str | None = None) -> Conf
             value = _checked(value, _type_hints(Config)[name], _metadata(Config, name), f"[{table}] {key}", source)
             values[name] = None if name == "ray_address" and value == "" else value
     for key in ("steps", "skip"):
-        _check_step_names(values.get(key, ()), f"[clean] {key}", source)
+        _check_step_names(values.get(key, ()), f"[clean] {key}", source, filters_too=key == "skip")
+    if values.get("filters") is not None:
+        _check_filter_names(values["filters"], "[clean] filters", source)
     values["step_options"] = _checked_step_options(data.get("steps", {}), source)
+    values["filter_options"] = _checked_filter_options(data.get("filters", {}), source)
     values["dedup"] = DedupConfig(**check_fields(DedupConfig, data.get("dedup", {}), "[dedup]", source))
     return Config(**values)
 
@@ -167,8 +176,12 @@ def check_config(config: Config) -> None:
     _check_instance(config, Config, "", lambda name: _PLACE.get(name, name))
     _check_instance(config.dedup, DedupConfig, "dedup", lambda name: f"[dedup] {name}")
     for key in ("steps", "skip"):
-        _check_step_names(config.steps if key == "steps" else config.skip, f"[clean] {key}")
+        _check_step_names(config.steps if key == "steps" else config.skip, f"[clean] {key}",
+                          filters_too=key == "skip")
+    if config.filters is not None:
+        _check_filter_names(config.filters, "[clean] filters")
     _checked_step_options(config.step_options)
+    _checked_filter_options(config.filter_options)
     from zhclean.steps import REGISTRY
 
     options = REGISTRY["boilerplate"].make_options(config.step_options.get("boilerplate"))
@@ -369,7 +382,7 @@ def _check_instance(obj: Any, cls: type, what: str, place: typing.Callable[[str]
         raise ConfigError(f"{what}: expected a {cls.__name__}, got {type(obj).__name__}")
     hints = _type_hints(cls)
     for f in dataclasses.fields(cls):
-        if f.name not in ("step_options", "dedup"):
+        if f.name not in ("step_options", "filter_options", "dedup"):
             _checked(getattr(obj, f.name), hints[f.name], f.metadata, place(f.name))
 
 
@@ -379,12 +392,50 @@ def _step_registry() -> dict[str, Any]:
     return {name: REGISTRY[name] for name in (*DEFAULT_ORDER, *REGISTRY)}
 
 
-def _check_step_names(names: Any, location: str, source: str | None = None) -> None:
+def _filter_registry() -> dict[str, Any]:
+    from zhclean.filters import FILTERS
+
+    return FILTERS
+
+
+def _check_step_names(names: Any, location: str, source: str | None = None, filters_too: bool = False) -> None:
+    """Every name a registered step (or, for `skip`, a step or a filter)."""
     names = _checked(names, tuple[str, ...], {}, location, source)
     registry = _step_registry()
+    filters = _filter_registry() if filters_too else {}
+    for name in names:
+        if name not in registry and name not in filters:
+            known = ", ".join([*registry, *filters])
+            noun = "step or filter" if filters_too else "step"
+            raise _error(source, location, f"unknown {noun} {_plain(name)} (known: {known})")
+
+
+def _check_filter_names(names: Any, location: str, source: str | None = None) -> None:
+    names = _checked(names, tuple[str, ...], {}, location, source)
+    registry = _filter_registry()
     for name in names:
         if name not in registry:
-            raise _error(source, location, f"unknown step {_plain(name)} (known: {', '.join(registry)})")
+            raise _error(source, location, f"unknown filter {_plain(name)} (known: {', '.join(registry)})")
+
+
+def _checked_filter_options(tables: Any, source: str | None = None) -> dict[str, dict[str, Any]]:
+    """`{filter: {option: value}}` checked as `_checked_step_options` checks steps', with
+    `enabled` (true or false) allowed in every table."""
+    if not isinstance(tables, Mapping):
+        raise _error(source, "[filters]", f"expected a table, got {_shown(tables)}")
+    registry = _filter_registry()
+    out: dict[str, dict[str, Any]] = {}
+    for name, table in tables.items():
+        if name not in registry:
+            raise _error(source, f"[filters.{name}]", f"unknown filter (known: {', '.join(registry)})")
+        if not isinstance(table, Mapping):
+            raise _error(source, f"[filters] {name}", f"expected a table [filters.{name}], got {_shown(table)}")
+        options = {k: v for k, v in table.items() if k != "enabled"}
+        made = registry[name].make_options(options, source)
+        out[name] = {key: getattr(made, key) for key in options}
+        if "enabled" in table:
+            out[name]["enabled"] = _checked(table["enabled"], bool, {}, f"[filters.{name}] enabled", source)
+    return out
 
 
 def _checked_step_options(tables: Any, source: str | None = None) -> dict[str, dict[str, Any]]:

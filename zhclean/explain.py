@@ -1,4 +1,5 @@
-"""`zhclean explain`: the cleaned text and, step by step, what went and which rule fired."""
+"""`zhclean explain`: the cleaned text and, step by step, what went and which rule fired;
+then each filter's signals and verdict."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from zhclean.config import Config
-from zhclean.pipeline import Pipeline
+from zhclean.pipeline import Pipeline, Result
 
 
 def explain_document(text: str, config: Config, console: Console) -> None:
@@ -32,5 +33,22 @@ def explain_document(text: str, config: Config, console: Console) -> None:
         if len(removals) > 200:
             table.add_row("…", "", f"{len(removals) - 200} more", "")
         console.print(table)
+    _print_filters(result, console)
     meta = {k: v for k, v in result.meta.items() if k != "edits" and v not in (None, False)}
     console.print(Panel("\n".join(f"{k}: {v}" for k, v in meta.items()), title="fields", title_align="left"))
+
+
+def _print_filters(result: Result, console: Console) -> None:
+    """One row per filter that ran: its signals, and keep or the drop with reason and value."""
+    if not result.signals:
+        return
+    table = Table(title="filters", title_justify="left")
+    table.add_column("filter")
+    table.add_column("signals")
+    table.add_column("verdict")
+    for name, signals in result.signals.items():
+        shown = ", ".join(f"{k} {v}" for k, v in signals.items())
+        verdict = (f"[red]drop: {result.verdict.reason} ({result.verdict.value})[/]"
+                   if name == result.dropped_by and result.verdict else "[green]keep[/]")
+        table.add_row(name, shown, verdict)
+    console.print(table)

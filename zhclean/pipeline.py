@@ -1,7 +1,8 @@
-"""A pipeline: named steps in order, with their options, run over one document at a time.
+"""A pipeline: named steps in order, then filters, with their options, over each document.
 
-The pipeline owns the bookkeeping the steps should not care about: the metadata object of the
-output (`zhclean` in each record), edit counts per step, and the trail `explain` shows.
+The pipeline owns the bookkeeping the steps and filters should not care about: the metadata
+object of the output (`zhclean` in each record), edit counts per step, the trail `explain`
+shows, and the verdict of the first filter that drops the document.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from zhclean.filters import DEFAULT_FILTERS, FILTERS, Document, Verdict
 from zhclean.steps import DEFAULT_ORDER, REGISTRY, Removal, StepSpec
 
 # Edit counters every output carries, whether or not the step ran (SPEC's output schema).
@@ -25,10 +27,17 @@ class Result:
     text: str
     meta: dict[str, Any]
     removals: list[Removal] = field(default_factory=list)
+    dropped_by: str | None = None  # the filter that dropped the document, if one did
+    verdict: Verdict | None = None  # its reason and value
+    signals: dict[str, dict[str, Any]] = field(default_factory=dict)  # per filter that ran
 
     @property
     def edits(self) -> dict[str, int]:
         return self.meta["edits"]
+
+    @property
+    def kept(self) -> bool:
+        return self.dropped_by is None
 
 
 # Texts that make every step build what it needs: a gloss, a converted Traditional document
@@ -60,11 +69,39 @@ def resolve_steps(steps: Sequence[str] | None = None, skip: Iterable[str] = ()) 
     return [name for name in chosen if name not in skipped]
 
 
+def resolve_filters(filters: Sequence[str] | None = None, skip: Iterable[str] = (),
+                    filter_options: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+    """The filter names to run: `filters` (None: the defaults; empty: none), plus those a
+    `[filters.NAME]` table enables, minus those it disables and those in `skip`."""
+    chosen = list(DEFAULT_FILTERS if filters is None else filters)
+    for name in chosen:
+        if name not in FILTERS:
+            raise ValueError(f"unknown filter {name!r} (known filters: {', '.join(FILTERS)})")
+    for name, table in (filter_options or {}).items():
+        enabled = table.get("enabled")
+        if enabled is True and name not in chosen:
+            chosen.append(name)
+        elif enabled is False and name in chosen:
+            chosen.remove(name)
+    skipped = set(skip)
+    return [name for name in chosen if name not in skipped]
+
+
+def _without_enabled(table: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (table or {}).items() if k != "enabled"}
+
+
 class Pipeline:
-    """Steps with their options, ready to clean documents."""
+    """Steps and filters with their options, ready to clean documents."""
 
     def __init__(self, steps: Sequence[str] | None = None, skip: Iterable[str] = (),
-                 step_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 step_options: Mapping[str, Mapping[str, Any]] | None = None,
+                 filters: Sequence[str] | None = None,
+                 filter_options: Mapping[str, Mapping[str, Any]] | None = None,
+                 signals: bool = False) -> None:
+        skip = tuple(skip)
+        self.filter_names = resolve_filters(filters, [n for n in skip if n in FILTERS], filter_options)
+        skip = tuple(n for n in skip if n not in FILTERS)
         self.names = resolve_steps(steps, skip)
         step_options = step_options or {}
         unknown = sorted(set(step_options) - set(REGISTRY))
@@ -76,6 +113,11 @@ class Pipeline:
         self._calls = [(spec.name, spec.function, self.options[spec.name]) for spec in self.specs]
         # Every output counts edits under the SPEC's keys, then under any other step that ran.
         self._no_edits = dict.fromkeys([*EDIT_KEYS, *(n for n in self.names if n not in EDIT_KEYS)], 0)
+        filter_options = filter_options or {}
+        self._filters = [(name, FILTERS[name].function,
+                          FILTERS[name].make_options(_without_enabled(filter_options.get(name))))
+                         for name in self.filter_names]
+        self.signals = signals  # keep every filter's signals in the output's metadata
 
     def warm_up(self) -> Pipeline:
         """Build now, not on the first documents, the tables and converters the steps use
@@ -104,7 +146,8 @@ class Pipeline:
             raise TypeError("from_config takes a Config, a path to a TOML file, or None")
         if overrides:
             config = config.with_overrides(**overrides)
-        return cls(config.steps, config.skip, config.step_options)
+        return cls(config.steps, config.skip, config.step_options, config.filters, config.filter_options,
+                   config.signals)
 
     def clean(self, text: str, explain: bool = False) -> Result:
         """Run every step over `text`; deterministic, and idempotent under the defaults."""
@@ -128,11 +171,29 @@ class Pipeline:
                     found[i].update(out.fields)
                 if explain:
                     trails[i].extend(out.removals)
-        return [
+        results = [
             Result(text, {**_META_TEMPLATE, "edits": counts, "chars_in": len(before), "chars_out": len(text),
                           **fields}, trail)
             for before, text, counts, fields, trail in zip(texts, current, edits, found, trails, strict=True)
         ]
+        if self._filters:
+            for result in results:
+                self._judge(result)
+        return results
+
+    def _judge(self, result: Result) -> None:
+        """Run the filters over a cleaned document until one drops it."""
+        doc = Document(result.text, result.meta)
+        for name, function, options in self._filters:
+            out = function(doc, options)
+            result.signals[name] = out.signals
+            if out.meta:
+                result.meta.update(out.meta)
+            if out.drop is not None:
+                result.dropped_by, result.verdict = name, out.drop
+                break
+        if self.signals:
+            result.meta["signals"] = {k: v for signals in result.signals.values() for k, v in signals.items()}
 
 
 _DEFAULT: Pipeline | None = None

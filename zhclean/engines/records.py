@@ -12,13 +12,13 @@ from typing import Any
 import orjson
 
 from zhclean.config import Config
-from zhclean.core.outcome import BadRecord, Quarantined, Reason
+from zhclean.core.outcome import BadRecord, Dropped, Quarantined, Reason
 from zhclean.io import jsonsafe
 from zhclean.io.decode import UndecodableError, decode_bytes
 from zhclean.io.shards import Item
 from zhclean.pipeline import Pipeline, Result
 
-KEPT, QUARANTINED = "kept", "quarantined"
+KEPT, DROPPED, QUARANTINED = "kept", "dropped", "quarantined"
 BATCH_ITEMS = 256
 BATCH_BYTES = 4 << 20
 
@@ -133,8 +133,9 @@ def clean_texts(pipeline: Pipeline, texts: list[str]) -> list[Result | BadRecord
 
 
 def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list[tuple[str, Any]]:
-    """Per item, (KEPT, output record) or (QUARANTINED, Quarantined), in order. The good
-    texts are cleaned together (`Pipeline.clean_many`), which is faster than one by one."""
+    """Per item, (KEPT, output record), (DROPPED, Dropped: the cleaned record and the filter's
+    verdict) or (QUARANTINED, Quarantined), in order. The good texts are cleaned together
+    (`Pipeline.clean_many`), which is faster than one by one."""
     parsed = parse_all(items, config)
     good = [p for p in parsed if not isinstance(p, BadRecord)]
     cleaned = iter(clean_texts(pipeline, [text for _, text in good]))
@@ -149,5 +150,9 @@ def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list
             continue
         record[config.text_field] = result.text
         record["zhclean"] = result.meta
-        out.append((KEPT, record))
+        if result.dropped_by is None:
+            out.append((KEPT, record))
+        else:
+            verdict = result.verdict
+            out.append((DROPPED, Dropped(record, result.dropped_by, verdict.reason, verdict.value)))
     return out

@@ -16,7 +16,7 @@ from typing import Any
 
 from zhclean.config import Config
 from zhclean.core.stats import RunStats
-from zhclean.engines.records import KEPT, batches, process_batch
+from zhclean.engines.records import DROPPED, KEPT, batches, process_batch
 from zhclean.io.shards import Item, Shard, bytes_read, shard_items
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener
 from zhclean.pipeline import Pipeline
@@ -58,6 +58,7 @@ class CleanTask:
         stem = job.file(job.shard_stem(shard.index))
         kept = RollingPart(f"{stem}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
         quarantine = PartWriter(f"{stem}.quarantine.jsonl", jsonl_opener)
+        dropped = PartWriter(f"{stem}.dropped.jsonl", jsonl_opener)
         stats = RunStats()
         try:
             for batch, results in self._results(shard, mapper):
@@ -66,14 +67,18 @@ class CleanTask:
                     if kind == KEPT:
                         kept.write(out)
                         stats.add_kept(out["zhclean"])
+                    elif kind == DROPPED:
+                        dropped.write(out.as_row())
+                        stats.add_dropped(out.by, out.reason)
                     else:
                         quarantine.write(out.as_row())
                         stats.add_quarantined(out.reason.value, out.rows)
-            files = {"kept": kept.commit(), "quarantine": quarantine.commit()}
+            files = {"kept": kept.commit(), "quarantine": quarantine.commit(), "dropped": dropped.commit()}
             stats.bytes_in = bytes_read(shard, stats.bytes_in)
         except BaseException:
             kept.abort()
             quarantine.abort()
+            dropped.abort()
             raise
         stats.cpu_seconds = time.process_time() - start
         return job.mark_done(self.stage, shard.index, files, stats, {"bytes": shard.size})

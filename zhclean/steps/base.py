@@ -55,12 +55,13 @@ class StepSpec:
     function: StepFunction
     options_type: type
     doc: str
+    section: str = "steps"  # the config table of its options: [steps.<name>]
 
     def make_options(self, values: Mapping[str, Any] | None = None, source: str | None = None) -> Any:
         """Build the step's options from a config table. An unknown option, a value of the
         wrong type (by the options dataclass's annotations) or out of its range is a
         ConfigError naming `source` (the file), `[steps.<name>]` and the option."""
-        location = f"[steps.{self.name}]"
+        location = f"[{self.section}.{self.name}]"
         checked = check_fields(self.options_type, values or {}, location, source, noun="option")
         try:
             return self.options_type(**checked)

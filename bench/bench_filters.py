@@ -1,0 +1,58 @@
+"""What the filters cost beside the cleaning steps, per filter, on the dev set (issue 19: all
+default filters together ≤ 10% of the cleaning pipeline's time).
+
+The dev set's noisy records are cleaned once (untimed); then, in alternating rounds, the
+cleaning pipeline without filters is timed on the raw texts and each filter alone on the
+cleaned texts (a fresh `Document` per text, as the pipeline makes). Reports ms per MB of
+cleaned text per filter and the defaults' share of the cleaning time; minimum of the rounds.
+Usage: python bench/bench_filters.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from zhclean.filters import DEFAULT_FILTERS, FILTERS, Document
+from zhclean.pipeline import Pipeline
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "dev" / "noisy.jsonl"
+
+
+def timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    texts = [json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines()] * 4
+    steps_only = Pipeline(filters=())
+    cleaned = [r.text for r in steps_only.clean_many(texts)]
+    megabytes = sum(len(t.encode()) for t in cleaned) / 1e6
+    names = list(DEFAULT_FILTERS) + [n for n in FILTERS if n not in DEFAULT_FILTERS]
+    calls = {n: (FILTERS[n].function, FILTERS[n].make_options()) for n in names}
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        seconds = timed(lambda: [steps_only.clean_many(texts[i : i + 256]) for i in range(0, len(texts), 256)])
+        best["cleaning"] = min(best.get("cleaning", seconds), seconds)
+        for name, (function, options) in calls.items():
+            seconds = timed(lambda f=function, o=options: [f(Document(t), o) for t in cleaned])
+            best[name] = min(best.get(name, seconds), seconds)
+        together = timed(lambda: [[calls[n][0](d, calls[n][1]) for n in DEFAULT_FILTERS]
+                                  for d in map(Document, cleaned)])
+        best["defaults together"] = min(best.get("defaults together", together), together)
+    print(f"dev set x4: {len(texts)} documents, {megabytes:.1f} MB cleaned text\n")
+    print("| | ms per MB | share of the cleaning time |\n|---|---|---|")
+    for name, seconds in best.items():
+        label = name if name in ("cleaning", "defaults together") or FILTERS[name].default else f"{name} (off)"
+        print(f"| {label} | {1000 * seconds / megabytes:.1f} | {seconds / best['cleaning']:.1%} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""Document filters (issue 19): each filter on texts written for these tests, the verdicts
+reaching the dropped file through the CLI, configuration, and the calibration on real data."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, read_jsonl, shared_path
+
+import zhclean
+from zhclean.cli import main
+from zhclean.config import ConfigError, load_config
+from zhclean.filters import DEFAULT_FILTERS, FILTERS
+from zhclean.pipeline import Pipeline
+
+NEWS = ("本报讯 市政府昨日召开新闻发布会，介绍了今年城市更新工作的进展情况。"
+        "据介绍，全市已完成老旧小区改造一百二十个，惠及居民三万余户。"
+        "下一步，有关部门将继续推进加装电梯、雨污分流和停车设施建设，切实改善群众居住条件。\n"
+        "发布会上，市住建局负责人回答了记者提问，并表示将进一步听取居民意见。")
+
+
+def verdict(text: str, **options) -> tuple[str | None, str | None]:
+    result = zhclean.clean(text, **options)
+    return result.dropped_by, result.verdict.reason if result.verdict else None
+
+
+# --- each filter: a text it drops, texts it keeps --------------------------------------------
+
+DROPPED = {
+    "empty": ("![](http://example.com/a.jpg)\n", ("length", "empty")),
+    "emoticons_only": ("美~~~~~[爱你][爱你][爱你]", ("length", "too_short")),
+    "mention_only": ("@小明同学 @王老师 [哈哈]", ("length", "too_short")),
+    "english": ("The city council met on Tuesday to discuss the new budget for parks, schools and "
+                "public transport. Officials said the plan would be published next month.", ("language", "not_chinese")),
+    "japanese": ("東京都は二日、新たに感染者が確認されたと発表しました。都内の病院では、"
+                 "引き続き警戒が必要だとしています。", ("language", "japanese")),
+    "korean": ("서울시는 오늘 새로운 교통 정책을 발표했다. 시민들은 대체로 환영하는 분위기다. 中央政府", ("language", "korean")),
+    "replacement_chars": ("�ҽZ�W�١G�O�W�̪F�a��k�|���ܶʧi���i\n�o�����G���إ���108�~9��20��", ("mojibake", "mojibake")),
+    "lost_characters": ("市政府?日召?新?????，介?了今年城市更新工作的?展情?，?及居民三?余?。", ("mojibake", "mojibake")),
+    "utf8_as_latin1": ("ä¸­æ–‡ç½‘é¡µæ ‡é¢˜ï¼Œè¿™æ˜¯ä¸€ä¸ªæµ‹è¯•ã€‚ 中文", ("mojibake", "mojibake")),
+    "digits": ("本期开奖号码如下 " + " ".join(f"{n:02d}{n * 7 % 100:02d}{n * 3 % 100:02d}" for n in range(60)), ("symbols", "digits")),
+    "symbols": ("表格说明如下 " + "┌─┬─┐│★│☆│└─┴─┘→←↑↓■□▲△●○◆◇" * 5, ("symbols", "symbols")),
+    "repeated_clauses": ("点击进入官方网站，免费领取新人礼包，" * 30, ("repetition", "repetition")),
+    "repeated_lines": ("\n".join(["欢迎光临本站", "联系我们客服", "最新优惠活动"] * 20 + ["本站内容每日更新。"]),
+                       ("repetition", "repetition")),
+    "gambling": ("王者现金网最新网址，注册送彩金，百家乐、时时彩、真人视讯应有尽有。"
+                 "首存即送百分百彩金，返水天天结算，信誉平台提款秒到。现金网官方登录器下载。", ("spam", "gambling")),
+    "porn": ("午夜福利视频在线观看，国产自拍偷拍，亚洲色图每日更新，成人电影高清无码免费看，激情小说连载。",
+             ("spam", "porn")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DROPPED))
+def test_filter_drops(case: str) -> None:
+    text, expected = DROPPED[case]
+    assert verdict(text) == expected
+
+
+KEPT = {
+    "news": NEWS,
+    "short_weibo_sentence": "今天终于把论文交上去了，晚上去吃火锅庆祝一下[哈哈]",
+    "news_about_gambling": (
+        "本报讯 警方日前破获一起特大网络赌博案，抓获犯罪嫌疑人二十三名。经查，该团伙以境外“百家乐”"
+        "网站为幌子，通过所谓网投平台招揽参赌人员，涉案资金流水达两亿元。警方提醒，参与网络赌博"
+        "不仅违法，而且极易落入诈骗陷阱，广大群众切勿轻信所谓稳赚不赔的宣传。" * 2),
+    "travel_story_naming_a_casino_hotel": (
+        "澳门的夜晚灯火通明。我们住在威尼斯人酒店附近，白天逛了大三巴牌坊和议事亭前地，"
+        "晚上在官也街吃了葡式蛋挞和猪扒包。第二天一早，坐船去了氹仔和路环，海风很凉爽。"),
+    "article_quoting_english": (
+        "他在演讲中引用了一句英文名言：“The only thing we have to fear is fear itself.” "
+        "这句话出自罗斯福一九三三年的就职演说。他说，面对经济困难，最重要的是保持信心，"
+        "同时要踏实做好每一项具体工作。"),
+    "bilingual_study_list": (
+        "四级考试高频短语：1. abide by 遵守；2. at the thought of 一想到；3. as a whole 总体上；"
+        "4. be faithful to 忠于；5. in general 一般来说。背诵这些短语时，最好结合例句一起记忆。"),
+    "poem_with_refrain": "\n".join([
+        "春风吹过山岗", "我在山岗上等你", "等你归来", "等你归来",
+        "秋雨落满池塘", "我在池塘边等你", "等你归来", "等你归来",
+        "冬雪盖住村庄", "我在村口等你", "等你归来", "等你归来"]),
+    "stock_report_with_numbers": (
+        "昨日沪深两市小幅收涨。上证指数收报3245.67点，上涨0.82%；深证成指收报11023.45点，"
+        "上涨1.05%。两市成交额合计9876亿元，较前一交易日放大约一成。板块方面，半导体、"
+        "新能源汽车涨幅居前，银行、保险小幅调整。"),
+    "question_marks_in_dialogue": "“你去吗？”“我不去。”“为什么？”“明天还要上班呢。”他笑了笑，没有再问。",
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEPT))
+def test_filter_keeps(case: str) -> None:
+    assert verdict(KEPT[case]) == (None, None)
+
+
+def test_language_metadata_on_every_document() -> None:
+    meta = zhclean.clean(NEWS).meta
+    assert meta["lang"] == "zh" and 0.9 < meta["lang_score"] <= 1.0
+    english = zhclean.clean(DROPPED["english"][0]).meta
+    assert english["lang"] == "en" and english["lang_score"] > 0.5
+
+
+def test_signals_only_when_asked() -> None:
+    assert "signals" not in zhclean.clean(NEWS).meta
+    signals = zhclean.clean(NEWS, signals=True).meta["signals"]
+    assert {"han_chars", "han_share", "garbled_share", "symbol_share", "dup_clause_char_frac",
+            "spam_per_1000"} <= set(signals)
+
+
+def test_filters_can_be_chosen_skipped_and_turned_off() -> None:
+    spam = DROPPED["gambling"][0]
+    assert verdict(spam, skip=["spam"]) == (None, None)
+    assert verdict(spam, filters=[]) == (None, None)
+    assert verdict(spam, filters=["length"]) == (None, None)
+    assert verdict(spam, filter_options={"spam": {"enabled": False}}) == (None, None)
+    assert verdict(spam, filter_options={"spam": {"max_per_1000": 1000.0}}) == (None, None)
+    assert Pipeline(filter_options={"navigation": {"enabled": True}}).filter_names[-1] == "navigation"
+    assert "navigation" not in DEFAULT_FILTERS
+
+
+def test_filters_never_edit_the_text() -> None:
+    for text, _ in DROPPED.values():
+        assert zhclean.clean(text).text == zhclean.clean(text, filters=[]).text
+
+
+def test_every_filter_is_documented() -> None:
+    for name, spec in FILTERS.items():
+        for section in ("What it does:", "Why:", "Example:"):
+            assert section in spec.doc, f"filter {name}: no {section!r} section"
+
+
+def test_shipped_config_holds_every_filter_default() -> None:
+    config = load_config(ROOT / "zhclean.toml")
+    assert set(config.filter_options) == set(FILTERS)
+    for name, table in config.filter_options.items():
+        options = {k: v for k, v in table.items() if k != "enabled"}
+        assert FILTERS[name].make_options(options) == FILTERS[name].make_options(), name
+        assert table.get("enabled", True) == FILTERS[name].default, name
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[filters.nope]\nmax = 1\n', "[filters.nope]: unknown filter"),
+    ('[filters.spam]\nmax_per_1000 = "high"\n', "[filters.spam] max_per_1000: expected a number"),
+    ('[filters.spam]\nenabled = 1\n', "[filters.spam] enabled: expected true or false"),
+    ('[filters.length]\nmin_han = -1\n', "[filters.length] min_han: must be at least 0"),
+    ('[clean]\nfilters = ["spam", "nope"]\n', "[clean] filters: unknown filter \"nope\""),
+    ('[clean]\nskip = ["nope"]\n', "unknown step or filter \"nope\""),
+])
+def test_config_errors_name_the_key(tmp_path: Path, toml: str, message: str) -> None:
+    path = tmp_path / "zhclean.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert message in str(error.value)
+
+
+# --- through the CLI ---------------------------------------------------------------------------
+
+def _records() -> list[dict]:
+    kept = [{"id": f"k{i}", "text": text} for i, text in enumerate(KEPT.values())]
+    dropped = [{"id": case, "text": text} for case, (text, _) in DROPPED.items()]
+    return [r for pair in zip(kept * 2, dropped, strict=False) for r in pair]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cli_writes_every_drop_with_its_filter(tmp_path: Path, workers: int) -> None:
+    records = _records()
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--quiet", "--workers", str(workers),
+                 "--limit", str(len(records))]) == 0
+    dropped = read_jsonl(tmp_path / "out.dropped.jsonl")
+    assert {row["record"]["id"]: (row["filter"], row["reason"]) for row in dropped} == {
+        case: expected for case, (_, expected) in DROPPED.items()}
+    assert all(set(row) == {"filter", "reason", "value", "record"} and row["value"] is not None for row in dropped)
+    kept = read_jsonl(out)
+    assert len(kept) + len(dropped) == len(records)
+    summary = json.loads((tmp_path / "out.summary.json").read_text(encoding="utf-8"))
+    assert summary["dropped"] == len(DROPPED) and summary["kept"] == len(kept)
+    assert summary["in"] == summary["kept"] + summary["dropped"] + summary["quarantined"] and summary["balanced"]
+    assert sum(summary["dropped_reasons"].values()) == len(DROPPED)
+    assert summary["dropped_reasons"]["spam/gambling"] == 1
+
+
+def test_cli_filters_none_keeps_everything(tmp_path: Path) -> None:
+    records = _records()
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert main(["clean", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet", "--workers", "1",
+                 "--filters", "none", "--signals"]) == 0
+    kept = read_jsonl(tmp_path / "out.jsonl")
+    assert len(kept) == len(records) and read_jsonl(tmp_path / "out.dropped.jsonl") == []
+    assert all("signals" not in r["zhclean"] for r in kept)  # no filter ran, no signal measured
+
+
+# --- calibration on real data (../shared) --------------------------------------------------------
+
+def _clean_all(texts: list[str]) -> list:
+    pipeline = Pipeline()
+    return [r for i in range(0, len(texts), 256) for r in pipeline.clean_many(texts[i : i + 256])]
+
+
+def test_defaults_keep_genuine_news() -> None:
+    """People's Daily (2,000 pseudo-articles of consecutive paragraphs) and THUCNews lose at
+    most 1%; tw_news loses no document with an article in it (its drops are error pages,
+    author lists and Big5 read as UTF-8: docs/filters.md)."""
+    lines = [x for x in shared_path("corpora/peoples_daily_1998.txt").read_text(encoding="utf-8").split("\n") if x]
+    cuts = [len(lines) * i // 2000 for i in range(2001)]
+    peoples_daily = ["\n".join(lines[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+    with shared_path("corpora/thucnews_1000.tsv").open(encoding="utf-8") as f:
+        thucnews = [line.rstrip("\n").split("\t", 1)[1] for line in f]
+    for texts in (peoples_daily, thucnews):
+        dropped = sum(not r.kept for r in _clean_all(texts))
+        assert dropped <= 0.01 * len(texts)
+    tw_news = [r["text"] for r in read_jsonl(shared_path("corpora/tw_news.jsonl"))]
+    han = re.compile("[\u4e00-\u9fff]")
+    for result in _clean_all(tw_news):
+        if not result.kept and result.dropped_by != "mojibake":
+            assert len(han.findall(result.text)) < 100, result.text[:200]
+
+
+def test_labelled_set_precision_and_recall() -> None:
+    """Against the hand labels of tests/data/filter_labels.tsv (docs/filter-labels.md):
+    precision of drops at least 0.95. Recall is far from the 0.9 the issue asks (unknown
+    gambling brands, spun SEO text and navigation pages go undetected: docs/filters.md);
+    the bound guards what there is."""
+    web = [json.loads(line)["raw_content"] for line in
+           shared_path("corpora/chinesewebtext_2021-43.jsonl").read_text(encoding="utf-8").splitlines()]
+    with shared_path("corpora/weibo_sample.csv").open(encoding="utf-8") as f:
+        weibo = [row[1] for row in list(csv.reader(f))[1:]]
+    with (ROOT / "tests" / "data" / "filter_labels.tsv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    texts = [web[int(r["key"])] if r["corpus"].startswith("chinesewebtext") else weibo[int(r["key"]) - 1] for r in rows]
+    results = _clean_all(texts)
+    labels = [r["label"] == "drop" for r in rows]
+    predicted = [not r.kept for r in results]
+    true_drops = sum(p and label for p, label in zip(predicted, labels, strict=True))
+    assert sum(labels) >= 60 and len(rows) >= 300
+    assert true_drops / max(1, sum(predicted)) >= 0.95
+    assert true_drops / sum(labels) >= 0.4

@@ -1,0 +1,74 @@
+"""Drop a document whose characters were lost or garbled in an encoding accident.
+
+What it does: counts the characters that stand for lost text: U+FFFD replacement
+characters, private-use characters, question marks standing in for a lost Chinese
+character (`中??文`, a `?` or `？` inside a run of Han characters, not after a question word), UTF-8 read as Latin-1 or Windows-1252
+(`ä¸­æ–‡`, left where the unicode step could not repair it), and the marks decoders leave
+(`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share of visible characters over `max_share` (and at
+least `min_count` of them) drops the document as `mojibake`.
+
+Why: a page saved in Big5 or GBK and read as UTF-8 comes out as `�ҽZ�W�١G` (30 of 5,023
+tw_news articles); one converted through a code page that lacks a character has `?` for
+it. The text is gone; what is left teaches a model noise. The unicode step repairs what can
+be repaired without guessing; this filter drops what cannot. A few stray marks in a good
+page stay: the share, not one hit, decides.
+
+Example: `[]\\n�ҽZ�W�١G�O�W�̪F�a��k�|` → dropped, `mojibake` (0.5).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zhclean.chars import HAN_CLASS
+from zhclean.config import setting
+from zhclean.filters.base import (
+    PRIVATE,
+    REPLACEMENT,
+    Document,
+    FilterOutput,
+    Verdict,
+    register_filter,
+)
+
+# A lost character: question marks inside a run of Han characters. The punctuation step has
+# made them full-width by now; a real question mark follows a question word or ends a clause
+# before a quote, so one after a particle (吗, 呢, 什么...) does not count.
+_LOST_HAN = re.compile(f"[{HAN_CLASS}][?？]+(?=[{HAN_CLASS}])")
+_QUESTION_WORDS = frozenset("吗呢吧么啊呀哪谁怎嘛")
+_LATIN1_LEAD = re.compile("[\u00c2-\u00f4]")
+_UTF8_AS_LATIN1 = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
+)
+_DECODER_MARKS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
+
+
+@dataclass(frozen=True, slots=True)
+class MojibakeOptions:
+    max_share: float = setting(0.02, at_least=0, at_most=1)  # of visible characters
+    min_count: int = setting(5, at_least=1)
+
+
+def garbled(doc: Document) -> int:
+    """Characters that stand for lost text; each pattern is looked for only when a cheap
+    test says it can be there."""
+    text, counts = doc.text, doc.counts
+    lost = int(counts[REPLACEMENT] + counts[PRIVATE])
+    if "?" in text or "？" in text:
+        lost += sum(len(m) - 1 for m in _LOST_HAN.findall(text) if m[0] not in _QUESTION_WORDS)
+    if _LATIN1_LEAD.search(text):
+        lost += sum(map(len, _UTF8_AS_LATIN1.findall(text)))
+    if "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text:
+        lost += sum(map(len, _DECODER_MARKS.findall(text)))
+    return lost
+
+
+@register_filter("mojibake", options=MojibakeOptions)
+def mojibake(doc: Document, options: MojibakeOptions) -> FilterOutput:
+    lost = garbled(doc)
+    share = round(lost / doc.visible, 3) if doc.visible else 0.0
+    signals = {"garbled_chars": lost, "garbled_share": share}
+    if lost >= options.min_count and share > options.max_share:
+        return FilterOutput(signals, Verdict("mojibake", share))
+    return FilterOutput(signals)

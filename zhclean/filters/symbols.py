@@ -1,0 +1,61 @@
+"""Drop a document that is mostly symbols, digits or markup debris instead of text.
+
+What it does: measures the share of visible characters that are neither letters of any
+script nor punctuation (symbols, box drawing, emoji, private-use characters) or ASCII
+punctuation, not counting the brackets of emoticon codes like `[泪]` (`symbol_share`), and the share of digits (`digit_share`). Over `max_symbol_share`
+the document is dropped as `symbols`; over `max_digit_share` as `digits`.
+
+Why: pages of tables without words, code dumps, ASCII art, lottery number lists, price
+tickers and link fragments survive extraction as "text". News carries numbers (results,
+prices, dates) but not as most of its characters; the thresholds keep a stock report and
+drop a page of numbers (calibration in docs/filters.md). Gopher's symbol-to-word ratio
+needs words; characters are what Chinese can be counted by.
+
+Example: `|---|---|---|\\n| 01 | 02 | 03 |` → dropped, `symbols`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zhclean.config import setting
+from zhclean.filters.base import (
+    ASCII_PUNCT,
+    DIGIT,
+    OTHER,
+    PRIVATE,
+    Document,
+    FilterOutput,
+    Verdict,
+    register_filter,
+)
+
+# Emoticon codes (`[泪]`, `[哈哈]`): their brackets are the platform's markup, not debris.
+_EMOTICON = re.compile(r"\[[^\[\]\n]{1,8}\]")
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolsOptions:
+    max_symbol_share: float = setting(0.3, at_least=0, at_most=1)
+    max_digit_share: float = setting(0.6, at_least=0, at_most=1)
+    min_chars: int = setting(20, at_least=1)  # shorter texts: too few characters for a share
+
+
+@register_filter("symbols", options=SymbolsOptions)
+def symbols(doc: Document, options: SymbolsOptions) -> FilterOutput:
+    visible = doc.visible
+    counts = doc.counts
+    symbol = int(counts[OTHER] + counts[ASCII_PUNCT] + counts[PRIVATE])
+    if symbol and "[" in doc.text:
+        symbol -= 2 * len(_EMOTICON.findall(doc.text))
+    symbol_share = round(symbol / visible, 3) if visible else 0.0
+    digit_share = round(int(counts[DIGIT]) / visible, 3) if visible else 0.0
+    signals = {"symbol_share": symbol_share, "digit_share": digit_share}
+    if visible < options.min_chars:
+        return FilterOutput(signals)
+    if symbol_share > options.max_symbol_share:
+        return FilterOutput(signals, Verdict("symbols", symbol_share))
+    if digit_share > options.max_digit_share:
+        return FilterOutput(signals, Verdict("digits", digit_share))
+    return FilterOutput(signals)
