@@ -93,12 +93,12 @@ def test_folder_of_txt_files_and_encodings(tmp_path):
     (folder / "sub").mkdir(parents=True)
     (folder / "a.txt").write_bytes("第一篇,简体。".encode("gb18030"))
     (folder / "sub" / "b.txt").write_bytes("第二篇，臺灣的資訊。".encode("big5"))
-    (folder / "c.txt").write_bytes("第三篇。".encode("utf-16"))
+    (folder / "c.txt").write_bytes("第三篇，繁體中文。".encode("utf-16"))
     out = tmp_path / "out.jsonl"
     assert main(["clean", str(folder), "-o", str(out), "--quiet", "--workers", "1"]) == 0
     texts = {r["id"]: r["text"] for r in read_jsonl(out)}
     # ids are paths relative to the input root, so files of the same name in two folders differ
-    assert texts == {"a.txt": "第一篇，简体。", "c.txt": "第三篇。", "sub/b.txt": "第二篇，臺灣的資訊。"}
+    assert texts == {"a.txt": "第一篇，简体。", "c.txt": "第三篇，繁體中文。", "sub/b.txt": "第二篇，臺灣的資訊。"}
 
 
 def test_sharded_folder_output(tmp_path):
@@ -114,10 +114,10 @@ def test_sharded_folder_output(tmp_path):
 
 def test_text_field_option(tmp_path):
     src = tmp_path / "in.jsonl"
-    write_jsonl(src, [{"content": "你好,世界"}])
+    write_jsonl(src, [{"content": "你好,美丽的世界"}])
     out = tmp_path / "out.jsonl"
     assert main(["clean", str(src), "-o", str(out), "--text-field", "content", "--quiet"]) == 0
-    assert read_jsonl(out)[0]["content"] == "你好，世界"
+    assert read_jsonl(out)[0]["content"] == "你好，美丽的世界"
     assert read_jsonl(out)[0]["id"] == "in.jsonl:1"
 
 

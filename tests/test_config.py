@@ -51,7 +51,7 @@ BAD_CONFIGS = [  # (TOML, the key as the message names it, the problem)
     ('[clean]\nsteps = "unicode"', "[clean] steps", 'expected a list of strings, got string "unicode"'),
     ('[clean]\nskip = ["markup", 3]', "[clean] skip", "expected a list of strings, got integer 3 in the list"),
     ('[clean]\nsteps = ["unicod"]', "[clean] steps", 'unknown step "unicod" (known: unicode, markup'),
-    ('[clean]\nskip = ["nope"]', "[clean] skip", 'unknown step "nope"'),
+    ('[clean]\nskip = ["nope"]', "[clean] skip", 'unknown step or filter "nope"'),
     ("[engine]\nworkers = true", "[engine] workers", "expected an integer, got boolean true"),  # bool is no int
     ("[engine]\nworkers = -1", "[engine] workers", "must be at least 0 (0 = all cores), got -1"),
     ('[engine]\nname = "rey"', "[engine] name", 'must be one of "local", "ray", got "rey"'),
@@ -80,7 +80,7 @@ BAD_CONFIGS = [  # (TOML, the key as the message names it, the problem)
     ('[steps.unicode]\nrepair_mojibake = "no"', "[steps.unicode] repair_mojibake", "expected true or false"),
     ('[steps.scirpt]\nmode = "auto"', "[steps.scirpt]", "unknown step (known: unicode, markup"),
     ("[steps]\nscript = 1", "[steps] script", "expected a table [steps.script], got integer 1"),
-    ("[enigne]\nworkers = 2", "[enigne]", "unknown section (known: clean, io, engine, steps, dedup)"),
+    ("[enigne]\nworkers = 2", "[enigne]", "unknown section (known: clean, io, engine, steps, filters, dedup)"),
     ("workers = 2", "workers", "unknown key at the top level (known sections: clean, io, engine"),
     ("io = 3", "io", "expected a table [io], got integer 3"),
 ]
@@ -147,7 +147,7 @@ def test_ints_are_numbers_and_lists_become_tuples(tmp_path):
 def test_every_config_field_has_a_place_in_the_toml_layout():
     """Every Config field is a key of some table (or is [steps.*] / [dedup]); a new field needs
     a place there, or a config file cannot set it."""
-    fields = {f.name for f in dataclasses.fields(Config)} - {"step_options", "dedup"}
+    fields = {f.name for f in dataclasses.fields(Config)} - {"step_options", "filter_options", "dedup"}
     assert set(_PLACE) == fields
     assert {name for keys in _LAYOUT.values() for name in keys.values()} == fields
 
@@ -219,7 +219,7 @@ def test_any_num_perm_bands():
     ({"keep_all": 1}, "keep_all: expected true or false, got integer 1"),
     ({"engine": "rey"}, 'engine: must be one of "local", "ray", got "rey"'),
     ({"steps": ["nope"]}, 'steps: unknown step "nope"'),
-    ({"skip": ["unicode", "nope"]}, 'skip: unknown step "nope"'),
+    ({"skip": ["unicode", "nope"]}, 'skip: unknown step or filter "nope"'),
     ({"script": "simplfied"}, '[steps.script] mode: must be one of "auto", "simplified"'),
     ({"rules": "mine.toml"}, 'rules: expected a list of strings, got string "mine.toml"'),
     ({"step_options": {"script": {"threshold": "high"}}}, "[steps.script] threshold: expected a number"),

@@ -670,7 +670,7 @@ def test_every_input_record_is_counted_and_ends_in_one_place(tmp_path, command):
     good = [{"id": f"j{i}", "text": t} for i, t in enumerate(texts[:600])]
     lines = [orjson.dumps(r) for r in good]
     lines[10:10] = [b'{"id": "x", "text": "unterminated', b"", b" \r ", b"[1, 2]", b'{"id": 1}', b"\x0c",
-                    b'{"id": "lone-cr",\r"text": "\xe6\xad\xa3\xe6\x96\x87"}', b'{"text": 5}']
+                    b'{"id": "lone-cr",\r"text": "\xe6\xad\xa3\xe6\x96\x87' + "的一段内容".encode() + b'"}', b'{"text": 5}']
     write_jsonl(folder / "a.jsonl", [], extra=b"\n".join(lines) + b"\n")
     whole = gzip.compress(b"".join(orjson.dumps({"id": f"z{i}", "text": t}) + b"\n"
                                    for i, t in enumerate(texts[600:900])))
@@ -735,8 +735,8 @@ def test_a_record_whose_cleaning_fails_is_quarantined_and_the_rest_unchanged(tmp
 def test_integers_beyond_64_bits_round_trip_exactly(tmp_path, command):
     from zhclean.cli import main
 
-    rows = [{"id": 2**70, "n": -2**65, "text": "正文,一段。", "nest": {"a": [2**64, -2**63 - 1, 1.5], "b": 10**30}},
-            {"id": 2**64 + 1, "n": 2**63, "text": "另一段,正文。"}]
+    rows = [{"id": 2**70, "n": -2**65, "text": "正文,这是一段。", "nest": {"a": [2**64, -2**63 - 1, 1.5], "b": 10**30}},
+            {"id": 2**64 + 1, "n": 2**63, "text": "另一段,正文内容。"}]
     src = tmp_path / "big.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -753,7 +753,7 @@ def test_parquet_binary_decimal_and_duration_columns_clean_to_jsonl(tmp_path):
 
     src = tmp_path / "odd.parquet"
     pq.write_table(pa.table({
-        "text": ["正文,一段。", "二段。"],
+        "text": ["正文,这是一段。", "第二段的内容。"],
         "b": pa.array([b"\x00\xff", None], pa.binary()),
         "d": pa.array([decimal.Decimal("12345678901234.56789"), None], pa.decimal128(20, 5)),
         "u": pa.array([datetime.timedelta(seconds=5), None], pa.duration("s")),
@@ -763,7 +763,7 @@ def test_parquet_binary_decimal_and_duration_columns_clean_to_jsonl(tmp_path):
     done = run_cli("clean", str(src), "-o", str(out), "--quiet", "--workers", "1")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     back = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(back) == 2 and back[0]["text"] == "正文，一段。" and back[0]["big"] == 2**64 - 1
+    assert len(back) == 2 and back[0]["text"] == "正文，这是一段。" and back[0]["big"] == 2**64 - 1
     assert back[0]["d"] == "12345678901234.56789" and back[1]["b"] is None
     assert isinstance(back[0]["b"], str) and isinstance(back[0]["u"], str | int | float)
 

@@ -26,6 +26,8 @@ LAZY_EDGES = {
     # check_config validates step options and names against the step registry, while each
     # step declares its options with config's `setting` and checks them with `check_fields`.
     ("zhclean.config", "zhclean.steps"),
+    # and filter options and names against the filter registry, the same way.
+    ("zhclean.config", "zhclean.filters"),
     # check_config loads the rule files the boilerplate options name, and the rule loader
     # reports errors with config's one-line ConfigError.
     ("zhclean.config", "zhclean.boilerplate_rules"),
@@ -119,6 +121,7 @@ def _importers_under(folder: str) -> list[str]:
 @pytest.mark.parametrize("folder, forbidden", [
     ("engines", ("zhclean.dedup", "zhclean.jobs")),
     ("steps", ("zhclean.io", "zhclean.engines", "zhclean.jobs", "zhclean.cli")),
+    ("filters", ("zhclean.io", "zhclean.engines", "zhclean.jobs", "zhclean.cli")),
 ])
 def test_layers(folder, forbidden):
     """Engines schedule shard tasks and know nothing of dedup or jobs; steps are pure text

@@ -79,6 +79,8 @@ def _metadata_type(step_names: tuple[str, ...]) -> pa.DataType:
         pa.field("edits", edits),
         pa.field("chars_in", pa.int64()),
         pa.field("chars_out", pa.int64()),
+        pa.field("lang", pa.string()),  # the language filter's; null when it did not run
+        pa.field("lang_score", pa.float64()),
     ])
 
 
