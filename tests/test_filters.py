@@ -195,6 +195,23 @@ def test_cli_filters_none_keeps_everything(tmp_path: Path) -> None:
     assert all("signals" not in r["zhclean"] for r in kept)  # no filter ran, no signal measured
 
 
+def test_spam_bigram_gate_never_hides_a_hit() -> None:
+    """The numpy pre-test of the spam filter says yes on every document the regex finds a
+    term in (written texts and real pages: ChineseWebText holds gambling spam)."""
+    from zhclean.filters.base import Document
+    from zhclean.filters.spam import _terms, may_hold_a_term
+
+    pattern = _terms()[0]
+    texts = [t for t, _ in DROPPED.values()] + list(KEPT.values())
+    texts += [json.loads(line)["raw_content"] for line in
+              shared_path("corpora/chinesewebtext_2021-43.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts += ["BET365 官网", "在线投注", "平台和网址", "澳门银河娱乐城"]
+    with_hits = [t for t in texts if pattern.search(t.lower())]
+    assert len(with_hits) >= 10
+    assert all(may_hold_a_term(Document(t)) for t in with_hits)
+    assert not may_hold_a_term(Document(NEWS)) and not may_hold_a_term(Document("平台和网址"))
+
+
 # --- calibration on real data (../shared) --------------------------------------------------------
 
 def _clean_all(texts: list[str]) -> list:

@@ -66,9 +66,23 @@ class Document:
         self.meta = meta or {}
 
     @cached_property
+    def codes(self) -> np.ndarray:
+        """The code points (uint32)."""
+        return codes_of(self.text)
+
+    @cached_property
     def classes(self) -> np.ndarray:
         """The class of each character (uint8)."""
-        return CLASS_OF[codes_of(self.text)]
+        return CLASS_OF[self.codes]
+
+    @cached_property
+    def bigrams(self) -> np.ndarray:
+        """Every pair of adjacent characters as one uint64 key (ASCII letters lower-cased):
+        what the filters test word lists against with one numpy call."""
+        codes = self.codes.astype(np.uint64)
+        if self.counts[LATIN]:
+            codes = np.where((codes >= 65) & (codes <= 90), codes | np.uint64(0x20), codes)
+        return (codes[:-1] << np.uint64(21)) | codes[1:]
 
     @cached_property
     def counts(self) -> np.ndarray:

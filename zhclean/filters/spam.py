@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import numpy as np
+
 from zhclean.config import parse_toml, setting
 from zhclean.filters.base import Document, FilterOutput, Verdict, register_filter
 
@@ -58,6 +60,58 @@ def trie_pattern(terms: list[str]) -> str:
     return pattern(tree)
 
 
+def bigram_keys(term: str) -> list[int]:
+    """A term's adjacent character pairs as `Document.bigrams` keys them."""
+    codes = [ord(ch) for ch in term.lower()]
+    return [(a << 21) | b for a, b in zip(codes, codes[1:], strict=False)]
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_SLOTS_BITS = 20
+
+
+def _slots(keys: np.ndarray) -> np.ndarray:
+    """A slot of a 2^20-entry table per bigram key (multiplicative hashing)."""
+    return ((keys * _MIX) >> np.uint64(64 - _SLOTS_BITS)).astype(np.int64)
+
+
+@cache
+def _term_bigrams() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The distinct bigram keys of all terms (sorted), each term's keys as indices into
+    them (concatenated), where each term's indices start, and a table marking the slots of
+    the keys (a one-hash Bloom filter: most documents have no bigram in a marked slot and
+    are settled by one gather); None if a term is one character long (no bigram to test)."""
+    terms = list(_terms()[1])
+    if any(len(t) < 2 for t in terms):
+        return None
+    per_term = [bigram_keys(t) for t in terms]
+    distinct = np.unique(np.array([k for keys in per_term for k in keys], dtype=np.uint64))
+    indices = np.searchsorted(distinct, np.array([k for keys in per_term for k in keys], dtype=np.uint64))
+    starts = np.cumsum([0, *map(len, per_term[:-1])])
+    marked = np.zeros(1 << _SLOTS_BITS, dtype=bool)
+    marked[_slots(distinct)] = True
+    return distinct, indices, starts, marked
+
+
+def may_hold_a_term(doc: Document) -> bool:
+    """Whether some term has every one of its bigrams in the document: a numpy test that
+    spares the regex scan (30 ms per MB) on almost every document, which holds no term."""
+    tables = _term_bigrams()
+    if tables is None:
+        return True
+    distinct, indices, starts, marked = tables
+    bigrams = doc.bigrams
+    bigrams = bigrams[marked[_slots(bigrams)]]
+    if not len(bigrams):
+        return False
+    at = np.minimum(np.searchsorted(distinct, bigrams), len(distinct) - 1)
+    present = np.zeros(len(distinct), dtype=bool)
+    present[at[distinct[at] == bigrams]] = True
+    if not present.any():
+        return False
+    return bool(np.logical_and.reduceat(present[indices], starts).any())
+
+
 @cache
 def _terms() -> tuple[re.Pattern, dict[str, str]]:
     """One regex of every term (as a trie, longest match first) and each term's list."""
@@ -71,7 +125,7 @@ def _terms() -> tuple[re.Pattern, dict[str, str]]:
 @register_filter("spam", options=SpamOptions)
 def spam(doc: Document, options: SpamOptions) -> FilterOutput:
     pattern, kind_of = _terms()
-    hits = pattern.findall(doc.text.lower())
+    hits = pattern.findall(doc.text.lower()) if may_hold_a_term(doc) else []
     density = round(1000 * len(hits) / doc.visible, 2) if doc.visible else 0.0
     signals = {"spam_hits": len(hits), "spam_per_1000": density}
     if len(hits) < options.min_hits or len(set(hits)) < options.min_distinct or density <= options.max_per_1000:
