@@ -91,6 +91,9 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="output file (format from extension), folder, or -")
     p.add_argument("--text-field", help="field holding the text (default: text)")
     p.add_argument("--max-chars", type=int, help="records longer than this go to quarantine")
+    p.add_argument("--max-seconds", type=float,
+                   help="CPU seconds one document may take to clean (plus 1 per million characters; "
+                        "default 5, 0 = no limit); slower ones go to quarantine as timeout")
     p.add_argument("--shard-size", type=int, help="records per output shard")
     p.add_argument("--format", default="jsonl", choices=["jsonl", "jsonl.gz", "jsonl.zst", "parquet"],
                    help="shard format when the output is a folder")
@@ -161,6 +164,7 @@ def _config(args: argparse.Namespace):
         steps=split(args.steps), skip=split(args.skip), script=args.script, rules=args.rules,
         filters=_filter_list(args.filters), signals=args.signals,
         text_field=getattr(args, "text_field", None), max_chars=getattr(args, "max_chars", None),
+        max_seconds=getattr(args, "max_seconds", None),
         shard_size=getattr(args, "shard_size", None), workers=getattr(args, "workers", None),
         engine=getattr(args, "engine", None), ray_address=getattr(args, "ray_address", None),
         threshold=getattr(args, "threshold", None), keep_all=getattr(args, "keep_all", None),

@@ -69,6 +69,8 @@ class Config:
     text_field: str = setting("text", nonempty=True)
     id_field: str = setting("id", nonempty=True)
     max_chars: int = setting(10_000_000, above=0)  # longer records go to quarantine
+    # CPU seconds one document may take (plus one per million characters), else quarantine
+    max_seconds: float = setting(5.0, at_least=0, note="0 = no limit")
     shard_size: int = setting(0, at_least=0, note="0 = one file")  # records per output shard
     # input bytes per shard, the unit of work and of --resume
     shard_bytes: int = setting(0, at_least=0, note="0 = from the input's size")
@@ -123,7 +125,7 @@ class Config:
 # each step's options and `[dedup]` the DedupConfig fields, under their own names.
 _LAYOUT: dict[str, dict[str, str]] = {
     "clean": {"steps": "steps", "skip": "skip", "filters": "filters", "signals": "signals"},
-    "io": {"text_field": "text_field", "id_field": "id_field", "max_chars": "max_chars",
+    "io": {"text_field": "text_field", "id_field": "id_field", "max_chars": "max_chars", "max_seconds": "max_seconds",
            "shard_size": "shard_size", "shard_bytes": "shard_bytes", "limit": "limit"},
     "engine": {"name": "engine", "workers": "workers", "ray_address": "ray_address"},
 }

@@ -25,6 +25,7 @@ class Reason(StrEnum):
     CORRUPT_ROW_GROUP = "corrupt_row_group"  # stands for all the rows of the group
     UNWRITABLE = "unwritable"  # a value the output format cannot hold
     STEP_ERROR = "step_error"  # a cleaning step raised: a bug, but the run goes on
+    TIMEOUT = "timeout"  # cleaning used up --max-seconds of CPU time
 
 
 class BadRecord(ValueError):

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from zhclean.config import Config
+from zhclean.core.budget import OverBudget, budget
 from zhclean.core.outcome import BadRecord, Dropped, Quarantined, Reason
 from zhclean.io import jsonsafe
 from zhclean.io.decode import UndecodableError, decode_bytes
@@ -117,19 +118,32 @@ def parse_all(items: list[Item], config: Config) -> list[Parsed]:
     return parsed
 
 
-def clean_texts(pipeline: Pipeline, texts: list[str]) -> list[Result | BadRecord]:
-    """The pipeline over a batch; when a step raises (a bug), the batch is cleaned one by
-    one so that only the documents that make it raise are quarantined."""
+def seconds_for(texts: list[str], max_seconds: float) -> float:
+    """The CPU budget of cleaning `texts` together: `max_seconds`, plus a second per million
+    characters (the pipeline does several MB per second, so honest text never comes near)."""
+    return max_seconds + sum(map(len, texts)) / 1e6 if max_seconds > 0 else 0.0
+
+
+def clean_texts(pipeline: Pipeline, texts: list[str], max_seconds: float = 0.0) -> list[Result | BadRecord]:
+    """The pipeline over a batch, within its CPU budget. When a step raises (a bug) or the
+    batch runs out of time, the batch is cleaned one by one, each document with its own
+    budget, so that only the documents that raise or stall are quarantined."""
     try:
-        return list(pipeline.clean_many(texts))
-    except Exception:  # noqa: BLE001 - isolate the failing document
-        out: list[Result | BadRecord] = []
-        for text in texts:
-            try:
-                out.append(pipeline.clean(text))
-            except Exception as error:  # noqa: BLE001
-                out.append(BadRecord(Reason.STEP_ERROR, f"a step failed: {type(error).__name__}: {error}"))
-        return out
+        with budget(seconds_for(texts, max_seconds)):
+            return list(pipeline.clean_many(texts))
+    except (Exception, OverBudget):  # noqa: BLE001 - isolate the failing document
+        return [_clean_one(pipeline, text, max_seconds) for text in texts]
+
+
+def _clean_one(pipeline: Pipeline, text: str, max_seconds: float) -> Result | BadRecord:
+    seconds = seconds_for([text], max_seconds)
+    try:
+        with budget(seconds):
+            return pipeline.clean(text)
+    except OverBudget:
+        return BadRecord(Reason.TIMEOUT, f"cleaning took over {seconds:.1f} CPU seconds (--max-seconds)")
+    except Exception as error:  # noqa: BLE001
+        return BadRecord(Reason.STEP_ERROR, f"a step failed: {type(error).__name__}: {error}")
 
 
 def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list[tuple[str, Any]]:
@@ -138,7 +152,7 @@ def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list
     (`Pipeline.clean_many`), which is faster than one by one."""
     parsed = parse_all(items, config)
     good = [p for p in parsed if not isinstance(p, BadRecord)]
-    cleaned = iter(clean_texts(pipeline, [text for _, text in good]))
+    cleaned = iter(clean_texts(pipeline, [text for _, text in good], config.max_seconds))
     out: list[tuple[str, Any]] = []
     for item, entry in zip(items, parsed, strict=True):
         if isinstance(entry, BadRecord):

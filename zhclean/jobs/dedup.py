@@ -68,7 +68,7 @@ class SignatureTask:
         for batch in batches(shard_items(shard)):
             stats.bytes_in += sum(item.size for item in batch)
             shingles = []
-            for item, entry in zip(batch, _cleaned(parse_all(batch, self.config), pipeline), strict=True):
+            for item, entry in zip(batch, _cleaned(parse_all(batch, self.config), pipeline, self.config.max_seconds), strict=True):
                 position += 1
                 if isinstance(entry, BadRecord):
                     bad = quarantined(item, entry)
@@ -93,11 +93,11 @@ class SignatureTask:
         return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
 
 
-def _cleaned(parsed: list, pipeline) -> list:
+def _cleaned(parsed: list, pipeline, max_seconds: float) -> list:
     """Per item, (record, cleaned text) or why it cannot be signed: records `zhclean clean`
     wrote keep their text, the others are cleaned together (for the canonical form only)."""
     raw = [entry[1] for entry in parsed if not isinstance(entry, BadRecord) and "zhclean" not in entry[0]]
-    cleaned = iter(clean_texts(pipeline, raw))
+    cleaned = iter(clean_texts(pipeline, raw, max_seconds))
     out = []
     for entry in parsed:
         if isinstance(entry, BadRecord) or "zhclean" in entry[0]:
