@@ -25,7 +25,7 @@ from typing import Any
 
 from zhclean.chars import codes_of, text_of
 from zhclean.steps.base import Removal, StepOutput, register
-from zhclean.text import LINE_EDGE
+from zhclean.text import LINE_EDGE, SPACE_RUN
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
 _INVISIBLE_CHARS = frozenset(
@@ -100,17 +100,15 @@ def _normalize_repaired(line: str) -> str:
 
 
 def _repair_line(line: str) -> str:
-    """The line with its encoding repaired, also when only its trimmed copy repairs: ftfy
-    reads `\\xa0ã€‚` as Latin-1 text and `ã€‚` as mojibake, and the whitespace step trims the
-    edges off, so the next cleaning would see and repair the trimmed copy."""
-    fixed = _ftfy_line(line)
-    if fixed != line:
+    """The line with its encoding repaired, as the whitespace step will leave it when that
+    copy repairs: ftfy reads `\\xa0ã€‚` as Latin-1 text and ` ã€‚` as mojibake, so the next
+    cleaning would repair the copy. The copy stands for the line then: the whitespace step
+    makes the same changes to it later. Otherwise the line as it is (a U+00A0 may be a byte
+    of the mojibake: `ä¸\\xa0` is `丠`)."""
+    spaced = SPACE_RUN.sub(" ", line).strip(LINE_EDGE) if "\u00a0" in line or "  " in line else line.strip(LINE_EDGE)
+    if spaced != line and _MOJIBAKE.search(spaced) and (fixed := _ftfy_line(spaced)) != spaced:
         return fixed
-    core = line.strip(LINE_EDGE)
-    if len(core) == len(line) or not _MOJIBAKE.search(core):
-        return line
-    start = len(line) - len(line.lstrip(LINE_EDGE))
-    return line[:start] + _ftfy_line(core) + line[start + len(core) :]
+    return _ftfy_line(line)
 
 
 def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
@@ -123,12 +121,13 @@ def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
     return text_of(codes), int(wide.sum())
 
 
-def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None) -> tuple[str, int]:
+def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None) -> tuple[str, int, bool]:
     """Invisible characters, full-width letters and digits, then NFC. NFC comes last because
     each removal or replacement before it can put a combining mark after a new base
     (`ü\\x03\\u0328`, `Ａ\\u0301`): composed first, the text would compose again next time.
-    `found` holds the characters of `_ANY_WORK` the text has."""
-    edits = 0
+    `found` holds the characters of `_ANY_WORK` the text has. Returns (text, edits, whether
+    mojibake may have been made: joined around a removed character, or composed)."""
+    edits, joined = 0, False
     if not found.isdisjoint(_INVISIBLE_CHARS):
         if removals is not None:
             removals.extend(
@@ -136,13 +135,20 @@ def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None)
             )
         text, n = _INVISIBLE.subn("", text)
         edits += n
+        joined = not found.isdisjoint(_MOJIBAKE_LEADS)
     if not found.isdisjoint(_FULLWIDTH_CHARS):
         text, fullwidth = _fullwidth_to_ascii(text)
         edits += fullwidth
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         edits += 1
-    return text, edits
+        joined = True
+    return text, edits, joined
+
+
+def needs_normalizing(text: str) -> bool:
+    """Whether `normalize` may change `text` (a mojibake lead alone says yes)."""
+    return _ANY_WORK.search(text) is not None or not unicodedata.is_normalized("NFC", text)
 
 
 def normalize(text: str, repair_mojibake: bool = True, removals: list[Removal] | None = None) -> tuple[str, int]:
@@ -163,9 +169,9 @@ def normalize(text: str, repair_mojibake: bool = True, removals: list[Removal] |
         text, n = _repair_mojibake(text, removals)
         edits += n
         found = set(_ANY_WORK.findall(text))
-    text, n = _normalize_chars(text, found, removals)
+    text, n, joined = _normalize_chars(text, found, removals)
     edits += n
-    if n and repair_mojibake and _MOJIBAKE.search(text):
+    if joined and repair_mojibake and _MOJIBAKE.search(text):
         text, n = _repair_mojibake(text, removals)
         edits += n
     return text, edits
