@@ -1,4 +1,4 @@
-"""Small text helpers shared by steps: line removal that leaves no trace, space runs."""
+"""Small text helpers shared by steps: line removal that leaves no trace, space runs, bracket-only lines."""
 
 from __future__ import annotations
 
@@ -14,6 +14,56 @@ SPACE_RUN = re.compile("[ \u00a0]{2,}|\u00a0")
 
 # What a line's edges may hold besides text: the whitespace step trims these off every line.
 LINE_EDGE = " \t\u3000\u00a0"
+
+# A bracket-only line: only brackets and spaces, at least one of `[]()（）【】`. Its first such
+# bracket is found possessively past the other characters a line may hold, and the rest of
+# the line possessively after it: written as `[any]*[bracket][any]*`, with the first star
+# also allowed spaces that a leading `[ ]*` took, a long line of brackets and spaces was
+# tried in every split (cubic: 3 KB took 8.7 s). Besides brackets a line may hold spaces the
+# whitespace step trims or collapses (also U+00A0) and the marks (`GONE`) of what a step
+# removed: `![]()（` leaves a bracket-only line.
+_BRACKET = "\\[\\]()（）【】"
+_BRACKET_LINE_OTHER = "{}<>《》〔〕 \t\u3000\u00a0\\x00"
+_BRACKET_LINE_CHARS = f"{_BRACKET}{_BRACKET_LINE_OTHER}"
+BRACKET_LINE_BODY = f"[{_BRACKET_LINE_OTHER}]*+[{_BRACKET}][{_BRACKET_LINE_CHARS}]*+"
+_BRACKET_ONLY = re.compile(BRACKET_LINE_BODY)
+
+
+def is_bracket_only(line: str) -> bool:
+    """Whether the line holds only brackets and spaces (at least one of `[]()（）【】`): the
+    markup step removes such a line, so a step that leaves one removes it too."""
+    return _BRACKET_ONLY.fullmatch(line) is not None
+
+
+# What the punctuation and whitespace steps change, remove or write. A run without any of
+# them stands in a line as it is before those steps and after; so where a line will stand
+# inside another (the repeated-line step drops it), each such run of it stands twice now.
+_SHIFTING = ",:;?!()，：；？！（） \t\u00a0\u3000"
+_ANCHOR = re.compile(f"[^{_SHIFTING}\n]{{4,}}")
+_ANCHOR_TAIL = 64  # characters at a line's end where its last anchor is looked for
+_WIDE = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_MARK_OR_SPACES = re.compile("[,:;?!()]|[ \t\u00a0\u3000]+")
+
+
+def may_stand_twice(line: str, text: str) -> bool:
+    """False when `line` (part of `text`) cannot stand inside another line of `text` or be
+    one's copy, however the punctuation and whitespace steps change them: the first run of
+    characters they leave alone at its start, or the last near its end, stands nowhere else.
+    Two searches in C, where comparing the lines as those steps leave them needs the steps."""
+    head = _ANCHOR.search(line)
+    if head is None:
+        return True  # too little between marks and spaces to tell
+    if text.count(head.group()) < 2:
+        return False
+    tail = _ANCHOR.findall(line, max(0, len(line) - _ANCHOR_TAIL))
+    return not tail or text.count(tail[-1]) > 1
+
+
+def without_mark_differences(text: str) -> str:
+    """`text` with every ASCII mark the punctuation step may widen written wide and every
+    space gone: lines that step and the whitespace step may make equal are equal here (and
+    a few more)."""
+    return _MARK_OR_SPACES.sub(lambda m: _WIDE.get(m.group(), ""), text)
 
 
 def drop_emptied_lines(text: str) -> str:

@@ -20,14 +20,15 @@ from __future__ import annotations
 import html
 import html.entities
 import re
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
-from zhclean.steps.unicode import normalize
+from zhclean.steps.unicode import needs_normalizing, normalize
+from zhclean.text import BRACKET_LINE_BODY, drop_emptied_lines
 from zhclean.text import GONE as _GONE
-from zhclean.text import drop_emptied_lines
 
 _IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\([^)\n]{0,2000}\)")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
@@ -57,21 +58,10 @@ _AMPERSAND = "(?:amp|AMP|#0*38|#[xX]0*26);"
 _ENTITY = re.compile(
     rf"&(?P<chain>(?:{_AMPERSAND})*)(?P<last>[a-zA-Z][a-zA-Z0-9]{{1,31}}|#[0-9]{{1,7}}|#[xX][0-9a-fA-F]{{1,6}});"
 )
-# A bracket-only line: only brackets and spaces, at least one of `[]()（）【】`. Its first such
-# bracket is found possessively past the other characters a line may hold, and the rest of
-# the line possessively after it: written as `[any]*[bracket][any]*`, with the first star
-# also allowed spaces that a leading `[ ]*` took, a long line of brackets and spaces was
-# tried in every split (cubic: 3 KB took 8.7 s).
-# What a line may hold besides brackets: spaces the whitespace step trims or collapses (also
-# U+00A0), and the marks of what this step removed (`![]()（` leaves a bracket-only line).
-_BRACKET = "\\[\\]()（）【】"
-_BRACKET_LINE_OTHER = "{}<>《》〔〕 \t\u3000\u00a0\\x00"
-_BRACKET_LINE_CHARS = f"{_BRACKET}{_BRACKET_LINE_OTHER}"
-_BRACKET_LINE_BODY = f"[{_BRACKET_LINE_OTHER}]*+[{_BRACKET}][{_BRACKET_LINE_CHARS}]*+"
 # Where a bracket-only line may start: a literal line break lets the engine skip ahead (the
 # text gets one prepended); the multiline pattern below is tried at every character.
-_BRACKET_LINE_START = re.compile(f"\n{_BRACKET_LINE_BODY}(?:\n|$)")
-_BRACKET_ONLY_LINE = re.compile(f"^{_BRACKET_LINE_BODY}$", re.M)
+_BRACKET_LINE_START = re.compile(f"\n{BRACKET_LINE_BODY}(?:\n|$)")
+_BRACKET_ONLY_LINE = re.compile(f"^{BRACKET_LINE_BODY}$", re.M)
 # Where an HTML comment or a <script>/<style> block may start. Each one's end is searched for
 # from there; one search that finds none means no later one has an end either, so it is not
 # searched again (a lazy `.*?` searched to the end of the text from every unclosed `<!--`).
@@ -138,12 +128,101 @@ def _sub_counted(pattern: re.Pattern, repl, text: str, rule: str, removals) -> t
     if removals is not None:
         for m in pattern.finditer(text):
             new = repl(m) if callable(repl) else repl
-            removals.append(Removal("markup", rule, m.start(), m.group(), new))
+            shown = new if new == _GONE else new.replace(_GONE, "")  # a link's marks are no text
+            removals.append(Removal("markup", rule, m.start(), m.group(), shown))
     return pattern.subn(repl, text)
 
 
 def _tag_replacement(match: re.Match) -> str:
     return "\n" if match.group(1).lower() in _BLOCK_TAGS else _GONE
+
+
+# The longest text `_TAG` matches: `</`, a name, 1,000 characters of attributes, `/>`.
+_MAX_TAG = 2 + max(map(len, _ELEMENTS.split())) + 1000 + 2
+_ANGLE = re.compile("[<>]")
+
+
+def _remove_tags(text: str, removals: list[Removal] | None) -> tuple[str, int]:
+    """Tags removed, and the tags that removing them makes (`<<b>a>`, `<a <br> x>`, `<b![](x)>`):
+    the next cleaning would remove those. One substitution is final for nearly every text,
+    which then holds no tag once what was removed is gone; the others are done again by
+    `_tag_closure`, which finds the same as repeating the substitution, in one scan."""
+    new, n = _TAG.subn(_tag_replacement, text)
+    if "<" in new and _TAG.search(new.replace(_GONE, "")):
+        return _tag_closure(text, removals)
+    if removals is not None:
+        removals.extend(
+            Removal("markup", "html_tag", m.start(), m.group(), _tag_replacement(m)) for m in _TAG.finditer(text)
+        )
+    return new, n
+
+
+class _Frame:
+    """An open `<` of `_tag_closure`: the text after it as it stands once the tags inside it
+    are gone (no longer than any tag can be)."""
+
+    __slots__ = ("start", "parts", "length", "cursor")
+
+    def __init__(self, start: int) -> None:
+        self.start, self.parts, self.length, self.cursor = start, [], 0, start
+
+    def extend(self, text: str, upto: int) -> bool:
+        """Take the text up to `upto`; False when the frame is then too long to be a tag."""
+        piece = text[self.cursor : upto]
+        self.length += len(piece) - piece.count(_GONE)
+        self.parts.append(piece)
+        self.cursor = upto
+        return self.length <= _MAX_TAG
+
+    def take(self, replacement: str, upto: int) -> None:
+        """A tag inside this frame, up to `upto`, went and left `replacement`."""
+        self.parts.append(replacement)
+        self.length += len(replacement) - replacement.count(_GONE)
+        self.cursor = upto
+
+
+def _tag_closure(text: str, removals: list[Removal] | None) -> tuple[str, int]:
+    """What repeating the tag substitution until nothing changes leaves, with a stack of the
+    open `<`. At a `>`, the innermost open `<` is a tag when the text between them, without
+    the tags removed inside, is one; then the `<` before it may be, later. Otherwise that `>`
+    (or a `<` too far back to be a tag) is text, and no open `<` can become a tag: a tag holds
+    neither. What earlier passes removed (`\\x00`) counts as gone, as it will be."""
+    frames: list[_Frame] = []
+    spans: list[tuple[int, int, str]] = []
+    for m in _ANGLE.finditer(text):
+        at = m.start()
+        if m.group() == "<":
+            if frames and not frames[-1].extend(text, at):
+                frames.clear()
+            frames.append(_Frame(at))
+            continue
+        if not frames:
+            continue
+        top = frames[-1]
+        tag = _TAG.fullmatch("".join(top.parts).replace(_GONE, "")) if top.extend(text, at + 1) else None
+        if tag is None:
+            frames.clear()
+            continue
+        frames.pop()
+        replacement = _tag_replacement(tag)
+        spans.append((top.start, at + 1, replacement))
+        if frames:
+            frames[-1].take(replacement, at + 1)
+    return _replace_outermost(text, spans, removals), len(spans)
+
+
+def _replace_outermost(text: str, spans: list[tuple[int, int, str]], removals: list[Removal] | None) -> str:
+    """`text` with each span that no other holds replaced (spans are nested or apart)."""
+    pieces, last = [], 0
+    for start, end, replacement in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < last:
+            continue
+        if removals is not None:
+            removals.append(Removal("markup", "html_tag", start, text[start:end], replacement))
+        pieces += [text[last:start], replacement]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _entity_replacement(match: re.Match) -> str:
@@ -176,22 +255,66 @@ def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bo
     # Entities first: what they decode to may be markup (`&lt;p&gt;`, `&#91;&#93;`).
     if "&" in text:
         text, edits = _unescape(text, removals)
-    decoded = edits
+    text, removed, joined = _remove_markup(text, removals)
+    if removed:
+        text, edits = _after_removals(text, edits + removed, joined, removals)
+    return StepOutput(text, edits, removals=removals or [])
+
+
+def _remove_markup(text: str, removals: list[Removal] | None) -> tuple[str, int, bool]:
+    """Markdown, HTML blocks and tags and bracket-only lines removed: (text, edits, whether
+    a removal inside a line joined characters that may need the unicode step again)."""
+    edits, joined = 0, False
     if "](" in text:
         text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
         edits += n
-        text, n = _sub_counted(_LINK, lambda m: m.group(1), text, "markdown_link", removals)
+        # The marks around a link's text show where it was joined to what stood beside it.
+        text, n = _sub_counted(_LINK, lambda m: f"{_GONE}{m.group(1)}{_GONE}", text, "markdown_link", removals)
         edits += n
     if "<" in text:
         text, n = _remove_blocks(text, removals)
         edits += n
-        text, n = _sub_counted(_TAG, _tag_replacement, text, "html_tag", removals)
+        text, n = _remove_tags(text, removals)
         edits += n
+        if n and "<" in text:  # what tags stood in may have been a comment's end: `<!--<b>>`
+            if _GONE in text:
+                joined = _joins_need_work(text)
+                text = drop_emptied_lines(text)
+            text, n = _remove_blocks(text, removals)
+            edits += n
     if _BRACKET_LINE_START.search("\n" + text):
         text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
         edits += n
     if _GONE in text:
+        joined = joined or _joins_need_work(text)
         text = drop_emptied_lines(text)
-    if edits > decoded:  # what a removal joined may compose (`e<b></b>\u0301`) or be mojibake
-        text, _ = normalize(text)
-    return StepOutput(text, edits, removals=removals or [])
+    return text, edits, joined
+
+
+_AROUND = 4  # characters each side of a join that decide whether it needs the unicode step
+
+
+def _joins_need_work(text: str) -> bool:
+    """Whether a removal inside a line (its marks are still in `text`) joined characters
+    that compose (`e<b></b>\\u0301`) or make mojibake: only the places removals left are
+    looked at, not the whole text (`str.find` runs at memory speed; a regex does not)."""
+    end = 0
+    while (start := text.find(_GONE, end)) >= 0:
+        end = start + 1
+        while end < len(text) and text[end] == _GONE:
+            end += 1
+        if not start or end == len(text) or text[start - 1] == "\n" or text[end] == "\n":
+            continue  # nothing was joined
+        around = text[max(0, start - _AROUND) : end + _AROUND].replace(_GONE, "")
+        if unicodedata.combining(text[end]) or needs_normalizing(around):
+            return True
+    return False
+
+
+def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None) -> tuple[str, int]:
+    """What removing markup joined: an entity (`&copy<b>;`), characters that compose
+    (`e<b></b>\u0301`) or mojibake. The next cleaning would find them."""
+    if "&" in text:
+        text, n = _unescape(text, removals)
+        edits += n
+    return (normalize(text)[0] if joined else text), edits
