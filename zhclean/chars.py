@@ -43,7 +43,7 @@ _TONE_FOLD = str.maketrans(
         **{c: "u" for c in "ūúǔùǖǘǚǜüÜvV"},
         **{c: "n" for c in "ńňǹ"},
         **{c: "m" for c in "ḿ"},
-        **{c: None for c in "012345 \t"},
+        **{c: None for c in "012345 \t\u00a0"},
     }
 )
 

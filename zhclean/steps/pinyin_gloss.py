@@ -33,10 +33,11 @@ from zhclean.steps.base import Removal, StepOutput, register
 # because the regex engine tests a range faster than a long list; letters that are not
 # pinyin fail the reading check later.
 _LETTER = "a-zA-Z\u00e0-\u01dc\u01f9\u1e3f"
-# A parenthesised run of pinyin letters, digits for tones and spaces. `split` with this group
+# A parenthesised run of pinyin letters, digits for tones and spaces (U+00A0 too: the whitespace
+# step makes it a space, and the next cleaning would find the gloss). `split` with this group
 # yields, in one C-level pass, the text between candidates and each candidate: the character
 # a candidate reads is the end of the text before it.
-_SYLLABLES = f"[ \t]*[{_LETTER}][{_LETTER}0-5 \t]*[)）]"
+_SYLLABLES = f"[ \t\u00a0]*[{_LETTER}][{_LETTER}0-5 \t\u00a0]*[)）]"
 # Each pattern captures the candidate and, through a lookbehind placed after the opening
 # bracket (so the regex engine still skips ahead to the bracket), the character before it.
 # `split` then yields [text, candidate, character before, text, ...]: every key a verdict
@@ -46,7 +47,7 @@ _CANDIDATE_ASCII = re.compile(f"(\\((?<=(.)\\(){_SYLLABLES})")
 _CANDIDATE_FULL = re.compile(f"(（(?<=(.)（){_SYLLABLES})")
 _BRACKETS = re.compile(r"[(（)）]")
 _MAX_RUN = 4
-_SPELLING_NOISE = re.compile(r"[ \t(（)）]")
+_SPELLING_NOISE = re.compile("[ \t\u00a0(（)）]")
 
 # (character(s) before, reading as written) -> is it a reading of them. Content farms gloss
 # the same few dozen characters over and over, so nearly every lookup is a hit.
@@ -86,7 +87,7 @@ def _reads(chars: str, candidate: str) -> bool:
     key = (chars, candidate)
     verdict = _VERDICTS.get(key)
     if verdict is None:
-        written = _BRACKETS.sub("", candidate).strip(" \t")
+        written = _BRACKETS.sub("", candidate).strip(" \t\u00a0")
         verdict = (
             bool(chars)
             and not written[0].isupper()
