@@ -31,17 +31,21 @@ from zhclean.boilerplate_rules import CLOSE, EDGE, OPEN, RuleSet, load_rules
 from zhclean.chars import HAN_CLASS
 from zhclean.config import setting
 from zhclean.steps.base import Removal, StepOutput, register
-from zhclean.text import remove_lines
+from zhclean.steps.repeated_line import RepeatedLineOptions, repeated_lines
+from zhclean.text import is_bracket_only, may_stand_twice, remove_lines, without_mark_differences
 
 FIELDS = ("source", "editor", "original_title", "author")
 
 # A pinyin gloss right after a Han character, for the matching view only. One pattern per
 # opening bracket: a literal lead lets the regex engine skip ahead to it (most pages use one
 # kind of bracket), which takes a quarter off the time of the two-bracket pattern.
-_GLOSS_BODY = "[ \t]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t]{0,30}[)）]"
-_VIEW_GLOSS = re.compile(f"[(（](?<=[{HAN_CLASS}][(（]){_GLOSS_BODY}")
-_VIEW_GLOSS_ASCII = re.compile(f"\\((?<=[{HAN_CLASS}]\\(){_GLOSS_BODY}")
-_VIEW_GLOSS_FULL = re.compile(f"（(?<=[{HAN_CLASS}]（){_GLOSS_BODY}")
+# A run of glosses goes whole (`来(lai)(lai)源：`): the gloss step removes adjacent duplicates
+# together. Spaces include U+00A0, which the whitespace step makes a space.
+_GLOSS_BODY = "[ \t\u00a0]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t\u00a0]{0,30}[)）]"
+_GLOSS_RUN = f"{_GLOSS_BODY}(?:[(（]{_GLOSS_BODY})*+"
+_VIEW_GLOSS = re.compile(f"[(（](?<=[{HAN_CLASS}][(（]){_GLOSS_RUN}")
+_VIEW_GLOSS_ASCII = re.compile(f"\\((?<=[{HAN_CLASS}]\\(){_GLOSS_RUN}")
+_VIEW_GLOSS_FULL = re.compile(f"（(?<=[{HAN_CLASS}]（){_GLOSS_RUN}")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 # Glued notices: whole sentences stuck to a paragraph (`…競爭力。違反上述規定者，中時電子報有權
 # 刪除留言…`). A sentence ends with a run of these and the closing quotes after it.
@@ -62,10 +66,25 @@ class BoilerplateOptions:
     max_line_chars: int = setting(600, at_least=1)  # longer lines are content, never boilerplate
 
 
+_SPACES = re.compile("  +")
+
+
 def _matching_view(text: str) -> str:
-    """The text as rules see it: glosses removed (line breaks stay where they are). The rules
-    match either script themselves (`both_scripts`)."""
-    return _without_glosses(text)
+    """The text as rules see it: as the gloss and whitespace steps will leave it, glosses
+    removed and each run of spaces or U+00A0 one space (line breaks stay where they are), so
+    that the next cleaning finds no line this one did not (`〔\\u00a0记者：王` is a field
+    line). `_LinePositions` maps a line's view back to the line. The rules match either
+    script themselves (`both_scripts`)."""
+    return _spaced(_without_glosses(text))
+
+
+def _spaced(text: str) -> str:
+    """`text` with each run of spaces or U+00A0 one space, as the whitespace step leaves it
+    (`SPACE_RUN`): a replace and a pattern led by two spaces, which the regex engine finds
+    at C speed, cost a third of the alternation on text full of single spaces."""
+    if "\u00a0" in text:
+        text = text.replace("\u00a0", " ")
+    return _SPACES.sub(" ", text) if "  " in text else text
 
 
 def _without_glosses(text: str) -> str:
@@ -121,9 +140,14 @@ def candidate_lines(view: str, rules: RuleSet) -> list[int]:
 
 
 def _may_end_glued(view: str, rules: RuleSet) -> bool:
-    """Whether the last line with text may end with a glued notice: sites append theirs."""
+    """Whether the last line with text may end with a glued notice: sites append theirs. Or
+    a line before it, when it stands elsewhere too and the repeated-line step may drop it."""
     end = len(view.rstrip(EDGE + "\n")) if view[-1:] in EDGE + "\n" else len(view)
-    return _has_glued_tail(view, view.rfind("\n", 0, end) + 1, end, rules)
+    start = view.rfind("\n", 0, end) + 1
+    if _has_glued_tail(view, start, end, rules):
+        return True
+    last = view[start:end].strip()
+    return start > 0 and len(last) >= RepeatedLineOptions().min_han and may_stand_twice(last, view)
 
 
 def _has_glued_tail(view: str, start: int, end: int, rules: RuleSet) -> bool:
@@ -141,20 +165,51 @@ def unglue(line: str, view: str, rules: RuleSet) -> tuple[str, str, list[tuple[s
     """`line` and its `view` without the notices of glued rules stuck to its start or its end,
     and (rule, text removed) for each. Only whole sentences go, at most three at a time, the fewest
     first, so a rule's open gap (`.{0,80}`) never takes a sentence of the paragraph with it;
-    the line must keep at least one sentence. `view` is the line as rules see it, of the same
-    length. Every cut takes a start or an end, so what is left is `view[lo:hi]`: the bounds
-    move and nothing is copied, or a notice glued thousands of times costs the square."""
+    the line must keep at least one sentence. `view` is the line as rules see it; where it is
+    shorter (glosses), `_LinePositions` says where its positions are in the line. Every cut
+    takes a start or an end, so what is left is `view[lo:hi]`: the bounds move and nothing is
+    copied, or a notice glued thousands of times costs the square."""
     removed: list[tuple[str, str]] = []
     lo, hi = 0, len(view)
     runs = _EdgeRuns(view)
-    while cut := _glued_edge(view, lo, hi, runs, rules):
+    at = _LinePositions(line, view)
+    while at.valid and (cut := _glued_edge(view, lo, hi, runs, rules)):
         start, end, name = cut
-        removed.append((name, line[start:end]))
+        removed.append((name, line[at(start) : at(end)]))
         if end == hi:
             hi = start
         else:
             lo = end
-    return line[lo:hi], view[lo:hi], removed
+    return line[at(lo) : at(hi)], view[lo:hi], removed
+
+
+# What the view of a line lacks: its glosses and all but the first character of each run of
+# spaces (`_matching_view` in one pattern: removing a gloss never joins two spaces).
+_VIEW_DROPS = re.compile(f"{_VIEW_GLOSS.pattern}|(?<=[ \u00a0])[ \u00a0]+")
+
+
+class _LinePositions:
+    """Maps a position in a line's view to one in the line, whose glosses and runs of spaces
+    the view lacks. A gloss goes with the character before it: the position after a
+    character is after its gloss, so a cut keeps or removes both (`好(hǎo) 返回搜狐查看更多`
+    keeps `好(hǎo)`)."""
+
+    def __init__(self, line: str, view: str) -> None:
+        self.at: list[int] = []  # view positions where glosses were removed
+        self.shift: list[int] = []  # characters removed up to and including each of them
+        self.valid = True
+        if len(line) == len(view):
+            return
+        removed = 0
+        for m in _VIEW_DROPS.finditer(line):
+            self.at.append(m.start() - removed)
+            removed += m.end() - m.start()
+            self.shift.append(removed)
+        self.valid = len(line) - removed == len(view)  # else the view was not made this way
+
+    def __call__(self, position: int) -> int:
+        i = bisect_right(self.at, position)
+        return position + (self.shift[i - 1] if i else 0)
 
 
 class _EdgeRuns:
@@ -176,20 +231,24 @@ class _EdgeRuns:
             hi = max(self.starts[j], lo)
         return lo, hi
 
-    def inside(self, lo: int, hi: int) -> tuple[int, int] | None:
-        """(start of the last run, end of the first run) inside `text[lo:hi]`, stripped, or None."""
+    def inside(self, lo: int, hi: int, k: int) -> tuple[list[int], list[int]]:
+        """(starts of the last k runs, last first; ends of the first k runs, first first)
+        inside `text[lo:hi]`, stripped."""
         lo, hi = self.strip(lo, hi)
         first = bisect_left(self.starts, lo)
         last = bisect_left(self.starts, hi) - 1
         if first > last:
-            return None
-        return self.starts[last], self.ends[first]
+            return [], []
+        count = min(k, last - first + 1)
+        return self.starts[last - count + 1 : last + 1][::-1], self.ends[first : first + count]
 
 
 def _glued_edge(view: str, lo: int, hi: int, runs: _EdgeRuns, rules: RuleSet) -> tuple[int, int, str] | None:
     """(start, end, rule) of the first glued notice at either end of `view[lo:hi]`: the last or
-    first 1, 2, 3 sentences, then what follows the last run of spaces or precedes the first
-    (page furniture such as `（记者王浩） 我要评论` is set off by a space, not a full stop)."""
+    first 1, 2, 3 sentences, then what follows one of the last 3 runs of spaces or precedes
+    one of the first 3, the fewest characters first (page furniture such as `（记者王浩） 我要评论`
+    is set off by a space, not a full stop; and the punctuation step removes the spaces
+    beside the marks it writes, so a second cleaning may find the run before a notice last)."""
     for start, end in _edge_pieces(view, lo, hi, runs):
         if name := rules.glued.first_match(view[start:end].strip(EDGE)):
             return start, end, name
@@ -207,10 +266,10 @@ def _edge_pieces(view: str, lo: int, hi: int, runs: _EdgeRuns) -> Iterator[tuple
             yield hi - len("".join(tail[-k:])), hi
         if k < len(head):
             yield lo, lo + len("".join(head[:k]))
-    spaces = runs.inside(lo, hi)
-    if spaces:
-        yield spaces[0], hi
-        yield lo, spaces[1]
+    starts, ends = runs.inside(lo, hi, _MAX_GLUED_SENTENCES)
+    for start, end in zip(starts, ends, strict=True):
+        yield start, hi
+        yield lo, end
 
 
 def classify_lines(
@@ -225,10 +284,7 @@ def classify_lines(
         stripped = view.strip(EDGE)
         if not stripped or len(stripped) > max_chars:
             continue
-        trimmed = line.strip(EDGE)
-        values = _field_values(trimmed, rules)
-        if values is None and ("(" in trimmed or "（" in trimmed):  # a glossed key: `来(lai)源：`
-            values = _field_values(_without_glosses(trimmed), rules)
+        values = _line_fields(line, rules)
         if values is not None:
             hits.append((i, "field:" + "+".join(values), values))
             continue
@@ -236,6 +292,15 @@ def classify_lines(
         if name is not None:
             hits.append((i, name, None))
     return hits
+
+
+def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
+    """The fields of a field-only line, as the whitespace step will leave it, or None."""
+    trimmed = _spaced(line.strip(EDGE))
+    values = _field_values(trimmed, rules)
+    if values is None and ("(" in trimmed or "（" in trimmed):  # a glossed key: `来(lai)源：`
+        values = _field_values(_without_glosses(trimmed), rules)
+    return values
 
 
 @register("boilerplate", options=BoilerplateOptions)
@@ -275,35 +340,65 @@ def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates
     line that starts with one (`candidates` found them), and the last line with text that
     `hits` leave. What is left of a line may be a notice of its own: it joins `hits`, and
     the line before it is looked at, so that one cleaning finds everything a second would.
-    A line with glosses (view and line differ in length) is left alone: positions in its
-    view are not positions in the line."""
+    So is the line before a last line that the repeated-line step will drop as a copy
+    (`X + notice … X`): the next cleaning would find it last."""
     edited: dict[int, tuple[str, list[tuple[str, str]]]] = {}
     dropped = {i for i, _, _ in hits}
     heads = [i for i in candidates if i not in dropped and rules.glued_head.match(views[i])]  # type: ignore[union-attr]
     for i in heads:
         _unglue_line(i, lines, views, rules, edited, hits, dropped)
     last = _last_filled(views, dropped, len(views))
-    while last is not None and last not in heads and _has_glued_tail(views[last], 0, len(views[last]), rules):
-        if not _unglue_line(last, lines, views, rules, edited, hits, dropped):
+    copies: set[int] | None = None
+    while last is not None:  # a line in `heads` was unglued at both ends already
+        if last not in heads and _has_glued_tail(views[last], 0, len(views[last]), rules) and _unglue_line(
+                last, lines, views, rules, edited, hits, dropped):
+            last = _last_filled(views, dropped, last)
+            continue
+        if copies is None:
+            copies = _copies(lines, views, edited, dropped, last)
+        if last not in copies:
             break
         last = _last_filled(views, dropped, last)
     return edited
 
 
+def _copies(lines: list[str], views: list[str], edited: dict, dropped: set[int], last: int) -> set[int]:
+    """The lines the repeated-line step may drop as copies of others (with its default
+    options), or none when line `last` stands nowhere else (`may_stand_twice`): the usual
+    case. Lines are compared as they are and as rules see them, as the gloss step may keep
+    glosses or remove them, and with the differences the punctuation and whitespace steps
+    may erase erased: a line found here may stay, one not found here goes nowhere."""
+    current = [edited[i][0] if i in edited else line for i, line in enumerate(lines)]
+    found: set[int] = set()
+    for version in (current, views):
+        kept = ["" if i in dropped else line for i, line in enumerate(version)]
+        whole = "\n".join(kept)
+        if len(kept[last].strip()) >= RepeatedLineOptions().min_han and may_stand_twice(kept[last], whole):
+            found.update(repeated_lines(without_mark_differences(whole), RepeatedLineOptions().min_han))
+    return found
+
+
 def _unglue_line(i: int, lines: list[str], views: list[str], rules: RuleSet, edited: dict,
                  hits: list, dropped: set[int]) -> bool:
-    """Unglue line i into `edited`; True when what is left is a notice and joins `hits`."""
-    if len(lines[i]) != len(views[i]):
-        return False
+    """Unglue line i into `edited`; True when what is left joins `hits`: a notice, a field
+    line (`责任编辑：王 特别声明：…`) or brackets (`】 返回搜狐查看更多`), which the next cleaning
+    would remove."""
     line, view, cuts = unglue(lines[i], views[i], rules)
     if not cuts:
         return False
     edited[i] = (line, cuts)
-    if name := _notice_rule(view.strip(EDGE), rules):
+    views[i] = view
+    rest = view.strip(EDGE)
+    if name := _notice_rule(rest, rules):
         hits.append((i, name, None))
-        dropped.add(i)
-        return True
-    return False
+    elif (values := _line_fields(line, rules)) is not None:
+        hits.append((i, "field:" + "+".join(values), values))
+    elif is_bracket_only(rest):
+        hits.append((i, "bracket_only_line", None))
+    else:
+        return False
+    dropped.add(i)
+    return True
 
 
 def _last_filled(views: list[str], dropped: set[int], below: int) -> int | None:
