@@ -39,8 +39,11 @@ from zhclean.script_evidence import (
     standard_positions,
     window_evidence,
 )
-from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.steps.punctuation import punctuation
+from zhclean.steps.repeated_line import RepeatedLineOptions, repeated_lines
 from zhclean.t2s import to_simplified_opencc
+from zhclean.text import may_stand_twice, remove_lines
 
 MODES = ("auto", "simplified", "traditional", "keep")
 
@@ -95,13 +98,19 @@ def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
     return "mixed"
 
 
-def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile:
+def detect(text: str, options: ScriptOptions = ScriptOptions(),
+           judged: Callable[[str], str] | None = None) -> ScriptProfile:
     """Classify the script and, for Traditional or mixed text, score machine conversion.
 
     Leftovers are counted first; only when they do not settle it are windows round-tripped,
-    and a single Taiwan or Hong Kong form settles it without any conversion."""
+    and a single Taiwan or Hong Kong form settles it without any conversion. `judged` gives
+    the part of a text with Traditional characters that the verdict is taken on."""
     if script := _script_without_traditional(text):  # most text: settled by one regex scan
         return ScriptProfile(script, -1, 0, -1, 0, 0.0)
+    if judged is not None:
+        text = judged(text)
+        if script := _script_without_traditional(text):
+            return ScriptProfile(script, -1, 0, -1, 0, 0.0)
     codes = codes_of(text)
     counts = np.bincount(char_tables().script_class[codes], minlength=4)
     script = _classify(counts, options)
@@ -167,9 +176,30 @@ def _target(mode: str, profile: ScriptProfile, converted: bool) -> str | None:
     return mode
 
 
+def _kept_lines(text: str) -> str:
+    """The text without the lines the repeated-line step will drop (with its default
+    options), found as that step will see them, after the punctuation step. The verdict is
+    taken on what stays: a document whose repeated lines tip it is judged on the rest by the
+    next cleaning, which must find the same. Text without Traditional characters never
+    gets this far; most of the rest is settled by `_may_repeat`."""
+    if "\n" not in text or not _may_repeat(text):
+        return text
+    marked = punctuation(text, {}, NoOptions(), False).text  # never adds or removes a line
+    drop = repeated_lines(marked, RepeatedLineOptions().min_han)
+    return remove_lines(text.split("\n"), set(drop)) if drop else text
+
+
+def _may_repeat(text: str) -> bool:
+    """Whether some line may be one the repeated-line step drops (`may_stand_twice`): a few
+    searches per line, where running the punctuation step to compare the lines would cost
+    more than the script step's detection."""
+    minimum = RepeatedLineOptions().min_han
+    return any(len(line) >= minimum and may_stand_twice(line, text) for line in text.split("\n"))
+
+
 @register("script", options=ScriptOptions)
 def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain: bool) -> StepOutput:
-    profile = detect(text, options)
+    profile = detect(text, options, _kept_lines)
     converted = is_machine_converted(profile, options)
     info: dict[str, Any] = {
         "script_in": profile.script,
