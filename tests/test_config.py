@@ -59,7 +59,7 @@ BAD_CONFIGS = [  # (TOML, the key as the message names it, the problem)
     ("[io]\nmax_chars = 0", "[io] max_chars", "must be greater than 0, got 0"),
     ("[io]\nshard_size = -5", "[io] shard_size", "must be at least 0 (0 = one file), got -5"),
     ('[io]\ntext_field = ""', "[io] text_field", "must not be empty"),
-    ("[io]\nmax_char = 10", "[io] max_char", "unknown key (known: text_field, id_field, max_chars, shard_size, shard_bytes, limit)"),
+    ("[io]\nmax_char = 10", "[io] max_char", "unknown key (known: text_field, id_field, max_chars, max_seconds, shard_size, shard_bytes, limit)"),
     ("[dedup]\nthreshold = 1.5", "[dedup] threshold", "must be in (0, 1], got 1.5"),
     ("[dedup]\nthreshold = 0", "[dedup] threshold", "must be in (0, 1], got 0.0"),
     ("[dedup]\nthreshold = nan", "[dedup] threshold", "expected a number, got float nan"),

@@ -303,10 +303,24 @@ def _group_bytes(group: Any) -> int:
 # ---------------------------------------------------------------- reading
 
 
-def shard_items(shard: Shard) -> Iterator[Item]:
-    """Every item of a shard, in order."""
+# What a too-long record keeps of its raw bytes in the quarantine file: enough to find it.
+KEPT_PREFIX_BYTES = 64 << 10
+_CHUNK = 1 << 20
+
+
+def line_limit(max_chars: int) -> int:
+    """The most bytes a JSONL line (or .txt file) may have for its text to hold `max_chars`
+    characters: six bytes a character (a `\\u4e2d` escape) plus a megabyte for the other
+    fields. A longer line is refused while it is read, before it is held or parsed."""
+    return 6 * max_chars + (1 << 20)
+
+
+def shard_items(shard: Shard, max_bytes: int = 0) -> Iterator[Item]:
+    """Every item of a shard, in order. `max_bytes` (0: no limit) bounds a line or a .txt
+    file: a longer one is one TOO_LONG item holding its first bytes."""
     for piece in shard.pieces:
-        yield from piece_items(piece) if piece.limit < 0 else islice(piece_items(piece), piece.limit)
+        items = piece_items(piece, max_bytes)
+        yield from items if piece.limit < 0 else islice(items, piece.limit)
 
 
 def bytes_read(shard: Shard, item_bytes: int) -> int:
@@ -344,7 +358,7 @@ def limited(plan: Plan, limit: int) -> Plan:
     return Plan(shards, plan.files, plan.skipped)
 
 
-def piece_items(piece: Piece) -> Iterator[Item]:
+def piece_items(piece: Piece, max_bytes: int = 0) -> Iterator[Item]:
     """The items of one piece. A file that breaks while being read yields the records
     before the break, then one item carrying the error."""
     if piece.error is not None:
@@ -358,9 +372,13 @@ def piece_items(piece: Piece) -> Iterator[Item]:
     try:
         if piece.kind == "txt":
             with _open(piece) as f:
-                yield Item(piece.path, piece.name, 1, raw=f.read(), kind="txt")
+                raw = f.read(max_bytes + 1) if max_bytes else f.read()
+                if max_bytes and len(raw) > max_bytes:
+                    yield _too_long(piece, 1, raw[:KEPT_PREFIX_BYTES], len(raw) + _skip_rest(f, b""), "txt")
+                    return
+                yield Item(piece.path, piece.name, 1, raw=raw, kind="txt")
             return
-        for item in _jsonl_items(piece):
+        for item in _jsonl_items(piece, max_bytes):
             last = item.line
             yield item
     except Exception as error:  # noqa: BLE001 - a truncated .gz raises EOFError, zstd its own
@@ -394,22 +412,48 @@ class _Unclosed:
         return None
 
 
-def _jsonl_items(piece: Piece) -> Iterator[Item]:
+def _jsonl_items(piece: Piece, max_bytes: int = 0) -> Iterator[Item]:
     """Lines split at `\\n` only (a lone `\\r` is JSON whitespace, not a line break);
-    lines of JSON whitespace count but are no records."""
+    lines of JSON whitespace count but are no records. A line over `max_bytes` is read
+    through in chunks, never held whole, and becomes one TOO_LONG item."""
     with _open(piece) as f:
         if piece.start:
             f.seek(piece.start)
         remaining = piece.end - piece.start if piece.end >= 0 else -1
         number = piece.first_line
-        for line in f:
+        while remaining != 0:
+            line = f.readline(max_bytes + 1) if max_bytes else f.readline()
+            if not line:
+                break
+            size = len(line)
+            too_long = max_bytes and size > max_bytes and not line.endswith(b"\n")
+            if too_long:
+                size += _skip_rest(f, line)
             if remaining >= 0:
-                if remaining == 0:
-                    break
-                remaining -= len(line)
-            if line.strip(JSON_BLANK):
+                remaining -= size
+            if too_long:
+                yield _too_long(piece, number, line[:KEPT_PREFIX_BYTES], size, "jsonl")
+            elif line.strip(JSON_BLANK):
                 yield Item(piece.path, piece.name, number, raw=line)
             number += 1
+
+
+def _skip_rest(f, line: bytes) -> int:
+    """Read past the rest of a line (or file) in chunks; the bytes skipped."""
+    skipped = 0
+    while not line.endswith(b"\n"):
+        line = f.readline(_CHUNK)
+        if not line:
+            break
+        skipped += len(line)
+    return skipped
+
+
+def _too_long(piece: Piece, number: int, prefix: bytes, size: int, kind: str) -> Item:
+    detail = (f"record of {size:,} bytes: a text over --max-chars (at 6 bytes a character); "
+              f"the first {len(prefix):,} bytes are kept as raw")
+    return Item(piece.path, piece.name, number, raw=prefix, kind=kind,
+                error=BadRecord(Reason.TOO_LONG, detail))
 
 
 def _parquet_items(piece: Piece) -> Iterator[Item]:

@@ -36,7 +36,7 @@ from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered,
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import signatures
 from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
-from zhclean.io.shards import Piece, Shard, bytes_read, shard_items
+from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage
 from zhclean.jobs.output import OutputSpec, Staging, part_paths
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
@@ -65,7 +65,7 @@ class SignatureTask:
         blocks: list[np.ndarray] = []
         pipeline = worker_pipeline(self.config)
         position = 0
-        for batch in batches(shard_items(shard)):
+        for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
             stats.bytes_in += sum(item.size for item in batch)
             shingles = []
             for item, entry in zip(batch, _cleaned(parse_all(batch, self.config), pipeline, self.config.max_seconds), strict=True):
@@ -131,7 +131,7 @@ class ApplyTask:
         stats = RunStats()
         position = 0
         items = 0
-        for batch in batches(shard_items(shard)):
+        for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
             for entry in parse_all(batch, self.config):
                 items += 1
                 if isinstance(entry, BadRecord) or items - 1 not in signed_at:

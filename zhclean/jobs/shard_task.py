@@ -17,7 +17,7 @@ from typing import Any
 from zhclean.config import Config
 from zhclean.core.stats import RunStats
 from zhclean.engines.records import DROPPED, KEPT, batches, process_batch
-from zhclean.io.shards import Item, Shard, bytes_read, shard_items
+from zhclean.io.shards import Item, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener
 from zhclean.pipeline import Pipeline
 
@@ -89,7 +89,7 @@ class CleanTask:
         pending: deque[list[Item]] = deque()
 
         def remembered() -> Iterator[list[Item]]:
-            for batch in batches(shard_items(shard)):
+            for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
                 pending.append(batch)
                 yield batch
 
