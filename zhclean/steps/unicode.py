@@ -3,7 +3,9 @@
 What it does: turns `\\r\\n` and `\\r` into `\\n`; repairs UTF-8 mojibake (`ä¸­æ–‡` for
 `中文`) on the lines where a cheap detector fires; removes zero-width characters
 (U+200B-U+200D, U+2060, U+FEFF) and control characters other than newline and tab; turns
-full-width ASCII letters and digits into ASCII; composes the text to NFC. NFC comes after the
+full-width ASCII letters and digits into ASCII; keeps at most 30 combining marks in a row
+(Unicode's stream-safe limit, UAX #15: "Zalgo" runs beyond it are noise, and CPython sorts a
+run's marks in quadratic time); composes the text to NFC. NFC comes after the
 removals and replacements, which can put a combining mark after a new base, so that a
 second cleaning finds nothing to do.
 
@@ -21,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from zhclean.chars import codes_of, text_of
@@ -140,10 +143,33 @@ def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None)
         text, fullwidth = _fullwidth_to_ascii(text)
         edits += fullwidth
     if not unicodedata.is_normalized("NFC", text):
+        text, cut = _long_mark_runs().subn(r"\1", text)
+        edits += cut
+        if cut and unicodedata.is_normalized("NFC", text):
+            return text, edits, joined
         text = unicodedata.normalize("NFC", text)
         edits += 1
         joined = True
     return text, edits, joined
+
+
+MAX_MARKS = 30  # non-starters in a row that UAX #15's stream-safe text format allows
+
+
+@cache
+def _long_mark_runs() -> re.Pattern:
+    """A run of more than MAX_MARKS combining characters (canonical combining class not 0),
+    keeping the first MAX_MARKS as group 1. The class is read from unicodedata once (the
+    marks lie between U+0300 and U+1E94B: 125,000 lookups, about 15 ms)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x1E950):
+        if unicodedata.combining(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    marks = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"([{marks}]{{{MAX_MARKS}}})[{marks}]+")
 
 
 def needs_normalizing(text: str) -> bool:
