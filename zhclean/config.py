@@ -421,39 +421,35 @@ def _check_filter_names(names: Any, location: str, source: str | None = None) ->
 
 
 def _checked_filter_options(tables: Any, source: str | None = None) -> dict[str, dict[str, Any]]:
-    """`{filter: {option: value}}` checked as `_checked_step_options` checks steps', with
-    `enabled` (true or false) allowed in every table."""
-    if not isinstance(tables, Mapping):
-        raise _error(source, "[filters]", f"expected a table, got {_shown(tables)}")
-    registry = _filter_registry()
-    out: dict[str, dict[str, Any]] = {}
-    for name, table in tables.items():
-        if name not in registry:
-            raise _error(source, f"[filters.{name}]", f"unknown filter (known: {', '.join(registry)})")
-        if not isinstance(table, Mapping):
-            raise _error(source, f"[filters] {name}", f"expected a table [filters.{name}], got {_shown(table)}")
-        options = {k: v for k, v in table.items() if k != "enabled"}
-        made = registry[name].make_options(options, source)
-        out[name] = {key: getattr(made, key) for key in options}
-        if "enabled" in table:
-            out[name]["enabled"] = _checked(table["enabled"], bool, {}, f"[filters.{name}] enabled", source)
-    return out
+    """`{filter: {option: value}}` checked as step options are, with `enabled` (true or
+    false) allowed in every table."""
+    return _checked_option_tables(tables, _filter_registry(), "filter", source)
 
 
 def _checked_step_options(tables: Any, source: str | None = None) -> dict[str, dict[str, Any]]:
     """`{step: {option: value}}` with every step known and every option checked by its
     step's `make_options`; the values normalised as the options hold them."""
+    return _checked_option_tables(tables, _step_registry(), "step", source)
+
+
+def _checked_option_tables(tables: Any, registry: Mapping[str, Any], noun: str,
+                           source: str | None) -> dict[str, dict[str, Any]]:
+    """The `[steps.NAME]` or `[filters.NAME]` tables, each name known to `registry` and each
+    option checked by the spec's `make_options`; filters also take `enabled`."""
+    section = f"{noun}s"
     if not isinstance(tables, Mapping):
-        raise _error(source, "[steps]", f"expected a table, got {_shown(tables)}")
-    registry = _step_registry()
+        raise _error(source, f"[{section}]", f"expected a table, got {_shown(tables)}")
     out: dict[str, dict[str, Any]] = {}
     for name, table in tables.items():
         if name not in registry:
-            raise _error(source, f"[steps.{name}]", f"unknown step (known: {', '.join(registry)})")
+            raise _error(source, f"[{section}.{name}]", f"unknown {noun} (known: {', '.join(registry)})")
         if not isinstance(table, Mapping):
-            raise _error(source, f"[steps] {name}", f"expected a table [steps.{name}], got {_shown(table)}")
-        options = registry[name].make_options(table, source)
-        out[name] = {key: getattr(options, key) for key in table}
+            raise _error(source, f"[{section}] {name}", f"expected a table [{section}.{name}], got {_shown(table)}")
+        options = {k: v for k, v in table.items() if noun == "step" or k != "enabled"}
+        made = registry[name].make_options(options, source)
+        out[name] = {key: getattr(made, key) for key in options}
+        if noun == "filter" and "enabled" in table:
+            out[name]["enabled"] = _checked(table["enabled"], bool, {}, f"[{section}.{name}] enabled", source)
     return out
 
 
