@@ -345,17 +345,20 @@ def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates
     edited: dict[int, tuple[str, list[tuple[str, str]]]] = {}
     dropped = {i for i, _, _ in hits}
     heads = [i for i in candidates if i not in dropped and rules.glued_head.match(views[i])]  # type: ignore[union-attr]
+    memo: dict[tuple[str, str], tuple] = {}  # copies of a line unglue alike
     for i in heads:
-        _unglue_line(i, lines, views, rules, edited, hits, dropped)
+        _unglue_line(i, lines, views, rules, edited, hits, dropped, memo)
     last = _last_filled(views, dropped, len(views))
     copies: set[int] | None = None
     while last is not None:  # a line in `heads` was unglued at both ends already
         if last not in heads and _has_glued_tail(views[last], 0, len(views[last]), rules) and _unglue_line(
-                last, lines, views, rules, edited, hits, dropped):
+                last, lines, views, rules, edited, hits, dropped, memo):
             last = _last_filled(views, dropped, last)
             continue
         if copies is None:
-            copies = _copies(lines, views, edited, dropped, last)
+            # Walking up over copies is for a glued notice above: one scan tells if there is any.
+            above = "\n".join(views[:last])
+            copies = _copies(lines, views, edited, dropped, last) if rules.glued_scan.search(above) else set()  # type: ignore[union-attr]
         if last not in copies:
             break
         last = _last_filled(views, dropped, last)
@@ -370,35 +373,51 @@ def _copies(lines: list[str], views: list[str], edited: dict, dropped: set[int],
     may erase erased: a line found here may stay, one not found here goes nowhere."""
     current = [edited[i][0] if i in edited else line for i, line in enumerate(lines)]
     found: set[int] = set()
+    compared = None
     for version in (current, views):
         kept = ["" if i in dropped else line for i, line in enumerate(version)]
         whole = "\n".join(kept)
+        if whole == compared:
+            break  # the view is the line throughout
+        compared = whole
         if len(kept[last].strip()) >= RepeatedLineOptions().min_han and may_stand_twice(kept[last], whole):
             found.update(repeated_lines(without_mark_differences(whole), RepeatedLineOptions().min_han))
     return found
 
 
 def _unglue_line(i: int, lines: list[str], views: list[str], rules: RuleSet, edited: dict,
-                 hits: list, dropped: set[int]) -> bool:
+                 hits: list, dropped: set[int], memo: dict[tuple[str, str], tuple]) -> bool:
     """Unglue line i into `edited`; True when what is left joins `hits`: a notice, a field
     line (`责任编辑：王 特别声明：…`) or brackets (`】 返回搜狐查看更多`), which the next cleaning
     would remove."""
-    line, view, cuts = unglue(lines[i], views[i], rules)
+    key = (lines[i], views[i])
+    if key not in memo:
+        memo[key] = _unglued(*key, rules)
+    line, view, cuts, hit = memo[key]
     if not cuts:
         return False
     edited[i] = (line, cuts)
     views[i] = view
-    rest = view.strip(EDGE)
-    if name := _notice_rule(rest, rules):
-        hits.append((i, name, None))
-    elif (values := _line_fields(line, rules)) is not None:
-        hits.append((i, "field:" + "+".join(values), values))
-    elif is_bracket_only(rest):
-        hits.append((i, "bracket_only_line", None))
-    else:
+    if hit is None:
         return False
+    hits.append((i, *hit))
     dropped.add(i)
     return True
+
+
+def _unglued(line: str, view: str, rules: RuleSet) -> tuple[str, str, list, tuple[str, dict[str, str] | None] | None]:
+    """`unglue`, and (rule, fields) when what is left is itself to go."""
+    line, view, cuts = unglue(line, view, rules)
+    rest = view.strip(EDGE)
+    if not cuts:
+        return line, view, cuts, None
+    if name := _notice_rule(rest, rules):
+        return line, view, cuts, (name, None)
+    if (values := _line_fields(line, rules)) is not None:
+        return line, view, cuts, ("field:" + "+".join(values), values)
+    if is_bracket_only(rest):
+        return line, view, cuts, ("bracket_only_line", None)
+    return line, view, cuts, None
 
 
 def _last_filled(views: list[str], dropped: set[int], below: int) -> int | None:

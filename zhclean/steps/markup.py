@@ -20,13 +20,12 @@ from __future__ import annotations
 import html
 import html.entities
 import re
-import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
-from zhclean.steps.unicode import needs_normalizing, normalize
+from zhclean.steps.unicode import joined_needs_normalizing, normalize
 from zhclean.text import BRACKET_LINE_BODY, drop_emptied_lines
 from zhclean.text import GONE as _GONE
 
@@ -145,70 +144,80 @@ _ANGLE = re.compile("[<>]")
 def _remove_tags(text: str, removals: list[Removal] | None) -> tuple[str, int]:
     """Tags removed, and the tags that removing them makes (`<<b>a>`, `<a <br> x>`, `<b![](x)>`):
     the next cleaning would remove those. One substitution is final for nearly every text,
-    which then holds no tag once what was removed is gone; the others are done again by
-    `_tag_closure`, which finds the same as repeating the substitution, in one scan."""
+    which then holds no tag once what was removed is gone; `_tag_closure` finishes the others
+    from there, as repeating the substitution would, in one scan. (Removing a tag never
+    spoils another, a tag holding no `<` or `>` inside, so every order ends the same.)"""
     new, n = _TAG.subn(_tag_replacement, text)
-    if "<" in new and _TAG.search(new.replace(_GONE, "")):
-        return _tag_closure(text, removals)
     if removals is not None:
         removals.extend(
             Removal("markup", "html_tag", m.start(), m.group(), _tag_replacement(m)) for m in _TAG.finditer(text)
         )
+    if (n or _GONE in new) and "<" in new and _MAY_BE_MADE.search(new):
+        new, more = _tag_closure(new, removals)
+        n += more
     return new, n
 
 
-class _Frame:
-    """An open `<` of `_tag_closure`: the text after it as it stands once the tags inside it
-    are gone (no longer than any tag can be)."""
-
-    __slots__ = ("start", "parts", "length", "cursor")
-
-    def __init__(self, start: int) -> None:
-        self.start, self.parts, self.length, self.cursor = start, [], 0, start
-
-    def extend(self, text: str, upto: int) -> bool:
-        """Take the text up to `upto`; False when the frame is then too long to be a tag."""
-        piece = text[self.cursor : upto]
-        self.length += len(piece) - piece.count(_GONE)
-        self.parts.append(piece)
-        self.cursor = upto
-        return self.length <= _MAX_TAG
-
-    def take(self, replacement: str, upto: int) -> None:
-        """A tag inside this frame, up to `upto`, went and left `replacement`."""
-        self.parts.append(replacement)
-        self.length += len(replacement) - replacement.count(_GONE)
-        self.cursor = upto
+# Where removing something may have made a tag: a `<` with a `>` before the next `<`, and
+# between them a mark of what went (or the line break a block tag left). Cheaper than
+# looking for `_TAG` again at every `<`, and linear: each stretch is scanned from one `<`.
+_MAY_BE_MADE = re.compile(f"<(?=[^<>]{{0,{4 * _MAX_TAG}}}>)[^<>{_GONE}\n]*+[{_GONE}\n]")
 
 
 def _tag_closure(text: str, removals: list[Removal] | None) -> tuple[str, int]:
     """What repeating the tag substitution until nothing changes leaves, with a stack of the
     open `<`. At a `>`, the innermost open `<` is a tag when the text between them, without
     the tags removed inside, is one; then the `<` before it may be, later. Otherwise that `>`
-    (or a `<` too far back to be a tag) is text, and no open `<` can become a tag: a tag holds
-    neither. What earlier passes removed (`\\x00`) counts as gone, as it will be."""
-    frames: list[_Frame] = []
+    is text, and no open `<` can become a tag: a tag holds neither. What earlier passes
+    removed (`\\x00`) counts as gone, as it will be. A `<` costs an append; the text inside
+    is looked at once, at its `>`, and only when something was removed in it: `text` is what
+    one substitution left, which holds no tag that is there as it stands."""
+    opens: list[int] = []  # positions of the open `<`, innermost last
+    inside: list[list[tuple[int, int, str]] | None] = []  # per open `<`: the tags removed inside it
     spans: list[tuple[int, int, str]] = []
     for m in _ANGLE.finditer(text):
         at = m.start()
-        if m.group() == "<":
-            if frames and not frames[-1].extend(text, at):
-                frames.clear()
-            frames.append(_Frame(at))
+        if text[at] == "<":
+            opens.append(at)
+            inside.append(None)
             continue
-        if not frames:
+        if not opens:
             continue
-        top = frames[-1]
-        tag = _TAG.fullmatch("".join(top.parts).replace(_GONE, "")) if top.extend(text, at + 1) else None
-        if tag is None:
-            frames.clear()
+        start, removed = opens.pop(), inside.pop()
+        changed = removed or text.find(_GONE, start, at) >= 0 or text.find("\n", start, at) >= 0
+        replacement = _effective_tag(text, start, at + 1, removed) if changed else None
+        if replacement is None:
+            opens.clear()
+            inside.clear()
             continue
-        frames.pop()
-        replacement = _tag_replacement(tag)
-        spans.append((top.start, at + 1, replacement))
-        if frames:
-            frames[-1].take(replacement, at + 1)
+        span = (start, at + 1, replacement)
+        spans.append(span)
+        if inside:
+            if inside[-1] is None:
+                inside[-1] = []
+            inside[-1].append(span)  # type: ignore[union-attr]
     return _replace_outermost(text, spans, removals), len(spans)
+
+
+def _effective_tag(text: str, start: int, end: int, removed: list[tuple[int, int, str]] | None) -> str | None:
+    """What `text[start:end]` leaves as a tag (`_tag_replacement`) once the tags `removed`
+    inside it are gone, or None when it is no tag. Each character is in the stretches of
+    one `<` only (the tags removed inside are cut out), so all `<` together look at the text
+    once."""
+    parts, last = [], start
+    for a, b, replacement in removed or ():
+        parts += [text[last:a], "" if replacement == _GONE else replacement]
+        last = b
+    parts.append(text[last:end])
+    effective = "".join(parts).replace(_GONE, "")
+    return _replacement_of(effective) if len(effective) <= _MAX_TAG else None
+
+
+@lru_cache(maxsize=1024)
+def _replacement_of(candidate: str) -> str | None:
+    """`_tag_replacement` of `candidate` when it is a tag, else None: nested tags repeat."""
+    tag = _TAG.fullmatch(candidate)
+    return _tag_replacement(tag) if tag else None
 
 
 def _replace_outermost(text: str, spans: list[tuple[int, int, str]], removals: list[Removal] | None) -> str:
@@ -218,7 +227,7 @@ def _replace_outermost(text: str, spans: list[tuple[int, int, str]], removals: l
         if start < last:
             continue
         if removals is not None:
-            removals.append(Removal("markup", "html_tag", start, text[start:end], replacement))
+            removals.append(Removal("markup", "html_tag", start, text[start:end].replace(_GONE, ""), replacement))
         pieces += [text[last:start], replacement]
         last = end
     pieces.append(text[last:])
@@ -241,9 +250,22 @@ def _entity_replacement(match: re.Match) -> str:
 
 def _unescape(text: str, removals: list[Removal] | None) -> tuple[str, int]:
     """Entities decoded, and what they decoded to normalised as the unicode step would
-    (`&#xFF21;`, `&#13;`, `e&#x301;`): that step has run already."""
-    text, n = _sub_counted(_ENTITY, _entity_replacement, text, "html_entity", removals)
-    if n:
+    (`&#xFF21;`, `&#13;`, `e&#x301;`, `ã&cedil;&shy;`): that step has run already. Only when
+    a decoded character, with the characters beside it, gives that step work: most
+    entities (`&nbsp;`, `&quot;`) give none, and the text is not scanned again for them."""
+    work: list[bool] = []
+
+    def replacement(match: re.Match) -> str:
+        decoded = _entity_replacement(match)
+        if not work and decoded != match.group():
+            start, end = match.span()
+            text = match.string
+            if joined_needs_normalizing(text[max(0, start - 2) : start], decoded, text[end : end + 2]):
+                work.append(True)
+        return decoded
+
+    text, n = _sub_counted(_ENTITY, replacement, text, "html_entity", removals)
+    if work:
         text, _ = normalize(text)
     return text, n
 
@@ -305,8 +327,8 @@ def _joins_need_work(text: str) -> bool:
             end += 1
         if not start or end == len(text) or text[start - 1] == "\n" or text[end] == "\n":
             continue  # nothing was joined
-        around = text[max(0, start - _AROUND) : end + _AROUND].replace(_GONE, "")
-        if unicodedata.combining(text[end]) or needs_normalizing(around):
+        before = text[max(0, start - _AROUND) : start].replace(_GONE, "")
+        if joined_needs_normalizing(before, "", text[end : end + _AROUND].replace(_GONE, "")):
             return True
     return False
 

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from zhclean.chars import codes_of, text_of
@@ -175,6 +175,28 @@ def _long_mark_runs() -> re.Pattern:
 def needs_normalizing(text: str) -> bool:
     """Whether `normalize` may change `text` (a mojibake lead alone says yes)."""
     return _ANY_WORK.search(text) is not None or not unicodedata.is_normalized("NFC", text)
+
+
+def _calm(char: str) -> bool:
+    """Whether `char` can neither end a composition nor continue mojibake, whatever stands
+    before it: ASCII and the CJK ideographs, which most text is made of."""
+    return char < "\u0080" or "\u4e00" <= char <= "\u9fff"
+
+
+@lru_cache(maxsize=4096)
+def _quiet(piece: str) -> bool:
+    """Whether `piece` gives `normalize` no work and starts with a calm character."""
+    return _calm(piece[:1] or "\u0300") and not needs_normalizing(piece)
+
+
+def joined_needs_normalizing(before: str, piece: str, after: str) -> bool:
+    """Whether putting `piece` (an entity's character, or nothing where markup went) between
+    `before` and `after`, text `normalize` left alone, gives it work: `e` + `\\u0301`
+    composes, `ã` + `¸­` is mojibake. Calm characters settle it at once, a few characters of
+    context otherwise."""
+    if (not after or _calm(after[0])) and (_quiet(piece) if piece else True):
+        return False
+    return needs_normalizing(before + piece + after) or bool(after and unicodedata.combining(after[0]))
 
 
 def normalize(text: str, repair_mojibake: bool = True, removals: list[Removal] | None = None) -> tuple[str, int]:
