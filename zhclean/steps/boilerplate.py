@@ -314,7 +314,7 @@ def boilerplate(
         return StepOutput(text)
     lines, views = text.split("\n"), view.split("\n")
     hits = classify_lines(lines, views, rules, options.max_line_chars, candidates)
-    edited = _unglue_lines(lines, views, rules, candidates, hits) if rules.glued_scan else {}
+    edited = _unglue_lines(lines, views, rules, candidates, hits, (text, view)) if rules.glued_scan else {}
     if not hits and not edited:
         return StepOutput(text)
     extracted: dict[str, str] = {}
@@ -335,13 +335,15 @@ def boilerplate(
 
 
 def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates: list[int],
-                  hits: list[tuple[int, str, dict[str, str] | None]]) -> dict[int, tuple[str, list[tuple[str, str]]]]:
+                  hits: list[tuple[int, str, dict[str, str] | None]],
+                  texts: tuple[str, str]) -> dict[int, tuple[str, list[tuple[str, str]]]]:
     """Line index -> (the line without its glued notices, (rule, text removed) each): any
     line that starts with one (`candidates` found them), and the last line with text that
     `hits` leave. What is left of a line may be a notice of its own: it joins `hits`, and
     the line before it is looked at, so that one cleaning finds everything a second would.
     So is the line before a last line that the repeated-line step will drop as a copy
-    (`X + notice … X`): the next cleaning would find it last."""
+    (`X + notice … X`): the next cleaning would find it last. `texts` are the text and its
+    view, whole, in which a copy of the last line is looked for first."""
     edited: dict[int, tuple[str, list[tuple[str, str]]]] = {}
     dropped = {i for i, _, _ in hits}
     heads = [i for i in candidates if i not in dropped and rules.glued_head.match(views[i])]  # type: ignore[union-attr]
@@ -356,13 +358,21 @@ def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates
             last = _last_filled(views, dropped, last)
             continue
         if copies is None:
-            # Walking up over copies is for a glued notice above: one scan tells if there is any.
-            above = "\n".join(views[:last])
-            copies = _copies(lines, views, edited, dropped, last) if rules.glued_scan.search(above) else set()  # type: ignore[union-attr]
+            copies = _copies(lines, views, edited, dropped, last) if _may_be_copy(last, lines, views, texts, rules) else set()
         if last not in copies:
             break
         last = _last_filled(views, dropped, last)
     return edited
+
+
+def _may_be_copy(last: int, lines: list[str], views: list[str], texts: tuple[str, str], rules: RuleSet) -> bool:
+    """Whether line `last` may be a copy of another (in the text or the view as they came,
+    which hold more than what is left: a cheap first test) with a glued notice above it
+    (one scan), so that walking up over copies can find anything."""
+    text, view = texts
+    if not (may_stand_twice(lines[last], text) or may_stand_twice(views[last], view)):
+        return False
+    return rules.glued_scan.search("\n".join(views[:last])) is not None  # type: ignore[union-attr]
 
 
 def _copies(lines: list[str], views: list[str], edited: dict, dropped: set[int], last: int) -> set[int]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import html.entities
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -314,23 +314,36 @@ def _remove_markup(text: str, removals: list[Removal] | None) -> tuple[str, int,
 
 
 _AROUND = 4  # characters each side of a join that decide whether it needs the unicode step
+# A join before a character that is not calm (ASCII, CJK ideographs): the others need nothing.
+_UNCALM_JOIN = re.compile(f"{_GONE}+(?=[^\\x00-\\x7f\\u4e00-\\u9fff])")
+_FEW_JOINS = 32  # up to this many marks, `str.find` (memory speed) beats the regex scan
 
 
 def _joins_need_work(text: str) -> bool:
     """Whether a removal inside a line (its marks are still in `text`) joined characters
     that compose (`e<b></b>\\u0301`) or make mojibake: only the places removals left are
-    looked at, not the whole text (`str.find` runs at memory speed; a regex does not)."""
-    end = 0
-    while (start := text.find(_GONE, end)) >= 0:
-        end = start + 1
-        while end < len(text) and text[end] == _GONE:
-            end += 1
+    looked at, not the whole text."""
+    if text.count(_GONE) > _FEW_JOINS:
+        joins = (m.span() for m in _UNCALM_JOIN.finditer(text))
+    else:
+        joins = _marked_runs(text)
+    for start, end in joins:
         if not start or end == len(text) or text[start - 1] == "\n" or text[end] == "\n":
             continue  # nothing was joined
         before = text[max(0, start - _AROUND) : start].replace(_GONE, "")
         if joined_needs_normalizing(before, "", text[end : end + _AROUND].replace(_GONE, "")):
             return True
     return False
+
+
+def _marked_runs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of marks, found with `str.find`."""
+    end = 0
+    while (start := text.find(_GONE, end)) >= 0:
+        end = start + 1
+        while end < len(text) and text[end] == _GONE:
+            end += 1
+        yield start, end
 
 
 def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None) -> tuple[str, int]:
