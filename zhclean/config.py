@@ -406,6 +406,7 @@ def _check_step_names(names: Any, location: str, source: str | None = None, filt
     registry = _step_registry()
     filters = _filter_registry() if filters_too else {}
     for name in names:
+        name = name[1:] if name.startswith("+") and not filters_too else name
         if name not in registry and name not in filters:
             known = ", ".join([*registry, *filters])
             noun = "step or filter" if filters_too else "step"

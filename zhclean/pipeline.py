@@ -59,8 +59,12 @@ _META_TEMPLATE: dict[str, Any] = {
 
 
 def resolve_steps(steps: Sequence[str] | None = None, skip: Iterable[str] = ()) -> list[str]:
-    """The step names to run: `steps` (default: SPEC order) minus `skip`, all checked."""
-    chosen = list(steps) if steps else list(DEFAULT_ORDER)
+    """The step names to run: `steps` (default: SPEC order) minus `skip`, all checked.
+    `+name` entries add a step that is off by default after the default ones (`+pii`)."""
+    extra = [name[1:] for name in steps or () if name.startswith("+")]
+    listed = [name for name in steps or () if not name.startswith("+")]
+    chosen = listed or list(DEFAULT_ORDER)
+    chosen += [name for name in extra if name not in chosen]
     skipped = set(skip)
     for name in [*chosen, *skipped]:
         if name not in REGISTRY:
@@ -111,8 +115,11 @@ class Pipeline:
         self.options = {n: REGISTRY[n].make_options(step_options.get(n)) for n in self.names}
         # What the per-document loop needs, looked up once.
         self._calls = [(spec.name, spec.function, self.options[spec.name]) for spec in self.specs]
-        # Every output counts edits under the SPEC's keys, then under any other step that ran.
-        self._no_edits = dict.fromkeys([*EDIT_KEYS, *(n for n in self.names if n not in EDIT_KEYS)], 0)
+        # Every output counts edits under the SPEC's keys, then under every other registered
+        # step (0 when it did not run): one schema whatever steps a run chose, as Parquet's
+        # typed metadata column needs.
+        others = [n for n in self.names if n not in EDIT_KEYS] + sorted(set(REGISTRY) - set(EDIT_KEYS) - set(self.names))
+        self._no_edits = dict.fromkeys([*EDIT_KEYS, *others], 0)
         filter_options = filter_options or {}
         self._filters = [(name, FILTERS[name].function,
                           FILTERS[name].make_options(_without_enabled(filter_options.get(name))))

@@ -6,6 +6,7 @@ One module per step, named as the step: `zhclean/steps/pinyin_gloss.py` is `piny
 from zhclean.steps import (  # noqa: F401  (imported to register)
     boilerplate,
     markup,
+    pii,
     pinyin_gloss,
     punctuation,
     repeated_line,
