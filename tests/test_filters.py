@@ -49,6 +49,10 @@ DROPPED = {
                        ("repetition", "repetition")),
     "gambling": ("王者现金网最新网址，注册送彩金，百家乐、时时彩、真人视讯应有尽有。"
                  "首存即送百分百彩金，返水天天结算，信誉平台提款秒到。现金网官方登录器下载。", ("spam", "gambling")),
+    "gambling_brand_pasted_into_news": (
+        "金鼎贵宾会组织开展全员核酸检测工作\n21日下午，金鼎贵宾会组织开展返校全员核酸检测工作，"
+        "本次采样由学校防控办、人事处和学生处共同组织。\n金鼎贵宾会各学院按照时间安排有序参加检测。",
+        ("spam", "gambling")),
     "porn": ("午夜福利视频在线观看，国产自拍偷拍，亚洲色图每日更新，成人电影高清无码免费看，激情小说连载。",
              ("spam", "porn")),
 }
@@ -85,6 +89,12 @@ KEPT = {
         "昨日沪深两市小幅收涨。上证指数收报3245.67点，上涨0.82%；深证成指收报11023.45点，"
         "上涨1.05%。两市成交额合计9876亿元，较前一交易日放大约一成。板块方面，半导体、"
         "新能源汽车涨幅居前，银行、保险小幅调整。"),
+    "brand_only_in_link_lines": (
+        "聚乙烯管件具有耐腐蚀、重量轻、安装方便等优点，广泛用于市政给水和燃气管网。\n"
+        "上一篇：金鼎体育官网下载手机版的重要性质是什么？\n下一篇：金鼎体育官网下载的具体尺寸"),
+    "report_on_entertainment_venues": (
+        "为做好节日期间安全工作，市公安局组织警力对全市文化娱乐场所开展突击检查。"
+        "检查中，民警重点查看了歌舞厅、游艺厅等娱乐场所的消防设施和人员登记情况。"),
     "question_marks_in_dialogue": "“你去吗？”“我不去。”“为什么？”“明天还要上班呢。”他笑了笑，没有再问。",
 }
 
@@ -181,7 +191,7 @@ def test_cli_writes_every_drop_with_its_filter(tmp_path: Path, workers: int) -> 
     assert summary["dropped"] == len(DROPPED) and summary["kept"] == len(kept)
     assert summary["in"] == summary["kept"] + summary["dropped"] + summary["quarantined"] and summary["balanced"]
     assert sum(summary["dropped_reasons"].values()) == len(DROPPED)
-    assert summary["dropped_reasons"]["spam/gambling"] == 1
+    assert summary["dropped_reasons"]["spam/gambling"] == 2  # the offers page and the pasted brand
 
 
 def test_cli_filters_none_keeps_everything(tmp_path: Path) -> None:
@@ -210,6 +220,15 @@ def test_spam_bigram_gate_never_hides_a_hit() -> None:
     assert len(with_hits) >= 10
     assert all(may_hold_a_term(Document(t)) for t in with_hits)
     assert not may_hold_a_term(Document(NEWS)) and not may_hold_a_term(Document("平台和网址"))
+
+
+def test_every_brand_pattern_holds_a_word_the_filter_looks_for_first() -> None:
+    from zhclean.config import parse_toml
+    from zhclean.filters.spam import _BRAND_WORDS
+
+    text = (ROOT / "zhclean" / "data" / "spam_terms.toml").read_text(encoding="utf-8")
+    for pattern in parse_toml(text, "spam_terms.toml")["brands"]["patterns"]:
+        assert any(word in pattern for word in _BRAND_WORDS), pattern
 
 
 # --- calibration on real data (../shared) --------------------------------------------------------
@@ -256,4 +275,4 @@ def test_labelled_set_precision_and_recall() -> None:
     true_drops = sum(p and label for p, label in zip(predicted, labels, strict=True))
     assert sum(labels) >= 60 and len(rows) >= 300
     assert true_drops / max(1, sum(predicted)) >= 0.95
-    assert true_drops / sum(labels) >= 0.4
+    assert true_drops / sum(labels) >= 0.5

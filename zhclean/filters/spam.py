@@ -2,7 +2,9 @@
 
 What it does: counts the terms of the lists in `zhclean/data/spam_terms.toml` (a gambling
 site's products and offers, porn site vocabulary, ad spam's wares; composed for zhclean),
-case-insensitively. With at least `min_hits` hits of at least `min_distinct` different terms,
+case-insensitively. A page where the brand of a gambling site (`X贵宾会`, `X体育官网`,
+`X手机版登录`, the file's `[brands]` patterns) stands in `min_brand_lines` lines of its own
+text (not in previous/next link lines) is dropped as `gambling` too. With at least `min_hits` hits of at least `min_distinct` different terms,
 and more than `max_per_1000` hits per 1,000 visible characters, the document is dropped as
 `gambling`, `porn` or `ads` (the list with most hits), the value being the density.
 
@@ -26,7 +28,7 @@ from importlib import resources
 import numpy as np
 
 from zhclean.config import parse_toml, setting
-from zhclean.filters.base import Document, FilterOutput, Verdict, register_filter
+from zhclean.filters.base import LATIN, Document, FilterOutput, Verdict, register_filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class SpamOptions:
     max_per_1000: float = setting(3.0, at_least=0)  # hits per 1,000 visible characters
     min_hits: int = setting(4, at_least=1)
     min_distinct: int = setting(3, at_least=1)
+    min_brand_lines: int = setting(2, at_least=1)  # lines with a gambling site's brand
 
 
 def trie_pattern(terms: list[str]) -> str:
@@ -117,17 +120,51 @@ def _terms() -> tuple[re.Pattern, dict[str, str]]:
     """One regex of every term (as a trie, longest match first) and each term's list."""
     text = resources.files("zhclean.data").joinpath("spam_terms.toml").read_text(encoding="utf-8")
     lists = parse_toml(text, "zhclean/data/spam_terms.toml")
-    kind_of = {term.lower(): kind for kind, table in lists.items() for term in table["terms"]}
+    kind_of = {term.lower(): kind for kind, table in lists.items() if "terms" in table for term in table["terms"]}
     # Matched against the lower-cased text: `re.IGNORECASE` makes every test six times slower.
     return re.compile(trie_pattern(list(kind_of))), kind_of
+
+
+@cache
+def _brands() -> re.Pattern:
+    text = resources.files("zhclean.data").joinpath("spam_terms.toml").read_text(encoding="utf-8")
+    patterns = parse_toml(text, "zhclean/data/spam_terms.toml")["brands"]["patterns"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# Lines that link elsewhere: a brand there is the site's furniture, which cleaning removes.
+_LINK_LINE = re.compile(r"^(?:上一篇|下一篇|上一条|下一条|上一页|下一页|相关|标签|关键词|tags?)", re.IGNORECASE)
+
+
+# Words every brand pattern holds: looked for first with `in` (a C substring search), since
+# a pattern that starts with "two to four Han characters" is tried at every Han character.
+_BRAND_WORDS = ("贵宾会", "体育app", "体育官网", "体育官方", "手机版登录", "手机版下载", "华体会", "yabo", "bt365", "bet365")
+
+
+def brand_lines(doc: Document, text: str) -> int:
+    """Lines (not link lines) holding a gambling site's brand; in a one-line document, hits.
+    `text` is the document's text lower-cased."""
+    if not any(word in text for word in _BRAND_WORDS):
+        return 0
+    pattern = _brands()
+    if not pattern.search(text):
+        return 0
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) == 1:
+        return len(pattern.findall(text))
+    return sum(1 for line in lines if not _LINK_LINE.match(line.strip()) and pattern.search(line))
 
 
 @register_filter("spam", options=SpamOptions)
 def spam(doc: Document, options: SpamOptions) -> FilterOutput:
     pattern, kind_of = _terms()
-    hits = pattern.findall(doc.text.lower()) if may_hold_a_term(doc) else []
+    text = doc.text.lower() if doc.counts[LATIN] else doc.text
+    hits = pattern.findall(text) if may_hold_a_term(doc) else []
     density = round(1000 * len(hits) / doc.visible, 2) if doc.visible else 0.0
-    signals = {"spam_hits": len(hits), "spam_per_1000": density}
+    brands = brand_lines(doc, text)
+    signals = {"spam_hits": len(hits), "spam_per_1000": density, "gambling_brand_lines": brands}
+    if brands >= options.min_brand_lines:
+        return FilterOutput(signals, Verdict("gambling", brands))
     if len(hits) < options.min_hits or len(set(hits)) < options.min_distinct or density <= options.max_per_1000:
         return FilterOutput(signals)
     kinds: dict[str, int] = {}
