@@ -184,13 +184,13 @@ class Pipeline:
             for before, text, counts, fields, trail in zip(texts, current, edits, found, trails, strict=True)
         ]
         if self._filters:
-            for result in results:
-                self._judge(result)
+            docs = Document.many([r.text for r in results], [r.meta for r in results])
+            for result, doc in zip(results, docs, strict=True):
+                self._judge(result, doc)
         return results
 
-    def _judge(self, result: Result) -> None:
+    def _judge(self, result: Result, doc: Document) -> None:
         """Run the filters over a cleaned document until one drops it."""
-        doc = Document(result.text, result.meta)
         for name, function, options in self._filters:
             out = function(doc, options)
             result.signals[name] = out.signals

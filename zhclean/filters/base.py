@@ -65,6 +65,28 @@ class Document:
         self.text = text
         self.meta = meta or {}
 
+    @classmethod
+    def many(cls, texts: list[str], metas: list[Mapping[str, Any]]) -> list[Document]:
+        """Documents for a batch, their code points, class counts and bigrams measured for
+        the whole batch at once: on ~2 KB documents a numpy call costs more than the
+        characters it reads, and this makes five calls a batch instead of a document."""
+        docs = [cls(text, meta) for text, meta in zip(texts, metas, strict=True)]
+        if len(docs) < 2:
+            return docs
+        codes = codes_of("\n".join(texts))  # one separator after each text but the last
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1)))
+        owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths + 1)[: len(codes)]
+        counts = np.bincount(owner * N_CLASSES + CLASS_OF[codes], minlength=len(docs) * N_CLASSES)
+        counts = counts.reshape(len(docs), N_CLASSES)
+        counts[:-1, SPACE] -= 1  # the separators
+        bigrams = _bigram_keys(codes)
+        for doc, start, length, row in zip(docs, starts.tolist(), lengths.tolist(), counts, strict=True):
+            doc.__dict__["codes"] = codes[start : start + length]
+            doc.__dict__["counts"] = row
+            doc.__dict__["bigrams"] = bigrams[start : start + max(length - 1, 0)]
+        return docs
+
     @cached_property
     def codes(self) -> np.ndarray:
         """The code points (uint32)."""
@@ -79,10 +101,7 @@ class Document:
     def bigrams(self) -> np.ndarray:
         """Every pair of adjacent characters as one uint64 key (ASCII letters lower-cased):
         what the filters test word lists against with one numpy call."""
-        codes = self.codes.astype(np.uint64)
-        if self.counts[LATIN]:
-            codes = np.where((codes >= 65) & (codes <= 90), codes | np.uint64(0x20), codes)
-        return (codes[:-1] << np.uint64(21)) | codes[1:]
+        return _bigram_keys(self.codes)
 
     @cached_property
     def counts(self) -> np.ndarray:
@@ -112,6 +131,13 @@ class Document:
     @cached_property
     def lines_ending_in_punctuation(self) -> int:
         return sum(1 for line in self.lines if _LINE_END.search(line))
+
+
+def _bigram_keys(codes: np.ndarray) -> np.ndarray:
+    """Adjacent code points as one uint64 key each, ASCII capitals lower-cased."""
+    wide = codes.astype(np.uint64)
+    wide = np.where((wide >= 65) & (wide <= 90), wide | np.uint64(0x20), wide)
+    return (wide[:-1] << np.uint64(21)) | wide[1:]
 
 
 @dataclass(frozen=True, slots=True)
