@@ -222,6 +222,16 @@ def test_spam_bigram_gate_never_hides_a_hit() -> None:
     assert not may_hold_a_term(Document(NEWS)) and not may_hold_a_term(Document("平台和网址"))
 
 
+def test_batch_measurements_equal_one_document_at_a_time() -> None:
+    from zhclean.filters.base import Document
+
+    texts = [t for t, _ in DROPPED.values()] + list(KEPT.values()) + ["", "a", "中\n文", "ABC def\n"]
+    for doc, text in zip(Document.many(texts, [{}] * len(texts)), texts, strict=True):
+        alone = Document(text)
+        assert doc.text == text
+        assert (doc.counts == alone.counts).all() and (doc.bigrams == alone.bigrams).all(), text
+
+
 def test_every_brand_pattern_holds_a_word_the_filter_looks_for_first() -> None:
     from zhclean.config import parse_toml
     from zhclean.filters.spam import _BRAND_WORDS
