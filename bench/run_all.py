@@ -36,6 +36,7 @@ def timed(label: str, run):
 def collect(quick: bool, with_ray: bool) -> dict:
     import bench_clean
     import bench_dedup
+    import bench_filters
     import bench_startup
     import bench_steps
     import peers
@@ -47,6 +48,7 @@ def collect(quick: bool, with_ray: bool) -> dict:
     results["clean"] = timed("clean", lambda: [bench_clean.run_clean(path, workers) for workers in (1, 2)])
     results["pipeline"] = timed("pipeline", lambda: bench_clean.run_pipeline(path))
     results["startup"] = timed("startup", lambda: bench_startup.run(1 if quick else 3))
+    results["filters"] = timed("filters", lambda: bench_filters.run(2 if quick else 5))
     docs = 20_000 if quick else 1_000_000
 
     def dedup() -> list[dict]:
@@ -133,6 +135,15 @@ def render(r: dict) -> str:
                   table(["input", "--workers 1", "--workers 2", "default", "2 workers / 1"],
                         [[f"{row['input_mb']} MB", f"{row['workers_1_s']} s", f"{row['workers_2_s']} s",
                           f"{row['workers_default_s']} s", f"{row['speed_up_2_over_1']}x"] for row in su["sizes"]])]
+    if "filters" in r:
+        f = r["filters"]
+        parts += ["## Filters (`bench/bench_filters.py`)",
+                  f"The dev set x4 ({f['documents']:,} documents, {f['mb']} MB once cleaned): each filter alone on "
+                  "the cleaned text, and the default filters together as the pipeline runs them, beside the "
+                  "cleaning steps; minimum of the rounds.",
+                  table(["", "ms per MB", "share of the cleaning time"],
+                        [[row["name"] if row["default"] else f"{row['name']} (off by default)", row["ms_per_mb"],
+                          f"{100 * row['share']:.1f}%"] for row in f["rows"]])]
     z, d = r["dedup"]
     parts += ["## Dedup at scale (`bench/bench_dedup.py`)",
               f"{z['documents']:,} synthetic documents of about 1,500 characters ({z['input_mb']:,} MB of JSONL), "
