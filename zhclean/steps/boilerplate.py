@@ -30,7 +30,8 @@ from typing import Any
 from zhclean.boilerplate_rules import CLOSE, EDGE, OPEN, RuleSet, load_rules
 from zhclean.chars import HAN_CLASS
 from zhclean.config import setting
-from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.steps.punctuation import punctuation
 from zhclean.steps.repeated_line import RepeatedLineOptions, repeated_lines
 from zhclean.text import is_bracket_only, may_stand_twice, remove_lines, without_mark_differences
 
@@ -119,7 +120,9 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
 
 def _notice_rule(view: str, rules: RuleSet) -> str | None:
     """The notice rule the line matches, also when the whole line is bracketed: `（本文…删除）`.
-    One fullmatch of all rules at once; the first rule that matches names the line."""
+    One fullmatch of all rules at once; the first rule that matches names the line. The line
+    is matched as the punctuation step will leave it, as the next cleaning would match it."""
+    view = _marked(view)
     candidates = [view]
     if len(view) > 2 and view[0] in OPEN and view[-1] in CLOSE:
         candidates.append(view[1:-1].strip())
@@ -250,7 +253,7 @@ def _glued_edge(view: str, lo: int, hi: int, runs: _EdgeRuns, rules: RuleSet) ->
     is set off by a space, not a full stop; and the punctuation step removes the spaces
     beside the marks it writes, so a second cleaning may find the run before a notice last)."""
     for start, end in _edge_pieces(view, lo, hi, runs):
-        if name := rules.glued.first_match(view[start:end].strip(EDGE)):
+        if name := rules.glued.first_match(_marked(view[start:end].strip(EDGE))):
             return start, end, name
     return None
 
@@ -295,12 +298,28 @@ def classify_lines(
 
 
 def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
-    """The fields of a field-only line, as the whitespace step will leave it, or None."""
+    """The fields of a field-only line, or None. Whether it is one is decided on the line as
+    the punctuation and whitespace steps will leave it (`来源:; 新华社…` is 14 characters of
+    value, `来源：；新华社…` 13, past and within a limit), so that the next cleaning decides
+    alike; the values are taken from the line as it is where that line is one too."""
     trimmed = _spaced(line.strip(EDGE))
-    values = _field_values(trimmed, rules)
-    if values is None and ("(" in trimmed or "（" in trimmed):  # a glossed key: `来(lai)源：`
-        values = _field_values(_without_glosses(trimmed), rules)
+    marked = _marked(trimmed)
+    decided = _glossed_field_values(marked, rules)
+    if decided is None or marked == trimmed:
+        return decided
+    return _glossed_field_values(trimmed, rules) or decided
+
+
+def _glossed_field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
+    values = _field_values(line, rules)
+    if values is None and ("(" in line or "（" in line):  # a glossed key: `来(lai)源：`
+        values = _field_values(_without_glosses(line), rules)
     return values
+
+
+def _marked(text: str) -> str:
+    """`text` as the punctuation step will leave it (most text: as it is, at once)."""
+    return punctuation(text, {}, NoOptions(), False).text
 
 
 @register("boilerplate", options=BoilerplateOptions)
