@@ -173,8 +173,8 @@ def unglue(line: str, view: str, rules: RuleSet) -> tuple[str, str, list[tuple[s
     takes a start or an end, so what is left is `view[lo:hi]`: the bounds move and nothing is
     copied, or a notice glued thousands of times costs the square."""
     removed: list[tuple[str, str]] = []
-    lo, hi = 0, len(view)
     runs = _EdgeRuns(view)
+    lo, hi = runs.strip(0, len(view))  # edges the whitespace step trims count for no sentence
     at = _LinePositions(line, view)
     while at.valid and (cut := _glued_edge(view, lo, hi, runs, rules)):
         start, end, name = cut

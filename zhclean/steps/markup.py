@@ -45,8 +45,12 @@ _ELEMENTS = (
     "time title tr track tt u ul var video wbr"
 )
 _TAG_NAME = "|".join(sorted(_ELEMENTS.split(), key=len, reverse=True))
+# A tag stands on one line: in scraped text a `<a` that a `>` lines later closes is text
+# (`</a` ending a line, a paragraph after it), and removing lines between them in a later
+# step would make a tag of them for the next cleaning.
 _TAG = re.compile(
-    rf"</?(?=(?i:[a-z]))((?i:{_TAG_NAME})|[a-zA-Z][a-zA-Z0-9]*-[a-zA-Z0-9-]*)(?=[\s/>])(?:\s[^<>]{{0,1000}})?/?>"
+    rf"</?(?=(?i:[a-z]))((?i:{_TAG_NAME})|[a-zA-Z][a-zA-Z0-9]*-[a-zA-Z0-9-]*)(?=[^\S\n]|[/>])"
+    rf"(?:[^\S\n][^<>\n]{{0,1000}})?/?>"
 )  # the lookahead fails `<!--`, `<中` at once instead of after every name of the alternation
 _BLOCK_TAGS = frozenset(
     ["p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote"]
@@ -158,10 +162,10 @@ def _remove_tags(text: str, removals: list[Removal] | None) -> tuple[str, int]:
     return new, n
 
 
-# Where removing something may have made a tag: a `<` with a `>` before the next `<`, and
-# between them a mark of what went (or the line break a block tag left). Cheaper than
-# looking for `_TAG` again at every `<`, and linear: each stretch is scanned from one `<`.
-_MAY_BE_MADE = re.compile(f"<(?=[^<>]{{0,{4 * _MAX_TAG}}}>)[^<>{_GONE}\n]*+[{_GONE}\n]")
+# Where removing something may have made a tag: a `<` with a `>` before the next `<` on its
+# line, and between them a mark of what went. Cheaper than looking for `_TAG` again at every
+# `<`, and linear: each stretch is scanned from one `<`.
+_MAY_BE_MADE = re.compile(f"<(?=[^<>\n]{{0,{4 * _MAX_TAG}}}>)[^<>{_GONE}\n]*+{_GONE}")
 
 
 def _tag_closure(text: str, removals: list[Removal] | None) -> tuple[str, int]:
@@ -184,7 +188,7 @@ def _tag_closure(text: str, removals: list[Removal] | None) -> tuple[str, int]:
         if not opens:
             continue
         start, removed = opens.pop(), inside.pop()
-        changed = removed or text.find(_GONE, start, at) >= 0 or text.find("\n", start, at) >= 0
+        changed = removed or text.find(_GONE, start, at) >= 0
         replacement = _effective_tag(text, start, at + 1, removed) if changed else None
         if replacement is None:
             opens.clear()
