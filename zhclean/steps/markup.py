@@ -302,7 +302,8 @@ def _remove_markup(text: str, removals: list[Removal] | None) -> tuple[str, int,
         edits += n
         text, n = _remove_tags(text, removals)
         edits += n
-        if n and "<" in text:  # what tags stood in may have been a comment's end: `<!--<b>>`
+        # What a tag or an image stood in may have been a comment's end: `<!--<b>>`, `<!--![](x)>`.
+        if (n or _GONE in text) and "<" in text:
             if _GONE in text:
                 joined = _joins_need_work(text)
                 text = drop_emptied_lines(text)
