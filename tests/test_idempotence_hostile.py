@@ -28,11 +28,12 @@ REPRODUCERS = [
     "<A&#13;̣![图](http://a.cn/b.jpg)<a href=\"/x\">１大(da)—？;国--&gt;圍",
     "e<b></b>\u0301", "a[e](http://x.cn)\u0301",
     # adjacent duplicate glosses lose one per pass
-    "的(de)(de)的(de)(de)", "绿(lv)(lv)人(ren)(ren)？\n绿(lv)(lv)人(ren)(ren)？", "来(lai)(lai)源：新华社\n好(hǎo)(hǎo)(hǎo)",
+    "的(de)(de)的(de)(de)", "的(de)(de)是(shi)(shi)在(zai)(zai)不(bu)了(le)有(you)", "绿(lv)(lv)人(ren)(ren)？\n绿(lv)(lv)人(ren)(ren)？", "来(lai)(lai)源：新华社\n好(hǎo)(hǎo)(hǎo)",
     # a line holding a gloss is never unglued
     "女(nü)女(nü)好(hǎo) 返回搜狐查看更多", "中（zhōng）（zhōng）![]()&nbsp;" + NOTICE + ">【]長動群blog中( zhōng )( zhōng )作者：",
     # NBSP and space runs become a space only in the last step, after field rules ran
-    "〔\u00a0记者：王", "文章来源:【】有(you)(you)后着发主量之都来十体当制的同…  &#x3000;我后时使性还当过家后能合时开时a((和过<br>",
+    "〔\u00a0记者：王", "免责声明：本文仅代表作者观点 國(guó)(guó)<br/>文章来源:【】有(you)(you)后着发主量之都来十体当制的同…  &#x3000;"
+    "我后时使性还当过家后能合时开时a((和过<br>",
     "作者：\xa0ã€‚", "体<b>&#xa0;&atilde;&cedil;&shy;{<",
     # the script verdict is taken before lines are removed
     "衆車到化二主解制点高这\n到化二主解制点高", "從學[![]()\n是三他使法业本中产用着&#xa0;。\n是三他使法业本中产用着&#xa0;\n",
@@ -45,6 +46,14 @@ REPRODUCERS = [
     "正文内容很长的一段话。" + NOTICE + "\n正文内容很长的一段话。",
     "车部长学责任编辑：王（来源：新华社）\xa0" + NOTICE + "里用们到两如这国十都有( you )\n"
     "车部长学责任编辑：王（来源：新华社）\xa0" + NOTICE + "里用们到两如这国十都有( you ",
+    "一&nbsp;" + NOTICE + " ,", "\t文章来源:; 从国二们当到体从理发多\n\n来源：成就",
+    "&#x3000;对和（he）（he）下个十就合化能面等。" + NOTICE + "了(le)(le)\x85《）】![\u3000种它自有有作着水电机！\t\n",
+    "别声明：以上内容。一" + NOTICE + NOTICE + "\n" + NOTICE + "一" + NOTICE + NOTICE,
+    "一" + NOTICE.replace("，", ",") * 2 + "\n一" + NOTICE * 2,
+    # a line removed later makes a tag or a comment across lines
+    "行十&#0;关注我们來源：<br>法这圍採開><a href=\"/x\"\n![]()̀\\&amp;《个着主还<(}]国有']《《】中理生下我说如它产】}》é\t.[x](#a)é"
+    "<BLOOMBERG 免責聲明>行十&#0;关注我们來源：<br>法这圍採開><a href=\"/x\">",
+    "说本合體幹書&lt;!--![图](http://a.cn/b.jpg)>【【。\n说本合體幹書&lt;!--![图](x)>【【",
 ]
 
 
