@@ -120,9 +120,16 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
 
 def _notice_rule(view: str, rules: RuleSet) -> str | None:
     """The notice rule the line matches, also when the whole line is bracketed: `（本文…删除）`.
-    One fullmatch of all rules at once; the first rule that matches names the line. The line
-    is matched as the punctuation step will leave it, as the next cleaning would match it."""
-    view = _marked(view)
+    One fullmatch of all rules at once; the first rule that matches names the line. A line
+    that is a notice as the punctuation step will leave it is one: the next cleaning would
+    find it."""
+    name = _first_notice(view, rules)
+    if name is None and (marked := _marked(view)) != view:
+        name = _first_notice(marked, rules)
+    return name
+
+
+def _first_notice(view: str, rules: RuleSet) -> str | None:
     candidates = [view]
     if len(view) > 2 and view[0] in OPEN and view[-1] in CLOSE:
         candidates.append(view[1:-1].strip())
@@ -253,7 +260,7 @@ def _glued_edge(view: str, lo: int, hi: int, runs: _EdgeRuns, rules: RuleSet) ->
     is set off by a space, not a full stop; and the punctuation step removes the spaces
     beside the marks it writes, so a second cleaning may find the run before a notice last)."""
     for start, end in _edge_pieces(view, lo, hi, runs):
-        if name := rules.glued.first_match(_marked(view[start:end].strip(EDGE))):
+        if name := rules.glued.first_match(view[start:end].strip(EDGE)):
             return start, end, name
     return None
 
@@ -298,16 +305,19 @@ def classify_lines(
 
 
 def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
-    """The fields of a field-only line, or None. Whether it is one is decided on the line as
-    the punctuation and whitespace steps will leave it (`来源:; 新华社…` is 14 characters of
-    value, `来源：；新华社…` 13, past and within a limit), so that the next cleaning decides
-    alike; the values are taken from the line as it is where that line is one too."""
+    """The fields of a field-only line, or None. A line that is one only as the punctuation
+    and whitespace steps will leave it (`来源:; 新华社…` is 14 characters of value, `来源：；新华社…`
+    13, past and within a limit) is one too: the next cleaning would remove it."""
     trimmed = _spaced(line.strip(EDGE))
-    marked = _marked(trimmed)
-    decided = _glossed_field_values(marked, rules)
-    if decided is None or marked == trimmed:
-        return decided
-    return _glossed_field_values(trimmed, rules) or decided
+    values = _glossed_field_values(trimmed, rules)
+    # The marks the punctuation step writes count as the ASCII ones do here; only the spaces
+    # beside them that it removes can change the verdict.
+    if values is None and _SPACED_MARK.search(trimmed) and (marked := _marked(trimmed)) != trimmed:
+        values = _glossed_field_values(marked, rules)
+    return values
+
+
+_SPACED_MARK = re.compile("[,:;?!](?:(?<=[ \t\u3000].)|(?=[ \t\u3000]))")  # led by the mark: scanned in C
 
 
 def _glossed_field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
@@ -317,9 +327,12 @@ def _glossed_field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
     return values
 
 
+_PUNCTUATION_WORK = re.compile("[,:;?!(]")  # what the punctuation step may change
+
+
 def _marked(text: str) -> str:
-    """`text` as the punctuation step will leave it (most text: as it is, at once)."""
-    return punctuation(text, {}, NoOptions(), False).text
+    """`text` as the punctuation step will leave it (most text: as it is, after one scan)."""
+    return punctuation(text, {}, NoOptions(), False).text if _PUNCTUATION_WORK.search(text) else text
 
 
 @register("boilerplate", options=BoilerplateOptions)
@@ -389,7 +402,8 @@ def _may_be_copy(last: int, lines: list[str], views: list[str], texts: tuple[str
     which hold more than what is left: a cheap first test) with a glued notice above it
     (one scan), so that walking up over copies can find anything."""
     text, view = texts
-    if not (may_stand_twice(lines[last], text) or may_stand_twice(views[last], view)):
+    if not may_stand_twice(lines[last], text) and (
+            views[last] == lines[last] or not may_stand_twice(views[last], view)):
         return False
     return rules.glued_scan.search("\n".join(views[:last])) is not None  # type: ignore[union-attr]
 
