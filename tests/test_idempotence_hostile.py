@@ -50,6 +50,7 @@ REPRODUCERS = [
     "&#x3000;对和（he）（he）下个十就合化能面等。" + NOTICE + "了(le)(le)\x85《）】![\u3000种它自有有作着水电机！\t\n",
     "别声明：以上内容。一" + NOTICE + NOTICE + "\n" + NOTICE + "一" + NOTICE + NOTICE,
     "一" + NOTICE.replace("，", ",") * 2 + "\n一" + NOTICE * 2,
+    "![[〕〕)#新华社〔][(ã€‚部時長們實會對問並長動間務把地种<script>x</script>化当方就为[新华网](http://news.cn)们(men)",
     # a line removed later makes a tag or a comment across lines
     "行十&#0;关注我们來源：<br>法这圍採開><a href=\"/x\"\n![]()̀\\&amp;《个着主还<(}]国有']《《】中理生下我说如它产】}》é\t.[x](#a)é"
     "<BLOOMBERG 免責聲明>行十&#0;关注我们來源：<br>法这圍採開><a href=\"/x\">",

@@ -29,7 +29,9 @@ from zhclean.steps.unicode import joined_needs_normalizing, normalize
 from zhclean.text import BRACKET_LINE_BODY, drop_emptied_lines
 from zhclean.text import GONE as _GONE
 
-_IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\([^)\n]{0,2000}\)")
+# An image may span what a link's removal left (`![x][[y](http://a)…)`: the link's `[` went,
+# and its mark stands between `]` and `(`): the pass after the links finds it.
+_IMAGE = re.compile(rf"!\[[^\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
 _BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 # HTML element names (the living standard's, common obsolete ones, and custom elements with a
@@ -297,6 +299,9 @@ def _remove_markup(text: str, removals: list[Removal] | None) -> tuple[str, int,
         # The marks around a link's text show where it was joined to what stood beside it.
         text, n = _sub_counted(_LINK, lambda m: f"{_GONE}{m.group(1)}{_GONE}", text, "markdown_link", removals)
         edits += n
+        if n and "![" in text:
+            text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
+            edits += n
     if "<" in text:
         text, n = _remove_blocks(text, removals)
         edits += n
