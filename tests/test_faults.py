@@ -108,8 +108,23 @@ def zhclean(*args: str) -> list[str]:
     return [sys.executable, "-m", "zhclean.cli", *args]
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(zhclean(*args), capture_output=True, text=True, cwd=cwd or ROOT)
+CLI_TIMEOUT = 300
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess. One that hangs is stopped with SIGABRT, every process of its
+    session at once, so that each prints where it was stuck (faulthandler), and the test
+    fails with that in its message."""
+    env = dict(os.environ, PYTHONFAULTHANDLER="1")
+    proc = subprocess.Popen(zhclean(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=cwd or ROOT, env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGABRT)
+        out, err = proc.communicate()
+        raise AssertionError(f"zhclean {' '.join(args)} ran over {timeout} s; its stacks:\n{err[-20000:]}") from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def entries(folder: Path) -> set[str]:
@@ -377,6 +392,70 @@ def test_a_run_stopped_between_the_final_renames_is_finished_by_resume(tmp_path,
     assert main(["clean", str(src), "-o", str(folder / output), "--resume", *args]) == 0
     assert_same_output(folder, want, stem)
 
+
+
+def mixed_records(count: int) -> list[dict]:
+    """Chinese records with near-duplicates, plus English ones the language filter drops."""
+    english = "An English page about nothing in particular, written for this test of zhclean. " * 4
+    records = small_records(count)
+    for i in range(0, count, 17):
+        records[i] = {"id": f"en{i}", "text": english + str(i)}
+    return records
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_run_writes_every_record_once_across_its_stages(tmp_path, workers):
+    """`run` has three shard stages; the later ones read the earlier ones' parts. Each input
+    record must come out exactly once: kept, dropped by a filter (clean stage), dropped as a
+    near-duplicate (apply stage) or quarantined, and the files must agree with the summary."""
+    from zhclean.cli import main
+
+    records = mixed_records(300)
+    src = write_jsonl(tmp_path / "in.jsonl", records, extra=b"{bad\n")
+    out = tmp_path / "o" / "out.jsonl"
+    assert main(["run", str(src), "-o", str(out), "--quiet", "--workers", workers,
+                 "--config", small_shards(tmp_path, 20_000)]) == 0
+    summary = json.loads((out.parent / "out.summary.json").read_text())
+    assert summary["shards"] > 3 and summary["balanced"]
+    dropped = [orjson.loads(line) for line in (out.parent / "out.dropped.jsonl").read_bytes().splitlines()]
+    by_filter = [row for row in dropped if row["filter"] != "near_duplicate"]
+    assert len(by_filter) == sum(r["id"].startswith("en") for r in records) > 0
+    assert len(dropped) - len(by_filter) == summary["dropped_reasons"]["near_duplicate/near_duplicate"] > 0
+    kept = record_ids(out)
+    dropped_ids = [row["record"]["id"] for row in dropped]
+    assert sorted(kept + dropped_ids) == sorted(r["id"] for r in records)
+    assert (len(kept), len(dropped)) == (summary["kept"], summary["dropped"])
+    assert sum(1 for _ in (out.parent / "out.quarantine.jsonl").open()) == summary["quarantined"] == 1
+
+
+@pytest.mark.parametrize("stage", ["clean", "signatures", "apply"])
+def test_run_stopped_after_a_stage_committed_a_shard_but_before_its_marker_resumes(tmp_path, monkeypatch, stage):
+    """The window between a shard task's last rename and its done marker: the resumed run
+    does that shard again, and must find its input as it was (a stage writing over the
+    parts it reads lost records here)."""
+    from zhclean.cli import main
+    from zhclean.jobs.parts import JobDir
+
+    src = write_jsonl(tmp_path / "in.jsonl", mixed_records(300), extra=b"{bad\n")
+    args = ["--quiet", "--workers", "1", "--config", small_shards(tmp_path, 20_000)]
+    want = tmp_path / "want"
+    assert main(["run", str(src), "-o", str(want / "out.jsonl"), *args]) == 0
+    shards = json.loads((want / "out.summary.json").read_text())["shards"]
+    real_mark_done, calls = JobDir.mark_done, []
+
+    def stopping(self, name, index, *rest, **options):
+        if name == stage:
+            calls.append(index)
+            if len(calls) == shards // 2:
+                raise KeyboardInterrupt  # the shard's files are committed; its marker is not
+        return real_mark_done(self, name, index, *rest, **options)
+
+    got = tmp_path / "got"
+    monkeypatch.setattr(JobDir, "mark_done", stopping)
+    assert main(["run", str(src), "-o", str(got / "out.jsonl"), *args]) == 130
+    monkeypatch.setattr(JobDir, "mark_done", real_mark_done)
+    assert main(["run", str(src), "-o", str(got / "out.jsonl"), "--resume", *args]) == 0
+    assert_same_output(got, want, "out")
 
 # ---------------------------------------------------------------- 2. no orphans
 
@@ -804,3 +883,25 @@ def test_a_bad_setting_on_the_shard_path_is_one_line_and_writes_nothing(small_co
     assert "\n" not in err, err
     assert "Traceback" not in err and message in err, err
     assert snapshot(tmp_path) == before
+
+
+def test_a_run_whose_counts_do_not_add_up_commits_nothing(tmp_path, monkeypatch, capsys):
+    """The summary's balance is checked, not only printed: a stage that lost a record (a bug,
+    simulated here) makes the run fail with the numbers, and leaves no output under a
+    final name, only the parts for a bug report."""
+    from zhclean.cli import main
+    from zhclean.jobs import dedup
+
+    src = write_jsonl(tmp_path / "in.jsonl", mixed_records(60))
+    real = dedup._run_stats
+
+    def losing_one(*stats):
+        total = real(*stats)
+        total.kept -= 1
+        return total
+
+    monkeypatch.setattr(dedup, "_run_stats", losing_one)
+    out = tmp_path / "o" / "out.jsonl"
+    assert main(["run", str(src), "-o", str(out), "--quiet", "--workers", "1"]) == 1
+    assert "counts do not add up" in capsys.readouterr().err
+    assert entries(out.parent) == {"out.parts"}

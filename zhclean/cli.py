@@ -11,6 +11,8 @@ from concurrent.futures.process import BrokenProcessPool
 from rich.console import Console
 from rich.markup import escape
 
+from zhclean.core.outcome import AccountingError
+
 err = Console(stderr=True)
 
 CLEAN_EXAMPLE = """example:
@@ -303,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
         err.print(f"[bold red]zhclean:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return 2
+    except AccountingError as error:
+        err.print(f"[bold red]zhclean:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        return 1
     except BrokenProcessPool:
         err.print("[bold red]zhclean:[/] a worker process died (out of memory, or killed); "
                   "the same command with --resume continues", highlight=False, soft_wrap=True)

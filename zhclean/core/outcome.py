@@ -68,3 +68,8 @@ class Dropped:
 
     def as_row(self) -> dict[str, Any]:
         return {"filter": self.by, "reason": self.reason, "value": self.value, "record": self.record}
+
+
+class AccountingError(RuntimeError):
+    """A finished job whose records in are not its records out: a stage lost or doubled
+    records. Raised before anything is committed."""

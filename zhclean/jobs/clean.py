@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from zhclean.config import Config, check_config
+from zhclean.core.outcome import AccountingError
 from zhclean.core.stats import RunStats
 from zhclean.engines.base import Engine, make_engine
 from zhclean.io.shards import (
@@ -104,7 +105,14 @@ class Job:
 
     def finish(self, staging: Staging, summary: Summary) -> None:
         """The built outputs into place, the summary last (a finished output is one with a
-        summary), then the parts go."""
+        summary), then the parts go. Counts that do not add up mean a stage lost or
+        doubled records (a bug): nothing is committed, and the parts stay for a report."""
+        if not summary.balanced:
+            s = summary.stats
+            raise AccountingError(
+                f"the counts do not add up (in {s.records_in:,}, kept {s.kept:,}, dropped {s.dropped:,}, "
+                f"quarantined {s.quarantined:,}): nothing was written; the parts are kept in "
+                f"{self.parts.path} (please report this as a bug)")
         staging.commit(summary.to_json())
         self.parts.remove()
 

@@ -56,7 +56,8 @@ class SignatureTask:
     def __call__(self, shard: Shard) -> dict[str, Any]:
         job = JobDir(self.parts_dir)
         stem = job.file(job.shard_stem(shard.index))
-        quarantine = PartWriter(f"{stem}.quarantine.jsonl", jsonl_opener)
+        # stage-named: in `run`, the clean stage's quarantine part of this shard sits beside it
+        quarantine = PartWriter(f"{stem}.signatures.quarantine.jsonl", jsonl_opener)
         stats = RunStats()
         ids: list[str] = []
         positions: list[int] = []  # each signed record's place among the shard's items
@@ -125,9 +126,13 @@ class ApplyTask:
             repeated = verdicts["already_indexed"]
         with np.load(f"{stem}.signatures.npz", allow_pickle=False) as signed:
             signed_at = set(signed["positions"].tolist())
-        kept = RollingPart(f"{stem}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
-        dropped = PartWriter(f"{stem}.dropped.jsonl", jsonl_opener)
-        clusters = PartWriter(f"{stem}.clusters.jsonl", jsonl_opener)
+        # Stage-named parts: in `run`, this shard's input is the clean stage's kept part and its
+        # filter drops are the clean stage's dropped part; writing over either would lose them
+        # (and a resume after this task committed but before its marker would read its own output).
+        out = f"{stem}.apply"
+        kept = RollingPart(f"{out}.kept", self.kept_suffix, kept_opener(self.kept_suffix), self.records_per_file)
+        dropped = PartWriter(f"{out}.dropped.jsonl", jsonl_opener)
+        clusters = PartWriter(f"{out}.clusters.jsonl", jsonl_opener)
         stats = RunStats()
         position = 0
         items = 0

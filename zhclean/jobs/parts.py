@@ -6,9 +6,11 @@ A job keeps its work in one folder beside the output (`OUT.parts/`):
   path, size and modification time, the output and its format). `--resume` continues a
   job only when the fingerprint is the same.
 - per shard and stage, its part files (`00003.kept.0000.jsonl`, `00003.quarantine.jsonl`,
-  ...), each written under a `.tmp` name and renamed when complete, and last a done marker
-  (`00003.clean.done.json`) listing them, with the shard's stats. The marker is the commit
-  point: a shard without one is run again from the start, whatever files it left.
+  `00003.apply.kept.0000.jsonl`, ...), each written under a `.tmp` name and renamed when
+  complete, and last a done marker (`00003.clean.done.json`) listing them, with the shard's
+  stats. The marker is the commit point: a shard without one is run again from the start,
+  whatever files it left. No two stages write the same name: a later stage reads an
+  earlier one's parts, and a stage run again after a kill must find its input untouched.
 
 Nothing is under a final output name until the driver has every shard's marker.
 """
