@@ -13,7 +13,7 @@ import pytest
 from conftest import read_jsonl
 
 from zhclean.cli import main
-from zhclean.core.budget import OverBudget, budget
+from zhclean.core.budget import OverBudget, budget, paused
 
 # A user's rule with a nested quantifier: exponential on a line of a's with no b.
 RUNAWAY_RULES = """
@@ -84,3 +84,22 @@ def test_a_stalling_document_is_quarantined_as_timeout(tmp_path: Path, workers: 
     assert [(q["reason"], json.loads(q["raw"])["id"]) for q in quarantined] == [("timeout", "slow")]
     summary = json.loads((tmp_path / "slow.out.summary.json").read_text(encoding="utf-8"))
     assert summary["quarantine_reasons"] == {"timeout": 1} and summary["balanced"]
+
+
+def _burn(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_set_up_in_a_paused_block_is_not_charged_but_the_rest_of_the_budget_holds() -> None:
+    """Loading a model for the first document that needs it (Lingua) is set-up: inside
+    `paused()` the budget's clock stops, and after it the time that was left still runs out."""
+    with budget(0.3):
+        with paused():
+            _burn(0.5)  # over the whole budget: not charged
+        _burn(0.1)  # within what is left
+    with pytest.raises(OverBudget), budget(0.3):
+        with paused():
+            _burn(0.2)
+        _burn(1.0)

@@ -45,3 +45,19 @@ def budget(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Stop the clock of an enclosing `budget` for the block, then give back what was left:
+    for one-time set-up (loading a model) that the first document to need it should not be
+    charged for. Outside a budget it does nothing."""
+    if not available():
+        yield
+        return
+    remaining, _ = signal.setitimer(signal.ITIMER_PROF, 0)
+    try:
+        yield
+    finally:
+        if remaining > 0:
+            signal.setitimer(signal.ITIMER_PROF, remaining)
