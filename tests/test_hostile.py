@@ -26,10 +26,11 @@ def _repeat(unit: str, n: int) -> str:
 def _distinct_lines(n: int) -> str:
     """A long forum thread: short lines of 8+ Han characters, all different."""
     han = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
-    lines, i = [], 0
-    while sum(map(len, lines)) + len(lines) < n:
-        a, b, c = han[i % 60], han[(i // 60) % 60], han[(i // 3600) % 60]
-        lines.append(f"回复{a}{b}{c}楼主说得对我也这么看")
+    lines, size, i = [], 0, 0
+    while size < n:  # distinct up to 60**4 lines (~200 MB)
+        a, b, c, d = han[i % 60], han[(i // 60) % 60], han[(i // 3600) % 60], han[(i // 216000) % 60]
+        lines.append(f"回复{a}{b}{c}{d}楼主说得对我也这么看")
+        size += len(lines[-1]) + 1
         i += 1
     return "\n".join(lines)
 
@@ -37,9 +38,10 @@ def _distinct_lines(n: int) -> str:
 def _near_identical_lines(n: int) -> str:
     """Long lines that differ only in their last character."""
     body = "这一管理条例对塔河水资源作出了明确的规定" * 25
-    lines, i = [], 0
-    while sum(map(len, lines)) + len(lines) < n:
+    lines, size, i = [], 0, 0
+    while size < n:
         lines.append(body + "甲乙丙丁戊己庚辛壬癸"[i % 10] + str(i))
+        size += len(lines[-1]) + 1
         i += 1
     return "\n".join(lines)
 
