@@ -27,8 +27,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from zhclean.boilerplate_rules import CLOSE, EDGE, OPEN, RuleSet, load_rules
-from zhclean.chars import HAN_CLASS
+from zhclean.chars import HAN_CLASS, codes_of
 from zhclean.config import setting
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 from zhclean.steps.punctuation import punctuation
@@ -139,14 +141,21 @@ def _first_notice(view: str, rules: RuleSet) -> str | None:
 def candidate_lines(view: str, rules: RuleSet) -> list[int]:
     """Indices of the lines where some rule may match at the start, from one regex pass over
     the view (with a line break prepended, so a match at position p starts line p's)."""
-    found: list[int] = []
-    line, last = 0, 0
-    for m in rules.line_start.finditer("\n" + view):
-        line += view.count("\n", last, m.start())
-        last = m.start()
-        if not found or found[-1] != line:
-            found.append(line)
-    return found
+    starts = [m.start() for m in rules.line_start.finditer("\n" + view)]
+    if not starts:
+        return []
+    if len(starts) < 64:  # the usual page: a few candidates, counted in C
+        found: list[int] = []
+        line, last = 0, 0
+        for start in starts:
+            line += view.count("\n", last, start)
+            last = start
+            if not found or found[-1] != line:
+                found.append(line)
+        return found
+    # many candidates (a page of field lines): line numbers from the breaks' positions at once
+    breaks = np.flatnonzero(codes_of(view) == 10)
+    return np.unique(np.searchsorted(breaks, np.array(starts, dtype=np.int64), side="left")).tolist()
 
 
 def _may_end_glued(view: str, rules: RuleSet) -> bool:
@@ -289,19 +298,26 @@ def classify_lines(
     """(line index, rule name, fields) for every line the rules remove, looking only at
     `candidates` when given."""
     hits = []
+    verdicts: dict[tuple[str, str], tuple[str, dict[str, str] | None] | None] = {}  # a line repeated is judged once
     for i in range(len(lines)) if candidates is None else candidates:
-        line, view = lines[i], views[i]
-        stripped = view.strip(EDGE)
-        if not stripped or len(stripped) > max_chars:
-            continue
-        values = _line_fields(line, rules)
-        if values is not None:
-            hits.append((i, "field:" + "+".join(values), values))
-            continue
-        name = _notice_rule(stripped, rules)
-        if name is not None:
-            hits.append((i, name, None))
+        key = (lines[i], views[i])
+        if key not in verdicts:
+            verdicts[key] = _line_verdict(*key, rules, max_chars)
+        if (verdict := verdicts[key]) is not None:
+            hits.append((i, *verdict))
     return hits
+
+
+def _line_verdict(line: str, view: str, rules: RuleSet, max_chars: int) -> tuple[str, dict[str, str] | None] | None:
+    """(rule name, fields) when the rules remove the line, else None."""
+    stripped = view.strip(EDGE)
+    if not stripped or len(stripped) > max_chars:
+        return None
+    values = _line_fields(line, rules)
+    if values is not None:
+        return "field:" + "+".join(values), values
+    name = _notice_rule(stripped, rules)
+    return None if name is None else (name, None)
 
 
 def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:

@@ -52,17 +52,20 @@ def repeated_lines(text: str, min_han: int) -> list[int]:
         text = SPACE_RUN.sub(" ", text)
     stripped = [line.strip() for line in text.split("\n")]
     contained = _containment(stripped, min_han)
-    seen: set[str] = set()
+    seen: dict[str, bool | None] = {}  # line -> whether it has min_han Han (None: not asked yet)
     drop = []
     for i, line in enumerate(stripped):  # cheapest tests first: most lines occur once
         if len(line) < min_han:
             continue
         if line in seen:
-            if _has_min_han(line, min_han):
+            if (enough := seen[line]) is None:
+                enough = seen[line] = _has_min_han(line, min_han)
+            if enough:
                 drop.append(i)
             continue
-        seen.add(line)
-        if contained(i) and _has_min_han(line, min_han):
+        seen[line] = None
+        if contained(i) and (enough := _has_min_han(line, min_han)):
+            seen[line] = enough
             drop.append(i)
     return drop
 
