@@ -9,12 +9,14 @@ zhclean/data/boilerplate.toml documents the format; users add files with `--rule
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from importlib import resources
 from re import _constants as sre
 from re import _parser as sre_parse
 
+from zhclean import regex_cache
 from zhclean.chars import char_tables
 from zhclean.config import ConfigError, check_fields, parse_toml, read_toml, setting
 from zhclean.opencc_pool import converter
@@ -41,8 +43,8 @@ class NoticeSet:
     combined: re.Pattern | None  # None when a user's rule has named groups of its own
 
     @classmethod
-    def of(cls, rules: list[tuple[str, str]]) -> NoticeSet:
-        combined = None if not rules or any("(?P<" in p for _, p in rules) else re.compile(
+    def of(cls, rules: list[tuple[str, str]], compile_: Callable[[str], re.Pattern] = re.compile) -> NoticeSet:
+        combined = None if not rules or any("(?P<" in p for _, p in rules) else compile_(
             "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(rules))
         )
         return cls(tuple(rules), combined)
@@ -215,7 +217,7 @@ def _check_group_names(files: list[RuleFile]) -> None:
     for file in files:
         for where, _, scoped in file.notices:
             for j, pattern in enumerate(scoped, 1):
-                for name in re.compile(pattern).groupindex:
+                for name in re.compile(pattern).groupindex if "(?P<" in pattern else ():
                     here = f"{where} patterns #{j} in {file.path}"
                     if name in seen and seen[name] != here:
                         raise ConfigError(f"{file.path}: {where} patterns #{j}: group name {name!r} is also "
@@ -292,13 +294,15 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     files = ([read_rule_file(None)] if builtin else []) + [read_rule_file(p) for p in extra]
     _check_group_names(files)
     try:
-        return _compile(files)
+        with regex_cache.cached("boilerplate-rules") as cache:  # 0.4 s of start-up, once
+            return _compile(files, cache.compile, partial(cache.memo, "first_chars", build=first_chars))
     except re.error as error:  # the checks of each file leave nothing for here, but say which
         raise ConfigError(f"{', '.join(f.path for f in files)}: the rules do not combine into one "
                           f"regular expression: {_re_message(error)}") from None
 
 
-def _compile(files: list[RuleFile]) -> RuleSet:
+def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.compile,
+             first: Callable[[str], frozenset[str] | None] = first_chars) -> RuleSet:
     notices: list[tuple[str, str]] = []
     glued: list[tuple[str, str]] = []
     alternatives: list[str] = []  # every notice pattern, scoped and in both scripts
@@ -321,25 +325,27 @@ def _compile(files: list[RuleFile]) -> RuleSet:
                 for form in _traditional_forms(key):
                     key_to_field[form] = rule.name
     # No field rules (`builtin_rules = false` and a file of notices): no line is a field line.
-    keys = "|".join(sorted(map(re.escape, key_to_field), key=len, reverse=True)) or NEVER
+    # longest first; ties by the key itself (not the order of a set: the patterns, and so
+    # their cache entries, must be the same in every process)
+    keys = "|".join(sorted(map(re.escape, key_to_field), key=lambda k: (-len(k), k))) or NEVER
     plain = not any(c in key for key in key_to_field for c in ":：\n") and not any(
         key[:1] in " \t" for key in key_to_field)
-    field_line, field_pair = _field_patterns(keys) if plain else _naive_field_patterns(keys)
+    field_line, field_pair = _field_patterns(keys, compile_) if plain else _naive_field_patterns(keys)
     # A leading literal "\n" (the text gets one prepended) lets the engine jump from line break
     # to line break; a multiline `^` would be tried at every character. The rest is a
     # lookahead, so each match is one line break and no line hides the next. The rules whose
     # first characters are known sit behind a lookahead of them: most lines fail that one
     # class test instead of the long alternation.
-    line_start = re.compile(
-        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys])}))"
+    line_start = compile_(
+        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys], first)}))"
         if alternatives or key_to_field else NEVER
     )
     glued_head = glued_scan = None
     if glued:  # the scan is led by one class (sentence ends and spaces): the engine scans in C
-        any_glued = _guarded(glued_patterns)
-        glued_head = re.compile(f"{EDGE_RUN}(?:{any_glued})")
-        glued_scan = re.compile(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
-    return RuleSet(NoticeSet.of(notices), NoticeSet.of(glued), glued_head, glued_scan, field_line, field_pair,
+        any_glued = _guarded(glued_patterns, first)
+        glued_head = compile_(f"{EDGE_RUN}(?:{any_glued})")
+        glued_scan = compile_(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
+    return RuleSet(NoticeSet.of(notices, compile_), NoticeSet.of(glued, compile_), glued_head, glued_scan, field_line, field_pair,
                    key_to_field, max_value, frozenset(unreported), line_start)
 
 
@@ -352,7 +358,7 @@ _SEPARATOR = r"[ \t]*(?:[|｜/][ \t]*|[ \t])"
 _SEPARATOR_END = r"[ \t|｜/]"  # the last character of any separator
 
 
-def _field_patterns(keys: str) -> tuple[re.Pattern, re.Pattern]:
+def _field_patterns(keys: str, compile_: Callable[[str], re.Pattern] = re.compile) -> tuple[re.Pattern, re.Pattern]:
     """(field line, field pair) regexes for the key alternation `keys`, linear in the line,
     matching what `_naive_field_patterns` matches when no key holds a colon or starts with a
     space (checked by tests/test_hostile.py against the naive ones).
@@ -366,10 +372,10 @@ def _field_patterns(keys: str) -> tuple[re.Pattern, re.Pattern]:
     if the run's start does, so the value takes runs of spaces whole (`[ \t]++`), and the
     lookahead, whose runs of spaces are possessive, is tried once per run, not once per space."""
     piece = rf"(?>[^:：\n]*{_SEPARATOR_END}(?:{keys})[ \t]*[:：])"
-    line = re.compile(rf"[{OPEN_CLASS}]?[ \t]*(?:{keys})[ \t]*[:：]{piece}*+[^:：\n]*")
+    line = compile_(rf"[{OPEN_CLASS}]?[ \t]*(?:{keys})[ \t]*[:：]{piece}*+[^:：\n]*")
     value = r"(?P<value>(?:[^:：\n \t]|[ \t]++[^:：\n \t])*?)"
     next_key = rf"(?:[ \t]*+[|｜/][ \t]*+|[ \t]++)(?:{keys})[ \t]*+[:：]"
-    pair = re.compile(
+    pair = compile_(
         rf"(?P<key>{keys})[ \t]*[:：][ \t]*{value}(?={next_key}|[ \t]*+[{CLOSE_CLASS}]?[ \t]*+$)"
     )
     return line, pair
@@ -385,11 +391,11 @@ def _naive_field_patterns(keys: str) -> tuple[re.Pattern, re.Pattern]:
     return field_line, field_pair
 
 
-def _guarded(alternatives: list[str]) -> str:
+def _guarded(alternatives: list[str], first: Callable[[str], frozenset[str] | None] = first_chars) -> str:
     """The alternation, with the alternatives whose first characters are known behind one
     lookahead of them: most places fail that one class test instead of every branch."""
     known: list[str] = []
     unknown: list[str] = []
     for alternative in alternatives:
-        (unknown if first_chars(alternative) is None else known).append(alternative)
-    return "|".join(([f"{lookahead(known)}(?:{'|'.join(known)})"] if known else []) + unknown)
+        (unknown if first(alternative) is None else known).append(alternative)
+    return "|".join(([f"{lookahead(known, first)}(?:{'|'.join(known)})"] if known else []) + unknown)

@@ -7,6 +7,7 @@ cheaper behind a lookahead of those characters: most places fail on one class te
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from re import _constants as sre
 from re import _parser as sre_parse
 
@@ -28,9 +29,10 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     return None if nullable else frozenset(chars)
 
 
-def lookahead(patterns: list[str]) -> str:
-    """`(?=...)` of the characters any of `patterns` may start with, or "" when unknown."""
-    firsts = [first_chars(p) for p in patterns]
+def lookahead(patterns: list[str], first: Callable[[str], frozenset[str] | None] | None = None) -> str:
+    """`(?=...)` of the characters any of `patterns` may start with, or "" when unknown
+    (`first`: `first_chars`, or a cache of it)."""
+    firsts = [(first or first_chars)(p) for p in patterns]
     if not firsts or any(f is None for f in firsts):
         return ""
     chars = sorted(set().union(*firsts))  # type: ignore[arg-type]
