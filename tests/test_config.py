@@ -80,7 +80,7 @@ BAD_CONFIGS = [  # (TOML, the key as the message names it, the problem)
     ('[steps.unicode]\nrepair_mojibake = "no"', "[steps.unicode] repair_mojibake", "expected true or false"),
     ('[steps.scirpt]\nmode = "auto"', "[steps.scirpt]", "unknown step (known: unicode, markup"),
     ("[steps]\nscript = 1", "[steps] script", "expected a table [steps.script], got integer 1"),
-    ("[enigne]\nworkers = 2", "[enigne]", "unknown section (known: clean, io, engine, steps, filters, dedup)"),
+    ("[enigne]\nworkers = 2", "[enigne]", "unknown section (known: clean, io, engine, steps, filters, dedup, corpus_lines)"),
     ("workers = 2", "workers", "unknown key at the top level (known sections: clean, io, engine"),
     ("io = 3", "io", "expected a table [io], got integer 3"),
 ]
@@ -145,9 +145,10 @@ def test_ints_are_numbers_and_lists_become_tuples(tmp_path):
 
 
 def test_every_config_field_has_a_place_in_the_toml_layout():
-    """Every Config field is a key of some table (or is [steps.*] / [dedup]); a new field needs
-    a place there, or a config file cannot set it."""
-    fields = {f.name for f in dataclasses.fields(Config)} - {"step_options", "filter_options", "dedup"}
+    """Every Config field is a key of some table (or is [steps.*] / [dedup] / [corpus_lines]);
+    a new field needs a place there, or a config file cannot set it."""
+    fields = {f.name for f in dataclasses.fields(Config)} - {"step_options", "filter_options", "dedup",
+                                                            "corpus_lines"}
     assert set(_PLACE) == fields
     assert {name for keys in _LAYOUT.values() for name in keys.values()} == fields
 
@@ -410,3 +411,12 @@ def test_step_options_and_shortcuts_override_together():
     assert config.dedup == DedupConfig(ngram=3, threshold=0.9)
     assert "dedup.ngram: must be in [1, 8]" in error_of(
         lambda: Config().with_overrides(dedup=DedupConfig(ngram=0)))
+
+
+def test_corpus_lines_section_is_read_and_checked(tmp_path):
+    path = tmp_path / "zhclean.toml"
+    path.write_text("[corpus_lines]\nenabled = true\nmin_documents = 25\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.corpus_lines.enabled and config.corpus_lines.min_documents == 25
+    path.write_text("[corpus_lines]\nmin_documents = 1\n", encoding="utf-8")
+    assert "[corpus_lines] min_documents" in error_of(lambda: load_config(path))

@@ -86,6 +86,8 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--script", choices=["auto", "simplified", "traditional", "keep"],
                    help="script handling (default auto: restore machine-converted Traditional only)")
     p.add_argument("--rules", action="append", help="extra boilerplate rule file (TOML); repeatable")
+    p.add_argument("--lines-table", help="folder of saved cross-document line counts (see --corpus-lines); "
+                                         "a run with --corpus-lines adds its own")
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -108,6 +110,9 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted run from its parts folder (OUT.parts), same config and inputs")
+    p.add_argument("--corpus-lines", action="store_true", default=None,
+                   help="also remove lines and sentences that many unrelated documents share at their edges "
+                        "(footers, inserted notices; two more passes over the cleaned parts)")
     _add_config_flags(p)
 
 
@@ -171,6 +176,7 @@ def _config(args: argparse.Namespace):
         engine=getattr(args, "engine", None), ray_address=getattr(args, "ray_address", None),
         threshold=getattr(args, "threshold", None), keep_all=getattr(args, "keep_all", None),
         index=getattr(args, "index", None), limit=getattr(args, "limit", None),
+        lines_enabled=getattr(args, "corpus_lines", None), lines_table=getattr(args, "lines_table", None),
     )
 
 

@@ -57,6 +57,20 @@ class DedupConfig:
 
 
 @dataclass(frozen=True)
+class CorpusLinesConfig:
+    """The cross-document boilerplate stage (`zhclean.stages.corpus_lines`)."""
+
+    enabled: bool = False  # a second pass over the cleaned parts, and a third
+    # a line or sentence at a document's edge goes when it stands in this many unrelated
+    # documents, or in this share of the corpus if that is more
+    min_documents: int = setting(10, at_least=2)
+    min_share: float = setting(0.0005, at_least=0, at_most=1)
+    # a unit whose digits differ in more than this share of its documents is a form's field
+    max_variant_share: float = setting(0.1, at_least=0, at_most=1)
+    table: str | None = None  # folder of saved counts, shared across runs (like dedup's index)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs to know, besides its input and output paths."""
 
@@ -79,6 +93,7 @@ class Config:
     engine: str = setting("local", choices=("local", "ray"))
     ray_address: str | None = None
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    corpus_lines: CorpusLinesConfig = field(default_factory=CorpusLinesConfig)
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with CLI-style overrides; `None` means "not given". `script="simplified"`,
@@ -90,6 +105,13 @@ class Config:
             values.pop("step_options", self.step_options), dict[str, dict[str, Any]], {},
             "step_options").items()}
         dedup = values.pop("dedup", self.dedup)
+        corpus_lines = values.pop("corpus_lines", self.corpus_lines)
+        _check_instance(corpus_lines, CorpusLinesConfig, "corpus_lines", lambda name: f"corpus_lines.{name}")
+        lines_values = {k.removeprefix("lines_"): values.pop(k) for k in ("lines_enabled", "lines_table")
+                        if k in values}
+        if lines_values:
+            corpus_lines = dataclasses.replace(
+                corpus_lines, **check_fields(CorpusLinesConfig, lines_values, "corpus_lines."))
         filter_options = _checked_filter_options(values.pop("filter_options", self.filter_options))
         _check_instance(dedup, DedupConfig, "dedup", lambda name: f"dedup.{name}")
         if "script" in values:
@@ -105,7 +127,7 @@ class Config:
         known = {f.name for f in dataclasses.fields(Config)}
         unknown = sorted(set(values) - known)
         if unknown:
-            known |= dedup_keys | {"script", "rules"}
+            known |= dedup_keys | {"script", "rules", "lines_enabled", "lines_table"}
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         values = check_fields(Config, values, "")
         for key in ("steps", "skip"):
@@ -114,7 +136,8 @@ class Config:
         if values.get("filters") is not None:
             _check_filter_names(values["filters"], "filters")
         return dataclasses.replace(self, step_options=_checked_step_options(step_options),
-                                   filter_options=filter_options, dedup=dedup, **values)
+                                   filter_options=filter_options, dedup=dedup, corpus_lines=corpus_lines,
+                                   **values)
 
     @property
     def worker_count(self) -> int:
@@ -129,7 +152,7 @@ _LAYOUT: dict[str, dict[str, str]] = {
            "shard_size": "shard_size", "shard_bytes": "shard_bytes", "limit": "limit"},
     "engine": {"name": "engine", "workers": "workers", "ray_address": "ray_address"},
 }
-_SECTIONS = (*_LAYOUT, "steps", "filters", "dedup")
+_SECTIONS = (*_LAYOUT, "steps", "filters", "dedup", "corpus_lines")
 _PLACE = {name: f"[{table}] {key}" for table, keys in _LAYOUT.items() for key, name in keys.items()}
 
 
@@ -157,6 +180,8 @@ def config_from_dict(data: Mapping[str, Any], source: str | None = None) -> Conf
     values["step_options"] = _checked_step_options(data.get("steps", {}), source)
     values["filter_options"] = _checked_filter_options(data.get("filters", {}), source)
     values["dedup"] = DedupConfig(**check_fields(DedupConfig, data.get("dedup", {}), "[dedup]", source))
+    values["corpus_lines"] = CorpusLinesConfig(**check_fields(CorpusLinesConfig, data.get("corpus_lines", {}),
+                                                              "[corpus_lines]", source))
     return Config(**values)
 
 
@@ -177,6 +202,7 @@ def check_config(config: Config) -> None:
         raise TypeError(f"check_config takes a Config, not {type(config).__name__}")
     _check_instance(config, Config, "", lambda name: _PLACE.get(name, name))
     _check_instance(config.dedup, DedupConfig, "dedup", lambda name: f"[dedup] {name}")
+    _check_instance(config.corpus_lines, CorpusLinesConfig, "corpus_lines", lambda name: f"[corpus_lines] {name}")
     for key in ("steps", "skip"):
         _check_step_names(config.steps if key == "steps" else config.skip, f"[clean] {key}",
                           filters_too=key == "skip")

@@ -42,6 +42,10 @@ class JsonlWriter:
     def write(self, record: dict[str, Any]) -> None:
         self._stream.write(dumps(record))
 
+    def write_raw(self, line: bytes) -> None:
+        """One JSONL line as it is, given with or without its line break."""
+        self._stream.write(line if line.endswith(b"\n") else line + b"\n")
+
     def close(self) -> None:
         if self._stream is sys.stdout.buffer:
             self._stream.flush()

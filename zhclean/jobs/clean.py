@@ -171,16 +171,35 @@ def clean_dataset(inputs: list[str], output: str, config: Config, progress: bool
     out = OutputSpec.of(output, shard_format, config.shard_size)
     job = Job.open(inputs, out, config, progress, resume, "clean")
     try:
-        markers = run_clean_stage(job, out.suffix, out.records_per_file)
+        if config.corpus_lines.enabled:
+            markers = run_clean_stage(job, ".jsonl", 0)
+            kept_markers, stats, shared = with_corpus_lines(job, markers, out.suffix, out.records_per_file)
+        else:
+            markers = run_clean_stage(job, out.suffix, out.records_per_file)
+            kept_markers, stats, shared = markers, merged(markers), None
         staging = Staging(out)
-        staging.records(part_paths(job.parts, markers, "kept"))
+        staging.records(part_paths(job.parts, kept_markers, "kept"))
         staging.side("quarantine", part_paths(job.parts, markers, "quarantine"))
         staging.side("dropped", part_paths(job.parts, markers, "dropped"))
-        summary = job.summary(merged(markers))
+        summary = job.summary(stats)
+        if shared:
+            staging.side("shared_lines", [shared[0]])
+            summary.extra["corpus_lines"] = shared[1]
         job.finish(staging, summary)
         return summary
     finally:
         job.close()
+
+
+def with_corpus_lines(job: Job, markers: list[dict[str, Any]], suffix: str, records_per_file: int
+                      ) -> tuple[list[dict[str, Any]], RunStats, tuple[str, dict[str, Any]]]:
+    """The cross-document boilerplate stage over the clean stage's kept parts: its markers
+    (whose kept parts are the records now), the counts of both stages, and the side file of
+    removed texts with the summary's entry."""
+    from zhclean.jobs.corpus_lines import run_corpus_lines, write_shared
+
+    applied, entry = run_corpus_lines(job, markers, suffix, records_per_file)
+    return applied, merged(markers) + merged(applied), (write_shared(job.parts, applied), entry)
 
 
 def dry_run(inputs: list[str], output: str, config: Config, shard_format: str = "jsonl",
@@ -202,7 +221,8 @@ def dry_run(inputs: list[str], output: str, config: Config, shard_format: str = 
 
 def run_clean_stage(job: Job, suffix: str, records_per_file: int) -> list[dict[str, Any]]:
     """The clean task over every shard (standard input streamed through the driver)."""
-    task = CleanTask(job.config, job.parts.path, suffix, records_per_file)
+    task = CleanTask(job.config, job.parts.path, suffix, records_per_file,
+                     count_lines=job.config.corpus_lines.enabled)
     streaming = [s for s in job.plan.shards if s.streaming]
     if streaming:
         return [_run_streaming(job, task, streaming[0])]

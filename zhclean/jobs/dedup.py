@@ -37,7 +37,7 @@ from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import signatures
 from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
-from zhclean.jobs.clean import Job, merged, run_clean_stage
+from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
 from zhclean.jobs.output import OutputSpec, Staging, part_paths
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
 from zhclean.jobs.shard_task import kept_opener, worker_pipeline
@@ -180,13 +180,17 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
             prior = index.load(excluding=own)  # killed after indexing: cluster as the first run did
         clean_stats = None
         shards = job.plan.shards
+        shared = None
         if clean_first:
             clean_markers = run_clean_stage(job, ".jsonl", 0)
             clean_stats = merged(clean_markers)
-            shards = _shards_of_parts(job.parts, clean_markers)
+            kept_markers = clean_markers
+            if config.corpus_lines.enabled:
+                kept_markers, clean_stats, shared = with_corpus_lines(job, clean_markers, ".jsonl", 0)
+            shards = _shards_of_parts(job.parts, kept_markers)
         elif any(s.streaming for s in shards):
             shards = [_spooled_stdin(job.parts)]
-        return _dedup(job, out, shards, clean_stats, clean_markers if clean_first else [], index, prior)
+        return _dedup(job, out, shards, clean_stats, clean_markers if clean_first else [], index, prior, shared)
     finally:
         job.close()
 
@@ -211,7 +215,8 @@ def _spooled_stdin(parts: JobDir) -> Shard:
 
 
 def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats | None,
-           clean_markers: list[dict[str, Any]], index: SignatureIndex | None, prior: IndexedDocs | None) -> Summary:
+           clean_markers: list[dict[str, Any]], index: SignatureIndex | None, prior: IndexedDocs | None,
+           shared: tuple[str, dict[str, Any]] | None = None) -> Summary:
     config = job.config
     sig_markers = job.run_stage(SignatureTask(config, job.parts.path), "signatures", "signatures", shards)
     sigs, counts = _load_signatures(job.parts, sig_markers, config.dedup.num_perm)
@@ -233,6 +238,9 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     staging.side("dropped", part_paths(job.parts, clean_markers + apply_markers, "dropped"))
     stats = _run_stats(clean_stats, merged(sig_markers), merged(apply_markers))
     summary = job.summary(stats)
+    if shared:
+        staging.side("shared_lines", [shared[0]])
+        summary.extra["corpus_lines"] = shared[1]
     new_keepers = keeper[offset:]
     if index:
         kept_flags = np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)

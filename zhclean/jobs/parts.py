@@ -57,6 +57,13 @@ class PartWriter:
         self._writer.write(row)
         self.rows += 1
 
+    def write_raw(self, line: bytes) -> None:
+        """A JSONL line as it is (a record an earlier stage wrote and this one leaves)."""
+        if self._writer is None:
+            self._writer = self._opener(self.temp)
+        self._writer.write_raw(line)
+        self.rows += 1
+
     def commit(self) -> str | None:
         """The part's file name, or None when it got no row."""
         if self._writer is None:
@@ -88,12 +95,18 @@ class RollingPart:
         self._current: PartWriter | None = None
 
     def write(self, row: dict[str, Any]) -> None:
+        self._part().write(row)
+
+    def write_raw(self, line: bytes) -> None:
+        self._part().write_raw(line)
+
+    def _part(self) -> PartWriter:
         current = self._current
         if current is None or (self.records_per_file and current.rows >= self.records_per_file):
             if current is not None:
                 self.committed.append(current.commit())
             current = self._current = PartWriter(f"{self.stem}.{len(self.committed):04d}{self.suffix}", self.opener)
-        current.write(row)
+        return current
 
     def commit(self) -> list[str]:
         if self._current is not None:

@@ -50,6 +50,7 @@ class CleanTask:
     kept_suffix: str = ".jsonl"  # the output's format: parts are concatenated as they are
     records_per_file: int = 0
     stage: str = "clean"
+    count_lines: bool = False  # observe kept documents for the corpus-lines stage
 
     def __call__(self, shard: Shard, mapper: Mapper | None = None) -> dict[str, Any]:
         """`mapper` cleans batches elsewhere (the driver's pool, for standard input)."""
@@ -60,6 +61,7 @@ class CleanTask:
         quarantine = PartWriter(f"{stem}.quarantine.jsonl", jsonl_opener)
         dropped = PartWriter(f"{stem}.dropped.jsonl", jsonl_opener)
         stats = RunStats()
+        observer = _observer() if self.count_lines else None
         try:
             for batch, results in self._results(shard, mapper):
                 stats.bytes_in += sum(item.size for item in batch)
@@ -67,6 +69,8 @@ class CleanTask:
                     if kind == KEPT:
                         kept.write(out)
                         stats.add_kept(out["zhclean"])
+                        if observer:
+                            observer.add(out[self.config.text_field])
                     elif kind == DROPPED:
                         dropped.write(out.as_row())
                         stats.add_dropped(out.by, out.reason)
@@ -74,6 +78,8 @@ class CleanTask:
                         quarantine.write(out.as_row())
                         stats.add_quarantined(out.reason.value, out.rows)
             files = {"kept": kept.commit(), "quarantine": quarantine.commit(), "dropped": dropped.commit()}
+            if observer:
+                files["lines"] = observer.save(f"{stem}.lines.npz")
             stats.bytes_in = bytes_read(shard, stats.bytes_in)
         except BaseException:
             kept.abort()
@@ -95,6 +101,12 @@ class CleanTask:
 
         for results in mapper(remembered()):
             yield pending.popleft(), results
+
+
+def _observer():
+    from zhclean.jobs.corpus_lines import LineObserver
+
+    return LineObserver()
 
 
 def clean_batch(config: Config, batch: list[Item]) -> list[tuple[str, Any]]:

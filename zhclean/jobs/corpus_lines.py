@@ -1,0 +1,250 @@
+"""The cross-document boilerplate stage (`--corpus-lines`) over the clean stage's parts.
+
+1. count, inside the clean task (`LineObserver`): per shard, the (key, context, variant) of
+   every kept document's units, saved as `NNNNN.lines.npz` (hashes only, never text);
+2. in the driver: every shard's observations (and a saved table's), the spread of each key,
+   and the keys that are boilerplate, saved as `frequent-lines.npy`;
+3. apply: per shard, each record without its shared edge units (`zhclean.edits.corpus_lines`),
+   into `NNNNN.lines.kept`, and what went (`NNNNN.lines.shared.jsonl`: each removed text once,
+   with how many of the shard's documents lost it).
+
+Every record of the input parts comes out once: the stage edits, it never drops. The
+summary's `corpus_lines` entry says how many documents and units it touched and the side
+output `OUT.shared_lines.jsonl` lists every removed text with its count, most frequent first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from zhclean.config import Config
+from zhclean.core.outcome import BadRecord
+from zhclean.core.stats import RunStats
+from zhclean.engines.records import batches, parse_all
+from zhclean.io.shards import Piece, Shard, line_limit, shard_items
+from zhclean.jobs.output import part_paths
+from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
+from zhclean.jobs.shard_task import kept_opener
+from zhclean.stages.corpus_lines import (
+    Spread,
+    content_contexts,
+    document_units,
+    observations,
+    remove_units,
+    threshold,
+)
+
+STEP = "corpus_lines"
+FREQUENT_FILE = "frequent-lines.npy"
+
+
+def _items(shard: Shard, config: Config):
+    for batch in batches(shard_items(shard, line_limit(config.max_chars))):
+        yield from batch
+
+
+def _parsed(item, config: Config) -> tuple[dict[str, Any], str]:
+    """A record of a cleaned part with its text (the clean stage wrote only valid ones)."""
+    entry = parse_all([item], config)[0]
+    if isinstance(entry, BadRecord):
+        raise ValueError(f"a cleaned part holds an unreadable record ({entry.reason.value}): {item.source}")
+    return entry
+
+
+class LineObserver:
+    """Stage 1, inside the clean task: the hashed observations of each kept document's units,
+    taken as the document is written (a second read of the parts would cost as much as the
+    rest of the stage), saved beside the shard's kept part as `NNNNN.lines.npz`."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.variants: list[int] = []
+        self.documents: list[int] = []  # each observation's document: its place in the kept part
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        k, v = observations(document_units(text))
+        self.keys += k
+        self.variants += v
+        self.documents += [self.count] * len(k)
+        self.count += 1
+
+    def save(self, path: str) -> str:
+        save_npz(path, keys=np.array(self.keys, dtype=np.uint64), variants=np.array(self.variants, dtype=np.uint64),
+                 documents=np.array(self.documents, dtype=np.int64), count=np.array(self.count))
+        return os.path.basename(path)
+
+
+@dataclass(frozen=True)
+class LineApplyTask:
+    """Stage 3 over one shard: its records without their shared edge units."""
+
+    config: Config
+    parts_dir: str
+    kept_suffix: str
+    records_per_file: int
+
+    def __call__(self, shard: Shard) -> dict[str, Any]:
+        job = JobDir(self.parts_dir)
+        stem = job.file(job.shard_stem(shard.index))
+        frequent = np.load(job.file(FREQUENT_FILE), allow_pickle=False)
+        kept = RollingPart(f"{stem}.lines.kept", self.kept_suffix, kept_opener(self.kept_suffix),
+                           self.records_per_file)
+        shared = PartWriter(f"{stem}.lines.shared.jsonl", jsonl_opener)
+        stats = RunStats()
+        removed: Counter[tuple[str, str]] = Counter()
+        edited = 0
+        raw_ok = self.kept_suffix != ".parquet"
+        try:
+            for item in _items(shard, self.config):
+                record, text = _parsed(item, self.config)
+                # every document is looked at: a notice glued without a sentence mark is found
+                # as a suffix of its edge sentence, whose key the count did not see
+                new, cuts = remove_units(text, frequent)
+                if not cuts and raw_ok:
+                    kept.write_raw(item.raw)  # most documents: their bytes as the clean stage wrote them
+                    continue
+                if cuts:
+                    edited += 1
+                    _record_cuts(record, self.config, new, len(cuts), len(text) - len(new))
+                    removed.update((cut.rule, text[cut.start:cut.end]) for cut in cuts)
+                    stats.edits[STEP] += len(cuts)
+                    stats.chars_out -= len(text) - len(new)
+                kept.write(record)
+            for (rule, unit), count in sorted(removed.items()):
+                shared.write({"text": unit, "rule": rule, "documents": count})
+            files = {"kept": kept.commit(), "shared": shared.commit()}
+        except BaseException:
+            kept.abort()
+            shared.abort()
+            raise
+        return job.mark_done("lines_apply", shard.index, files, stats,
+                             {"bytes": shard.size, "documents_edited": edited})
+
+
+def _record_cuts(record: dict[str, Any], config: Config, text: str, units: int, chars: int) -> None:
+    record[config.text_field] = text
+    meta = record.get("zhclean")
+    if isinstance(meta, dict):
+        meta.setdefault("edits", {})[STEP] = meta.get("edits", {}).get(STEP, 0) + units
+        if isinstance(meta.get("chars_out"), int):
+            meta["chars_out"] -= chars
+
+
+def save_npz(path: str, **arrays: np.ndarray) -> None:
+    temp = f"{path}.tmp.npz"
+    np.savez(temp, **arrays)
+    os.replace(temp, path)
+
+
+class LineTable:
+    """Saved observations of earlier runs (`--lines-table DIR`): a new batch's boilerplate is
+    judged on every batch so far, so a footer seen in 6 documents of each of two batches is
+    found in the second. One segment per run, named by the run's fingerprint (a resumed run
+    does not add itself twice, nor count itself as an earlier run)."""
+
+    def __init__(self, folder: str | os.PathLike) -> None:
+        self.folder = Path(folder)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ValueError(f"--lines-table {self.folder} is a file, not a folder")
+
+    def segment(self, stamp: str) -> Path:
+        return self.folder / f"segment-{stamp[:16]}.npz"
+
+    def load(self, excluding: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        keys, contexts, variants, documents = [], [], [], 0
+        for path in sorted(self.folder.glob("segment-*.npz")) if self.folder.is_dir() else []:
+            if path == self.segment(excluding):
+                continue
+            with np.load(path, allow_pickle=False) as data:
+                keys.append(data["keys"])
+                contexts.append(data["contexts"])
+                variants.append(data["variants"])
+                documents += int(data["documents"])
+        return _joined(keys), _joined(contexts), _joined(variants), documents
+
+    def append(self, stamp: str, keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray,
+               documents: int) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        save_npz(str(self.segment(stamp)), keys=keys, contexts=contexts, variants=variants,
+                 documents=np.array(documents))
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, np.uint64)
+
+
+def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, records_per_file: int
+                     ) -> tuple[list[dict], dict]:
+    """Steps 2 and 3 over the clean stage's kept parts (`markers`, whose tasks observed their
+    documents); the apply markers and the summary's entry."""
+    config = job.config
+    keys, variants, places, documents = _observed(job.parts, markers)
+    table = LineTable(config.corpus_lines.table) if config.corpus_lines.table else None
+    old = table.load(excluding=job.stamp) if table else (*(np.zeros(0, np.uint64),) * 3, 0)
+    earlier = old[3]
+    options = config.corpus_lines
+    needed = threshold(documents + earlier, options.min_documents, options.min_share)
+    # a document's content is judged on this batch: a unit shared within it is not content
+    contexts = content_contexts(keys, places, needed)
+    everything = [np.concatenate([o, n]) for o, n in zip(old[:3], (keys, contexts, variants), strict=True)]
+    frequent = np.sort(Spread.of(*everything).frequent(needed, options.max_variant_share))
+    np.save(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), frequent)
+    os.replace(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), job.parts.file(FREQUENT_FILE))
+    applied = job.run_stage(LineApplyTask(config, job.parts.path, kept_suffix, records_per_file),
+                            "lines_apply", "removing shared lines", shards_of(job.parts, markers))
+    if table:
+        table.append(job.stamp, keys, contexts, variants, documents)
+    entry = {"documents_counted": documents + earlier, "table_documents": earlier, "spread_needed": needed,
+             "shared_units": int(frequent.size),
+             "documents_edited": sum(m["documents_edited"] for m in applied)}
+    return applied, entry
+
+
+def _observed(parts: JobDir, markers: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Every shard's observations: keys, variants, the document of each (numbered across
+    shards) and the number of documents."""
+    keys, variants, places, documents = [], [], [], 0
+    for marker in markers:
+        with np.load(parts.file(marker["files"]["lines"]), allow_pickle=False) as data:
+            keys.append(data["keys"])
+            variants.append(data["variants"])
+            places.append(data["documents"] + documents)
+            documents += int(data["count"])
+    return _joined(keys), _joined(variants), _joined(places).astype(np.int64), documents
+
+
+def shards_of(parts: JobDir, markers: list[dict[str, Any]]) -> list[Shard]:
+    """A stage's kept parts as the shards of the next stage (same indices)."""
+    shards = []
+    for marker in markers:
+        paths = part_paths(parts, [marker], "kept")
+        pieces = tuple(Piece(p, os.path.basename(p), "jsonl", size=os.path.getsize(p)) for p in paths)
+        shards.append(Shard(marker["shard"], pieces))
+    return shards
+
+
+def shared_rows(parts: JobDir, markers: list[dict[str, Any]]) -> bytes:
+    """Every shard's removed texts as one list, most documents first."""
+    total: Counter[tuple[str, str]] = Counter()
+    for path in part_paths(parts, markers, "shared"):
+        with open(path, "rb") as f:
+            for line in f:
+                row = orjson.loads(line)
+                total[(row["rule"], row["text"])] += row["documents"]
+    ordered = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+    return b"".join(orjson.dumps({"text": text, "rule": rule, "documents": n}) + b"\n"
+                    for (rule, text), n in ordered)
+
+
+def write_shared(parts: JobDir, markers: list[dict[str, Any]]) -> str:
+    path = parts.file("shared_lines.jsonl")
+    write_atomic(path, shared_rows(parts, markers))
+    return path

@@ -1,0 +1,1 @@
+"""Corpus passes: map over shards, reduce in the driver, apply over shards."""
