@@ -22,7 +22,8 @@ from zhclean.stages.corpus_lines import (
     threshold,
 )
 
-FOOTER = "本网站所载内容仅供读者参考，转载须经书面授权并注明出处。"
+# A site slogan: nothing in its words says notice (the notice step leaves it); only its spread does.
+FOOTER = "城市晚报与您同行，每天清晨送上新鲜的城市故事。"
 
 
 def _article(i: int) -> str:

@@ -95,10 +95,15 @@ MAX_RATIO = 8.0  # linear is about 4 from n to 4n, quadratic 16
 FLOOR_SECONDS = 0.05  # below this the ratio is timer noise
 
 
-def cpu_seconds(run: Callable[[str], object], text: str) -> float:
-    start = time.process_time()
-    run(text)
-    return time.process_time() - start
+def cpu_seconds(run: Callable[[str], object], text: str, tries: int = 1) -> float:
+    """CPU seconds of `run(text)`, the least of `tries` (a garbage collection or a page fault
+    storm in one run is not the step's growth)."""
+    best = float("inf")
+    for _ in range(tries):
+        start = time.process_time()
+        run(text)
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def step_runner(step: str) -> Callable[[str], object]:
@@ -112,8 +117,8 @@ def test_step_is_linear(family: str) -> None:
     step, generate = FAMILIES[family]
     run = step_runner(step)
     run(generate(1000))  # warm up tables
-    small = cpu_seconds(run, generate(LARGE // 4))
-    large = cpu_seconds(run, generate(LARGE))
+    small = cpu_seconds(run, generate(LARGE // 4), tries=3)
+    large = cpu_seconds(run, generate(LARGE), tries=2)
     assert large < BOUND_SECONDS, f"{family}: {step} took {large:.2f} s on 1 MB"
     if large > FLOOR_SECONDS:
         assert large / max(small, 1e-3) <= MAX_RATIO, f"{family}: {small:.3f} s -> {large:.3f} s for 4x the size"

@@ -1,6 +1,6 @@
 """The cross-document boilerplate stage (`--corpus-lines`) over the clean stage's parts.
 
-1. count, inside the clean task (`LineObserver`): per shard, the (key, context, variant) of
+1. count, inside the clean task (`zhclean.stages.corpus_lines.LineObserver`): per shard, the (key, context, variant) of
    every kept document's units, saved as `NNNNN.lines.npz` (hashes only, never text);
 2. in the driver: every shard's observations (and a saved table's), the spread of each key,
    and the keys that are boilerplate, saved as `frequent-lines.npy`;
@@ -28,15 +28,13 @@ from zhclean.config import Config
 from zhclean.core.outcome import BadRecord
 from zhclean.core.stats import RunStats
 from zhclean.engines.records import batches, parse_all
-from zhclean.io.shards import Piece, Shard, line_limit, shard_items
-from zhclean.jobs.output import part_paths
-from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
+from zhclean.io.shards import Shard, line_limit, shard_items
+from zhclean.jobs.output import part_paths, shards_of
+from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz, write_atomic
 from zhclean.jobs.shard_task import kept_opener
 from zhclean.stages.corpus_lines import (
     Spread,
     content_contexts,
-    document_units,
-    observations,
     remove_units,
     threshold,
 )
@@ -58,30 +56,6 @@ def _parsed(item, config: Config) -> tuple[dict[str, Any], str]:
     return entry
 
 
-class LineObserver:
-    """Stage 1, inside the clean task: the hashed observations of each kept document's units,
-    taken as the document is written (a second read of the parts would cost as much as the
-    rest of the stage), saved beside the shard's kept part as `NNNNN.lines.npz`."""
-
-    def __init__(self) -> None:
-        self.keys: list[int] = []
-        self.variants: list[int] = []
-        self.documents: list[int] = []  # each observation's document: its place in the kept part
-        self.count = 0
-
-    def add(self, text: str) -> None:
-        k, v = observations(document_units(text))
-        self.keys += k
-        self.variants += v
-        self.documents += [self.count] * len(k)
-        self.count += 1
-
-    def save(self, path: str) -> str:
-        save_npz(path, keys=np.array(self.keys, dtype=np.uint64), variants=np.array(self.variants, dtype=np.uint64),
-                 documents=np.array(self.documents, dtype=np.int64), count=np.array(self.count))
-        return os.path.basename(path)
-
-
 @dataclass(frozen=True)
 class LineApplyTask:
     """Stage 3 over one shard: its records without their shared edge units."""
@@ -90,6 +64,7 @@ class LineApplyTask:
     parts_dir: str
     kept_suffix: str
     records_per_file: int
+    notice: bool = False  # run the notice step last (`zhclean.jobs.clean.deferred_notice`)
 
     def __call__(self, shard: Shard) -> dict[str, Any]:
         job = JobDir(self.parts_dir)
@@ -108,14 +83,19 @@ class LineApplyTask:
                 # every document is looked at: a notice glued without a sentence mark is found
                 # as a suffix of its edge sentence, whose key the count did not see
                 new, cuts = remove_units(text, frequent)
-                if not cuts and raw_ok:
+                notices = 0
+                if self.notice:
+                    step = _notice_step(new)
+                    new, notices = step.text, step.edits
+                if not cuts and not notices and raw_ok:
                     kept.write_raw(item.raw)  # most documents: their bytes as the clean stage wrote them
                     continue
-                if cuts:
-                    edited += 1
-                    _record_cuts(record, self.config, new, len(cuts), len(text) - len(new))
+                if cuts or notices:
+                    edited += bool(cuts)
+                    _record_edits(record, self.config, new, {STEP: len(cuts), "notice": notices}, len(text) - len(new))
                     removed.update((cut.rule, text[cut.start:cut.end]) for cut in cuts)
                     stats.edits[STEP] += len(cuts)
+                    stats.edits["notice"] += notices
                     stats.chars_out -= len(text) - len(new)
                 kept.write(record)
             for (rule, unit), count in sorted(removed.items()):
@@ -129,19 +109,22 @@ class LineApplyTask:
                              {"bytes": shard.size, "documents_edited": edited})
 
 
-def _record_cuts(record: dict[str, Any], config: Config, text: str, units: int, chars: int) -> None:
+def _notice_step(text: str):
+    from zhclean.steps import REGISTRY
+
+    spec = REGISTRY["notice"]
+    return spec.function(text, {}, spec.make_options(None), False)
+
+
+def _record_edits(record: dict[str, Any], config: Config, text: str, edits: dict[str, int], chars: int) -> None:
     record[config.text_field] = text
     meta = record.get("zhclean")
     if isinstance(meta, dict):
-        meta.setdefault("edits", {})[STEP] = meta.get("edits", {}).get(STEP, 0) + units
+        counts = meta.setdefault("edits", {})
+        for step, n in edits.items():
+            counts[step] = counts.get(step, 0) + n
         if isinstance(meta.get("chars_out"), int):
             meta["chars_out"] -= chars
-
-
-def save_npz(path: str, **arrays: np.ndarray) -> None:
-    temp = f"{path}.tmp.npz"
-    np.savez(temp, **arrays)
-    os.replace(temp, path)
 
 
 class LineTable:
@@ -198,7 +181,10 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     frequent = np.sort(Spread.of(*everything).frequent(needed, options.max_variant_share))
     np.save(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), frequent)
     os.replace(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), job.parts.file(FREQUENT_FILE))
-    applied = job.run_stage(LineApplyTask(config, job.parts.path, kept_suffix, records_per_file),
+    from zhclean.jobs.clean import deferred_notice
+
+    task = LineApplyTask(config, job.parts.path, kept_suffix, records_per_file, deferred_notice(config))
+    applied = job.run_stage(task,
                             "lines_apply", "removing shared lines", shards_of(job.parts, markers))
     if table:
         table.append(job.stamp, keys, contexts, variants, documents)
@@ -219,16 +205,6 @@ def _observed(parts: JobDir, markers: list[dict[str, Any]]) -> tuple[np.ndarray,
             places.append(data["documents"] + documents)
             documents += int(data["count"])
     return _joined(keys), _joined(variants), _joined(places).astype(np.int64), documents
-
-
-def shards_of(parts: JobDir, markers: list[dict[str, Any]]) -> list[Shard]:
-    """A stage's kept parts as the shards of the next stage (same indices)."""
-    shards = []
-    for marker in markers:
-        paths = part_paths(parts, [marker], "kept")
-        pieces = tuple(Piece(p, os.path.basename(p), "jsonl", size=os.path.getsize(p)) for p in paths)
-        shards.append(Shard(marker["shard"], pieces))
-    return shards
 
 
 def shared_rows(parts: JobDir, markers: list[dict[str, Any]]) -> bytes:

@@ -38,8 +38,8 @@ from zhclean.dedup.minhash import signatures
 from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
-from zhclean.jobs.output import OutputSpec, Staging, part_paths
-from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, write_atomic
+from zhclean.jobs.output import OutputSpec, Staging, part_paths, shards_of
+from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz, write_atomic
 from zhclean.jobs.shard_task import kept_opener, worker_pipeline
 from zhclean.summary import Summary
 
@@ -86,7 +86,7 @@ class SignatureTask:
             if shingles:
                 blocks.append(signatures(shingles, self.config.dedup.num_perm))
         matrix = np.vstack(blocks) if blocks else np.zeros((0, self.config.dedup.num_perm), dtype=np.uint64)
-        _save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
+        save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
                   lengths=np.array(lengths, dtype=np.int64),
                   hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"), matrix=matrix)
         files = {"signatures": os.path.basename(f"{stem}.signatures.npz"), "quarantine": quarantine.commit()}
@@ -159,12 +159,6 @@ class ApplyTask:
         return job.mark_done("apply", shard.index, files, stats, {"bytes": shard.size})
 
 
-def _save_npz(path: str, **arrays: np.ndarray) -> None:
-    temp = f"{path}.tmp.npz"
-    np.savez(temp, **arrays)
-    os.replace(temp, path)
-
-
 def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool = True,
                   shard_format: str = "jsonl", clean_first: bool = False, resume: bool = False) -> Summary:
     """Deduplicate `inputs` into `output` (cleaning them first for `zhclean run`)."""
@@ -187,22 +181,12 @@ def dedup_dataset(inputs: list[str], output: str, config: Config, progress: bool
             kept_markers = clean_markers
             if config.corpus_lines.enabled:
                 kept_markers, clean_stats, shared = with_corpus_lines(job, clean_markers, ".jsonl", 0)
-            shards = _shards_of_parts(job.parts, kept_markers)
+            shards = shards_of(job.parts, kept_markers)
         elif any(s.streaming for s in shards):
             shards = [_spooled_stdin(job.parts)]
         return _dedup(job, out, shards, clean_stats, clean_markers if clean_first else [], index, prior, shared)
     finally:
         job.close()
-
-
-def _shards_of_parts(parts: JobDir, markers: list[dict[str, Any]]) -> list[Shard]:
-    """The clean stage's kept parts as the shards of the dedup stages (same indices)."""
-    shards = []
-    for marker in markers:
-        paths = part_paths(parts, [marker], "kept")
-        pieces = tuple(Piece(p, os.path.basename(p), "jsonl", size=os.path.getsize(p)) for p in paths)
-        shards.append(Shard(marker["shard"], pieces))
-    return shards
 
 
 def _spooled_stdin(parts: JobDir) -> Shard:
@@ -297,7 +281,7 @@ def _write_verdicts(parts: JobDir, shards: list[Shard], counts: list[int], ids: 
     start = 0
     for shard, count in zip(shards, counts, strict=True):
         span = places[start:start + count]
-        _save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"),
+        save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"),
                   cluster_ids=np.array([ids[keeper[i]] for i in span], dtype=str),
                   is_kept=np.array([keeper[i] == i for i in span], dtype=bool),
                   similarity=np.array([similarity[i] for i in span], dtype=np.float64),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zhclean.io.formats import OUTPUT_SUFFIXES, split_output
+from zhclean.io.shards import Piece, Shard
 from zhclean.jobs.parts import JobDir
 
 SIDE_FILES = ("quarantine", "dropped", "clusters")
@@ -276,3 +277,13 @@ def part_paths(job: JobDir, markers: list[dict[str, Any]], key: str) -> list[str
             names = [names]
         found.extend(job.file(n) for n in names or () if n)
     return found
+
+
+def shards_of(parts: JobDir, markers: list[dict[str, Any]]) -> list[Shard]:
+    """A stage's kept parts as the shards of the next stage (same indices)."""
+    shards = []
+    for marker in markers:
+        paths = part_paths(parts, [marker], "kept")
+        pieces = tuple(Piece(p, os.path.basename(p), "jsonl", size=os.path.getsize(p)) for p in paths)
+        shards.append(Shard(marker["shard"], pieces))
+    return shards

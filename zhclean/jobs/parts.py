@@ -37,6 +37,15 @@ def write_atomic(path: str, data: bytes) -> None:
     os.replace(temp, path)
 
 
+def save_npz(path: str, **arrays: Any) -> None:
+    """numpy arrays in one `.npz`, in place only when complete."""
+    import numpy as np
+
+    temp = f"{path}.tmp.npz"
+    np.savez(temp, **arrays)
+    os.replace(temp, path)
+
+
 class PartWriter:
     """One part file written under a temporary name; `commit` renames it into place.
     Opened lazily: a part that gets no row leaves no file."""

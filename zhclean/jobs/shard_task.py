@@ -7,6 +7,7 @@ all the driver needs: no record crosses back.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from zhclean.config import Config
 from zhclean.core.stats import RunStats
 from zhclean.engines.records import DROPPED, KEPT, batches, process_batch
 from zhclean.io.shards import Item, Shard, bytes_read, line_limit, shard_items
-from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener
+from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz
 from zhclean.pipeline import Pipeline
 
 _pipelines: dict[int, Pipeline] = {}
@@ -79,7 +80,8 @@ class CleanTask:
                         stats.add_quarantined(out.reason.value, out.rows)
             files = {"kept": kept.commit(), "quarantine": quarantine.commit(), "dropped": dropped.commit()}
             if observer:
-                files["lines"] = observer.save(f"{stem}.lines.npz")
+                save_npz(f"{stem}.lines.npz", **observer.arrays())
+                files["lines"] = os.path.basename(f"{stem}.lines.npz")
             stats.bytes_in = bytes_read(shard, stats.bytes_in)
         except BaseException:
             kept.abort()
@@ -104,7 +106,7 @@ class CleanTask:
 
 
 def _observer():
-    from zhclean.jobs.corpus_lines import LineObserver
+    from zhclean.stages.corpus_lines import LineObserver
 
     return LineObserver()
 

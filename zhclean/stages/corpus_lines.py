@@ -204,6 +204,29 @@ def observations(doc: DocumentUnits) -> tuple[list[int], list[int]]:
     return [k for k, _ in seen], [v for _, v in seen]
 
 
+class LineObserver:
+    """Stage 1, inside the clean task: the hashed observations of each kept document's units,
+    taken as the document is written (a second read of the parts would cost as much as the
+    rest of the stage); the task saves `arrays()` beside the shard's kept part."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.variants: list[int] = []
+        self.documents: list[int] = []  # each observation's document: its place in the kept part
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        k, v = observations(document_units(text))
+        self.keys += k
+        self.variants += v
+        self.documents += [self.count] * len(k)
+        self.count += 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"keys": np.array(self.keys, dtype=np.uint64), "variants": np.array(self.variants, dtype=np.uint64),
+                "documents": np.array(self.documents, dtype=np.int64), "count": np.array(self.count)}
+
+
 def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np.ndarray:
     """Per observation (`keys[i]` seen in document `documents[i]`), its document's context:
     the smallest key of the document among those in fewer than `needed` documents (its own

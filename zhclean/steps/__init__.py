@@ -6,6 +6,7 @@ One module per step, named as the step: `zhclean/steps/pinyin_gloss.py` is `piny
 from zhclean.steps import (  # noqa: F401  (imported to register)
     boilerplate,
     markup,
+    notice,
     pii,
     pinyin_gloss,
     punctuation,
@@ -24,6 +25,7 @@ DEFAULT_ORDER: tuple[str, ...] = (
     "script",
     "punctuation",
     "repeated_line",
+    "notice",
     "whitespace",
 )
 

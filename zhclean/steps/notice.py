@@ -1,0 +1,150 @@
+"""Remove notice sentences at the end of an article that no rule names, by their shape.
+
+What it does: from the end of the document back, sentences that are notices go, as long as
+every sentence after them went too: `本文由某刊授權刊載，未經同意禁止轉載。`, `※本文獲作者授權轉載，原文：…`,
+`本資料內容僅供參考…`, `如需转载，请在后台留言获取授权…`, `声明：本号对…均保持中立。`, glued to the
+last paragraph or on lines of their own (at most the last three lines are looked at).
+
+Why: the boilerplate step's rules name the notices someone has listed; the corpus-lines
+stage finds those that repeat. A notice on a lone page, in words nobody listed, needs its
+shape. A notice talks about the page itself, or to the reader, about rights, sharing or
+following; a news sentence talks about the world.
+
+Precision: a sentence is a notice only when it *opens* as one — with the page as its
+subject (`本文…`, `本站…`, `本報告…`, `小编…`), with a notice head (`声明：`, `免责声明`,
+`温馨提示`, `注：`), or addressing the reader (`转载请…`, `如需转载…`, `欢迎…`, `点击…`, `请…`) —
+*and* speaks of rights (转载, 授权, 版权, 仅供…, 不代表…, 观点…) or of an action on a platform
+(关注 + 公众号, 下载 + 客户端). The words alone are not enough: `日本文部科學省…`,
+`本刊隨後寄出…`, `未經許可製造…槍枝…`, `…不承担法律责任。` are news and stay (measured on
+THUCNews, tw_news, People's Daily 1998 and the dev set: every sentence it takes there is a
+notice; see docs/corpus_lines.md). Only the end of the document is looked at: at the start,
+`今天小编为大家推荐…` is an article's opening.
+
+Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左下角阅读原文。` → the last line goes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from zhclean.dedup.canonical import canonical_form
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+
+# What the page calls itself after 本 (folded to Simplified: the fold maps 報→报, 網→网).
+_PAGE = ("文|站|网|号|平台|公众号|微信号|资料|报告|新闻稿|稿件|稿|内容|刊|栏目|页面|页|频道|节目|视频|图片|图文"
+         "|文章|帖|博客|账号|帐号|应用|app|网站|刊物|报所刊|期")
+_SELF_SUBJECT = re.compile(f"(?:本(?:{_PAGE})|小编|文中|此文|该文系|以上内容|上述内容)")
+# Lines that are a notice by their opening alone: navigation, a closing formula, a contact.
+_STANDALONE_HEAD = re.compile("(?:上一篇|下一篇|返回首页|返回顶部|返回列表|分享到|相关阅读|相关推荐|推荐阅读|延伸阅读"
+                              "|往期回顾|往期精选|今日推荐|全文完|本文完|感谢(?:您的)?(?:耐心)?阅读|谢谢(?:您的)?阅读"
+                              "|读者热线|客服热线|服务热线|投稿邮箱|投稿信箱|联系邮箱)")
+_STANDALONE_MAX_CHARS = 40
+# Where the page says its text or pictures came from, before a rights clause (`图片来自网络，如有侵权…`).
+_SOURCE_HEAD = re.compile("(?:图片|图文|内容|文章|部分文章|部分内容|素材|资料)(?:来自|来源于|来源|整理自|转自|选自)")
+_NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:声明|申明|提示|说明)|温馨提示|友情提示|注|编者按)")
+_RIGHTS_HEAD = re.compile("(?:转载请|如需转载|转载须|转载务必|禁止转载|严禁转载|谢绝转载|未经(?:本|许可|授权|同意|书面)|版权所有|版权归)")
+_READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|转载请|如需转载|如需|如有|未经|喜欢|觉得|更多"
+                          "|回复|记得|打开|下载|搜索|投稿|读者)")
+_RIGHTS = re.compile("转载|授权|版权|侵权|侵犯|免责|不代表|仅供|学习交流|商业用途|法律责任|注明|出处|著作权|摘编|原创"
+                     "|不承担|删除|立场|观点|复制|引用|散布|节录|刊载|不构成|权益")
+_ACTION = re.compile("点击|扫描|扫码|长按|识别|关注|订阅|回复|转发|收藏|点赞|在看|留言|下载|投稿|投递|分享|加入|搜索|阅读|联系"
+                     "|告知")
+_PLATFORM = re.compile("公众号|二维码|客户端|原文|朋友圈|视频号|微信|微博|官网|网站|链接|平台|app|邮箱|热线|群|本站|本号|本网"
+                       "|我们|本文|页面|首页|专题|频道|栏目")
+# Decorations a notice may open with (`※本文…`, `【声明】…`, `★圖片為…`).
+_LEAD = re.compile(r"[\s※★☆▲△●○◆◇■□*#>\-—|｜【】\[\]()（）<>《》「」『』“”\"]+")
+_SENTENCE = re.compile(r"[^\n。！？!?；;…]+(?:[。！？!?；;…]+[」』”’\"）)】]*|$)")
+_MAX_NOTICE_CHARS = 160
+_TAIL_LINES = 3
+_WINDOW = 2000  # characters at a line's end that are looked at: notices are short
+_EDGE = " \t\u3000"
+
+
+def is_notice(sentence: str, at_head: bool = False) -> bool:
+    """Whether `sentence` opens as a notice and speaks as one (see the module doc). At an
+    article's head, `小编…` opens the article (`今天小编为大家推荐…`), not a notice."""
+    s = sentence.strip()
+    if not s or len(s) > _MAX_NOTICE_CHARS:
+        return False
+    lead = _LEAD.match(s)
+    folded = canonical_form(s[lead.end():] if lead else s)
+    if not folded:
+        return False
+    rights = _RIGHTS.search(folded) is not None
+    on_platform = _ACTION.search(folded) is not None and _PLATFORM.search(folded) is not None
+    if _STANDALONE_HEAD.match(folded) and len(folded) <= _STANDALONE_MAX_CHARS:
+        return True
+    if _SOURCE_HEAD.match(folded):
+        return rights
+    if at_head and folded.startswith("小编"):
+        return False
+    if _SELF_SUBJECT.match(folded) or _NOTICE_HEAD.match(folded):
+        return rights or on_platform
+    if _RIGHTS_HEAD.match(folded):
+        return rights
+    if _READER_HEAD.match(folded):
+        return on_platform or (rights and (_ACTION.search(folded) is not None or _PLATFORM.search(folded) is not None))
+    return False
+
+
+def _tail_cut(lines: list[str]) -> tuple[int, int, list[str]]:
+    """(line index, character offset in it) where the trailing notices start, and them."""
+    taken: list[str] = []
+    filled = [i for i, line in enumerate(lines) if line.strip(_EDGE)]
+    cut = (len(lines), 0)
+    for i in reversed(filled[-_TAIL_LINES:]):
+        start = max(0, len(lines[i]) - _WINDOW)
+        sentences = [(m.start(), m.group()) for m in _SENTENCE.finditer(lines[i], start) if m.group().strip(_EDGE)]
+        at = len(sentences)
+        floor = 1 if start else 0  # the window's first sentence may be a piece of one
+        while at > floor and is_notice(sentences[at - 1][1]):
+            at -= 1
+        taken = [s for _, s in sentences[at:]] + taken
+        if at:
+            cut = (i, sentences[at][0]) if at < len(sentences) else cut
+            break
+        cut = (i, 0)
+    return cut[0], cut[1], taken
+
+
+def _head_cut(lines: list[str], stop: int) -> tuple[int, int, list[str]]:
+    """(line index, character offset in it) where the content starts after the leading
+    notices (looked for above line `stop`, where the trailing ones begin), and them."""
+    taken: list[str] = []
+    filled = [i for i, line in enumerate(lines[:stop]) if line.strip(_EDGE)]
+    for i in filled[:_TAIL_LINES]:
+        end = min(len(lines[i]), _WINDOW)
+        sentences = [(m.end(), m.group()) for m in _SENTENCE.finditer(lines[i], 0, end) if m.group().strip(_EDGE)]
+        ceiling = len(sentences) - (1 if end < len(lines[i]) else 0)
+        at = 0
+        while at < ceiling and is_notice(sentences[at][1], at_head=True):
+            at += 1
+        taken += [s for _, s in sentences[:at]]
+        if at < len(sentences) or end < len(lines[i]):
+            return (i, sentences[at - 1][0] if at else 0, taken)
+    scanned = filled[:_TAIL_LINES]
+    return (scanned[-1] + 1 if scanned else 0, 0, taken)
+
+
+@register("notice", NoOptions)
+def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -> StepOutput:
+    if not text:
+        return StepOutput(text)
+    lines = text.split("\n")
+    line, offset, tail = _tail_cut(lines)
+    head_line, head_offset, head = _head_cut(lines, line + 1 if offset else line)
+    if head and head_line == line and offset and head_offset >= offset:
+        return StepOutput(text)  # the notices meet: a page that is only notices
+    if not tail and not head:
+        return StepOutput(text)
+    kept = lines[:line] + ([lines[line][:offset].rstrip(_EDGE)] if offset else [])
+    if head:
+        kept = kept[head_line:]
+        if kept and head_line < len(lines):
+            kept[0] = kept[0][head_offset:].lstrip(_EDGE)
+    new = "\n".join(kept).strip("\n" + _EDGE)
+    if not re.search(r"\S", new):
+        return StepOutput(text)  # a page that is only a notice: the filters decide
+    taken = head + tail
+    removals = [Removal("notice", "notice_sentence", 0, s.strip(_EDGE)) for s in taken] if explain else []
+    return StepOutput(new, len(taken), {}, removals)
