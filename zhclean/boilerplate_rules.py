@@ -78,6 +78,7 @@ class RuleSet:
     max_value: dict[str, int]
     unreported: frozenset[str]  # field rules whose lines go but whose values are not output
     line_start: re.Pattern  # where any rule may match, after a "\n": one pass finds the lines
+    key_scan: re.Pattern | None = None  # a key and its colon anywhere: glued pairs are split at them
 
 
 def _traditional_forms(word: str) -> set[str]:
@@ -345,8 +346,9 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
         any_glued = _guarded(glued_patterns, first)
         glued_head = compile_(f"{EDGE_RUN}(?:{any_glued})")
         glued_scan = compile_(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
+    key_scan = compile_(rf"(?:{keys})[ \t]*[:：]") if key_to_field else None
     return RuleSet(NoticeSet.of(notices, compile_), NoticeSet.of(glued, compile_), glued_head, glued_scan, field_line, field_pair,
-                   key_to_field, max_value, frozenset(unreported), line_start)
+                   key_to_field, max_value, frozenset(unreported), line_start, key_scan)
 
 
 # A field line is `KEY：VALUE` pairs, a value running up to the separator before the next key.

@@ -17,7 +17,7 @@ from zhclean.steps import DEFAULT_ORDER, REGISTRY, Removal, StepSpec
 
 # Edit counters every output carries, whether or not the step ran (SPEC's output schema).
 EDIT_KEYS = ("pinyin_gloss", "markup", "boilerplate", "repeated_line", "punctuation", "unicode", "script")
-FIELD_KEYS = ("source", "editor", "original_title", "author")
+FIELD_KEYS = ("source", "editor", "original_title", "author", "source_url", "published")
 
 
 @dataclass(slots=True)

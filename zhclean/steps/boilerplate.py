@@ -37,7 +37,7 @@ from zhclean.steps.punctuation import punctuation
 from zhclean.steps.repeated_line import RepeatedLineOptions, repeated_lines
 from zhclean.text import is_bracket_only, may_stand_twice, remove_lines, without_mark_differences
 
-FIELDS = ("source", "editor", "original_title", "author")
+FIELDS = ("source", "editor", "original_title", "author", "source_url", "published")
 
 # A pinyin gloss right after a Han character, for the matching view only. One pattern per
 # opening bracket: a literal lead lets the regex engine skip ahead to it (most pages use one
@@ -112,6 +112,8 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
         value = line[m.start("value") : end].strip()
         if wrapped:
             value = value.rstrip(CLOSE).strip()
+        if not value and field in rules.unreported and found:
+            continue  # a counter with no count shown after real fields: `…來源：日記大全 點擊：`
         if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value) or (
             len(value) > _MAX_NAME_LIST and _CLAUSE_BREAK.search(value)
         ):
@@ -330,7 +332,54 @@ def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
     # beside them that it removes can change the verdict.
     if values is None and _SPACED_MARK.search(trimmed) and (marked := _marked(trimmed)) != trimmed:
         values = _glossed_field_values(marked, rules)
+    if values is None and rules.key_scan is not None and _MAY_RESHAPE.search(trimmed):
+        values = _reshaped_fields(trimmed, rules)
     return values
+
+
+# Field lines in shapes the pair patterns do not take: a value with a colon of its own (a URL,
+# a clock time), an account id after the name (`人人都是产品经理(ID:woshipm)`), pairs glued
+# with no separator (`发布时间:2017-01-06来源:新华网编辑:邓雪婷`).
+_ID_GROUP = re.compile(r"[ \t]*[(（][ \t]*(?:ID|id|微信号|微信ID|微信|公众号)[ \t]*[:：][ \t]*[A-Za-z0-9_.\-]+[ \t]*[)）]")
+_PROTECTED = re.compile(r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%\-]+|\d{1,2}[:：]\d{2}(?:[:：]\d{2})?")
+_MAY_RESHAPE = re.compile(r"[:：][^\n]*[:：]|https?://|www\.")  # two colons, or a URL
+_SLOT = "\x01{}\x02"
+_SLOTTED = re.compile("\x01(\\d+)\x02")
+_URL_VALUE = re.compile(r"(?:https?://|www\.)\S+")
+
+
+def _reshaped_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
+    """The fields of `line` read with its URLs and times set aside, account ids dropped and
+    glued pairs split; a source that is a URL is `source_url`. None when it is still no
+    field line."""
+    kept: list[str] = []
+
+    def slot(m: re.Match) -> str:
+        kept.append(m.group())
+        return _SLOT.format(len(kept) - 1)
+
+    shaped = _PROTECTED.sub(slot, _ID_GROUP.sub("", line))
+    shaped = _split_glued_pairs(shaped, rules)
+    if shaped == line:
+        return None
+    values = _glossed_field_values(shaped, rules)
+    if values is None:
+        return None
+    restored = {name: _SLOTTED.sub(lambda m: kept[int(m.group(1))], value) for name, value in values.items()}
+    if _URL_VALUE.fullmatch(restored.get("source", "")):
+        restored["source_url"] = restored.pop("source")
+    return restored
+
+
+def _split_glued_pairs(line: str, rules: RuleSet) -> str:
+    """`line` with a space before each key that follows a value with nothing between."""
+    pieces, last = [], 0
+    for m in rules.key_scan.finditer(line):  # type: ignore[union-attr]
+        if m.start() > 0 and line[m.start() - 1] not in " \t|｜/" + OPEN:
+            pieces.append(line[last:m.start()])
+            pieces.append(" ")
+            last = m.start()
+    return "".join(pieces) + line[last:] if pieces else line
 
 
 _SPACED_MARK = re.compile("[,:;?!](?:(?<=[ \t\u3000].)|(?=[ \t\u3000]))")  # led by the mark: scanned in C
