@@ -219,23 +219,10 @@ def dry_run(inputs: list[str], output: str, config: Config, shard_format: str = 
             "resumable": resume and os.path.exists(parts.file("job.json"))}
 
 
-def deferred_notice(config: Config) -> bool:
-    """Whether the notice step waits for the corpus-lines stage: a notice repeated over many
-    pages is sometimes set off by a sentence mark (the notice step takes it) and sometimes
-    glued to the text (only its spread finds it); counted after the notice step, its spread
-    would be too small to find the glued ones. So with `--corpus-lines` the units are counted
-    before it, and the stage's apply task runs it last."""
-    from zhclean.pipeline import resolve_steps
-
-    return config.corpus_lines.enabled and "notice" in resolve_steps(config.steps or None, config.skip)
-
-
-def clean_stage_config(config: Config) -> Config:
-    return dataclasses.replace(config, skip=(*config.skip, "notice")) if deferred_notice(config) else config
-
-
 def run_clean_stage(job: Job, suffix: str, records_per_file: int) -> list[dict[str, Any]]:
     """The clean task over every shard (standard input streamed through the driver)."""
+    from zhclean.jobs.corpus_lines import clean_stage_config
+
     task = CleanTask(clean_stage_config(job.config), job.parts.path, suffix, records_per_file,
                      count_lines=job.config.corpus_lines.enabled)
     streaming = [s for s in job.plan.shards if s.streaming]

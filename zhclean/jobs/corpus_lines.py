@@ -15,6 +15,7 @@ output `OUT.shared_lines.jsonl` lists every removed text with its count, most fr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class LineApplyTask:
     parts_dir: str
     kept_suffix: str
     records_per_file: int
-    notice: bool = False  # run the notice step last (`zhclean.jobs.clean.deferred_notice`)
+    notice: bool = False  # run the notice step last (`deferred_notice`)
 
     def __call__(self, shard: Shard) -> dict[str, Any]:
         job = JobDir(self.parts_dir)
@@ -107,6 +108,21 @@ class LineApplyTask:
             raise
         return job.mark_done("lines_apply", shard.index, files, stats,
                              {"bytes": shard.size, "documents_edited": edited})
+
+
+def deferred_notice(config: Config) -> bool:
+    """Whether the notice step waits for the corpus-lines stage: a notice repeated over many
+    pages is sometimes set off by a sentence mark (the notice step takes it) and sometimes
+    glued to the text (only its spread finds it); counted after the notice step, its spread
+    would be too small to find the glued ones. So with `--corpus-lines` the units are counted
+    before it, and the stage's apply task runs it last."""
+    from zhclean.pipeline import resolve_steps
+
+    return config.corpus_lines.enabled and "notice" in resolve_steps(config.steps or None, config.skip)
+
+
+def clean_stage_config(config: Config) -> Config:
+    return dataclasses.replace(config, skip=(*config.skip, "notice")) if deferred_notice(config) else config
 
 
 def _notice_step(text: str):
@@ -181,8 +197,6 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     frequent = np.sort(Spread.of(*everything).frequent(needed, options.max_variant_share))
     np.save(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), frequent)
     os.replace(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), job.parts.file(FREQUENT_FILE))
-    from zhclean.jobs.clean import deferred_notice
-
     task = LineApplyTask(config, job.parts.path, kept_suffix, records_per_file, deferred_notice(config))
     applied = job.run_stage(task,
                             "lines_apply", "removing shared lines", shards_of(job.parts, markers))
