@@ -286,3 +286,16 @@ def test_tw_news_loses_the_inserted_sentence_and_little_else(tmp_path):
     listed = {row["text"] for row in read_jsonl(tmp_path / "lines.shared_lines.jsonl")}
     assert len(others) / len(lines) < 0.05, len(others)
     assert len(listed) < 60
+
+
+def test_parquet_output_with_corpus_lines_has_one_schema(tmp_path):
+    import pyarrow.parquet as pq
+
+    texts = [f"{_article(i)}\n{FOOTER}" for i in range(20)] + [_article(i) for i in range(20, 25)]
+    _write(tmp_path / "in.jsonl", texts)
+    out = tmp_path / "out.parquet"
+    assert main(["clean", str(tmp_path / "in.jsonl"), "-o", str(out), "--quiet", "--workers", "1",
+                 "--corpus-lines"]) == 0
+    rows = pq.read_table(out).to_pylist()
+    assert len(rows) == 25 and all(FOOTER not in r["text"] for r in rows)
+    assert [r["zhclean"]["edits"]["corpus_lines"] for r in rows] == [1] * 20 + [0] * 5

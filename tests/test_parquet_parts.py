@@ -22,7 +22,7 @@ from zhclean.io.parquet import (
     metadata_type,
     unified_schema,
 )
-from zhclean.pipeline import EDIT_KEYS, FIELD_KEYS
+from zhclean.pipeline import EDIT_KEYS, FIELD_KEYS, STAGE_EDIT_KEYS
 
 N_RECORDS = 5000
 N_BARE = 3000  # the first records: zhclean.source null, no `url`, `title` null
@@ -159,14 +159,14 @@ def test_metadata_type_is_fixed_and_nullable() -> None:
     from zhclean.steps import REGISTRY
 
     meta = metadata_type()
-    assert meta.names[:4] == list(FIELD_KEYS)
+    assert meta.names[: len(FIELD_KEYS)] == list(FIELD_KEYS)
     assert meta.field("source").type == pa.string()
     assert meta.field("machine_converted").type == pa.bool_()
     assert meta.field("machine_converted_score").type == pa.float64()
     assert meta.field("chars_in").type == pa.int64()
     edits = meta.field("edits").type
     assert edits.names[: len(EDIT_KEYS)] == list(EDIT_KEYS)
-    assert set(edits.names) == set(EDIT_KEYS) | set(REGISTRY)
+    assert set(edits.names) == set(EDIT_KEYS) | set(REGISTRY) | set(STAGE_EDIT_KEYS)
     assert all(f.type == pa.int64() for f in edits)
     assert all(f.nullable for f in [*meta, *edits])
     assert metadata_type().equals(meta)

@@ -18,6 +18,9 @@ from zhclean.steps import DEFAULT_ORDER, REGISTRY, Removal, StepSpec
 # Edit counters every output carries, whether or not the step ran (SPEC's output schema).
 EDIT_KEYS = ("pinyin_gloss", "markup", "boilerplate", "repeated_line", "punctuation", "unicode", "script")
 FIELD_KEYS = ("source", "editor", "original_title", "author", "source_url", "published")
+# Edit counters of corpus stages (no step of the pipeline): every output carries them too,
+# 0 until a stage edits the record, so records of one run share one schema.
+STAGE_EDIT_KEYS = ("corpus_lines",)
 
 
 @dataclass(slots=True)
@@ -119,7 +122,7 @@ class Pipeline:
         # step (0 when it did not run): one schema whatever steps a run chose, as Parquet's
         # typed metadata column needs.
         others = [n for n in self.names if n not in EDIT_KEYS] + sorted(set(REGISTRY) - set(EDIT_KEYS) - set(self.names))
-        self._no_edits = dict.fromkeys([*EDIT_KEYS, *others], 0)
+        self._no_edits = dict.fromkeys([*EDIT_KEYS, *others, *STAGE_EDIT_KEYS], 0)
         filter_options = filter_options or {}
         self._filters = [(name, FILTERS[name].function,
                           FILTERS[name].make_options(_without_enabled(filter_options.get(name))))

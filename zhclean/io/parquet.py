@@ -66,9 +66,9 @@ def metadata_type() -> pa.DataType:
 
 @lru_cache(maxsize=8)
 def _metadata_type(step_names: tuple[str, ...]) -> pa.DataType:
-    from zhclean.pipeline import EDIT_KEYS, FIELD_KEYS
+    from zhclean.pipeline import EDIT_KEYS, FIELD_KEYS, STAGE_EDIT_KEYS
 
-    edit_names = [*EDIT_KEYS, *sorted(set(step_names) - set(EDIT_KEYS))]
+    edit_names = [*EDIT_KEYS, *sorted(set(step_names) - set(EDIT_KEYS)), *STAGE_EDIT_KEYS]
     edits = pa.struct([pa.field(name, pa.int64()) for name in edit_names])
     return pa.struct([
         *(pa.field(name, pa.string()) for name in FIELD_KEYS),
