@@ -403,8 +403,8 @@ def mixed_records(count: int) -> list[dict]:
     return records
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_run_writes_every_record_once_across_its_stages(tmp_path, workers):
+@pytest.mark.parametrize("workers, flags", [("1", ()), ("2", ()), ("2", ("--corpus-lines",))])
+def test_run_writes_every_record_once_across_its_stages(tmp_path, workers, flags):
     """`run` has three shard stages; the later ones read the earlier ones' parts. Each input
     record must come out exactly once: kept, dropped by a filter (clean stage), dropped as a
     near-duplicate (apply stage) or quarantined, and the files must agree with the summary."""
@@ -414,7 +414,7 @@ def test_run_writes_every_record_once_across_its_stages(tmp_path, workers):
     src = write_jsonl(tmp_path / "in.jsonl", records, extra=b"{bad\n")
     out = tmp_path / "o" / "out.jsonl"
     assert main(["run", str(src), "-o", str(out), "--quiet", "--workers", workers,
-                 "--config", small_shards(tmp_path, 20_000)]) == 0
+                 "--config", small_shards(tmp_path, 20_000), *flags]) == 0
     summary = json.loads((out.parent / "out.summary.json").read_text())
     assert summary["shards"] > 3 and summary["balanced"]
     dropped = [orjson.loads(line) for line in (out.parent / "out.dropped.jsonl").read_bytes().splitlines()]
@@ -428,8 +428,10 @@ def test_run_writes_every_record_once_across_its_stages(tmp_path, workers):
     assert sum(1 for _ in (out.parent / "out.quarantine.jsonl").open()) == summary["quarantined"] == 1
 
 
-@pytest.mark.parametrize("stage", ["clean", "signatures", "apply"])
-def test_run_stopped_after_a_stage_committed_a_shard_but_before_its_marker_resumes(tmp_path, monkeypatch, stage):
+@pytest.mark.parametrize("stage, flags", [("clean", ()), ("signatures", ()), ("apply", ()),
+                                          ("clean", ("--corpus-lines",)), ("lines_apply", ("--corpus-lines",))])
+def test_run_stopped_after_a_stage_committed_a_shard_but_before_its_marker_resumes(tmp_path, monkeypatch, stage,
+                                                                                    flags):
     """The window between a shard task's last rename and its done marker: the resumed run
     does that shard again, and must find its input as it was (a stage writing over the
     parts it reads lost records here)."""
@@ -437,7 +439,7 @@ def test_run_stopped_after_a_stage_committed_a_shard_but_before_its_marker_resum
     from zhclean.jobs.parts import JobDir
 
     src = write_jsonl(tmp_path / "in.jsonl", mixed_records(300), extra=b"{bad\n")
-    args = ["--quiet", "--workers", "1", "--config", small_shards(tmp_path, 20_000)]
+    args = ["--quiet", "--workers", "1", "--config", small_shards(tmp_path, 20_000), *flags]
     want = tmp_path / "want"
     assert main(["run", str(src), "-o", str(want / "out.jsonl"), *args]) == 0
     shards = json.loads((want / "out.summary.json").read_text())["shards"]

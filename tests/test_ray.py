@@ -77,6 +77,13 @@ def _replicated(source: Path, target: Path, copies: int) -> Path:
 # ---------------------------------------------------------------- same output
 
 
+
+def test_run_with_corpus_lines_on_ray_equals_local(tmp_path):
+    """The corpus-lines stage (count in the clean task, apply per shard) and dedup after it."""
+    source = shared_path("corpora/tw_news.jsonl")
+    local, on_ray = _both_engines(tmp_path, "run", source, "--corpus-lines", "--shard-size", "0")
+    _assert_same_files(local, on_ray, sides=("quarantine", "dropped", "clusters", "shared_lines"))
+
 def test_clean_on_ray_equals_local_on_the_dev_set(tmp_path):
     local, on_ray = _both_engines(tmp_path, "clean", shared_path("dev/noisy.jsonl"))
     _assert_same_files(local, on_ray)
