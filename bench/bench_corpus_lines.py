@@ -53,9 +53,12 @@ def build_input(megabytes: int) -> Path:
             random.Random(round_).shuffle(shuffled)
             cipher = str.maketrans(dict(zip(HAN, shuffled, strict=True))) if round_ else {}
             for i, text in enumerate(texts):
-                data = json.dumps({"id": f"{round_}-{i}", "text": text.translate(cipher)}, ensure_ascii=False)
-                f.write(data.encode() + b"\n")
-                written += len(data) + 1
+                data = json.dumps({"id": f"{round_}-{i}", "text": text.translate(cipher)},
+                                  ensure_ascii=False).encode() + b"\n"
+                f.write(data)
+                written += len(data)
+                if written >= target:
+                    break
             round_ += 1
     return path
 

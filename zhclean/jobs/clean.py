@@ -221,10 +221,10 @@ def dry_run(inputs: list[str], output: str, config: Config, shard_format: str = 
 
 def run_clean_stage(job: Job, suffix: str, records_per_file: int) -> list[dict[str, Any]]:
     """The clean task over every shard (standard input streamed through the driver)."""
-    from zhclean.jobs.corpus_lines import clean_stage_config
+    from zhclean.jobs.corpus_lines import clean_stage_config, deferred_notice
 
     task = CleanTask(clean_stage_config(job.config), job.parts.path, suffix, records_per_file,
-                     count_lines=job.config.corpus_lines.enabled)
+                     count_lines=job.config.corpus_lines.enabled, notice_after_count=deferred_notice(job.config))
     streaming = [s for s in job.plan.shards if s.streaming]
     if streaming:
         return [_run_streaming(job, task, streaming[0])]

@@ -32,21 +32,17 @@ from zhclean.engines.records import batches, parse_all
 from zhclean.io.shards import Shard, line_limit, shard_items
 from zhclean.jobs.output import part_paths, shards_of
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz, write_atomic
-from zhclean.jobs.shard_task import kept_opener
+from zhclean.jobs.shard_task import kept_opener, record_edits
 from zhclean.stages.corpus_lines import (
     Spread,
     content_contexts,
     remove_units,
     threshold,
+    units_of_many,
 )
 
 STEP = "corpus_lines"
 FREQUENT_FILE = "frequent-lines.npy"
-
-
-def _items(shard: Shard, config: Config):
-    for batch in batches(shard_items(shard, line_limit(config.max_chars))):
-        yield from batch
 
 
 def _parsed(item, config: Config) -> tuple[dict[str, Any], str]:
@@ -65,12 +61,12 @@ class LineApplyTask:
     parts_dir: str
     kept_suffix: str
     records_per_file: int
-    notice: bool = False  # run the notice step last (`deferred_notice`)
 
-    def __call__(self, shard: Shard) -> dict[str, Any]:
+    def __call__(self, shard: Shard, observed: str) -> dict[str, Any]:
         job = JobDir(self.parts_dir)
         stem = job.file(job.shard_stem(shard.index))
         frequent = np.load(job.file(FREQUENT_FILE), allow_pickle=False)
+        touched = _documents_that_may_change(frequent, job.file(observed))
         kept = RollingPart(f"{stem}.lines.kept", self.kept_suffix, kept_opener(self.kept_suffix),
                            self.records_per_file)
         shared = PartWriter(f"{stem}.lines.shared.jsonl", jsonl_opener)
@@ -78,27 +74,30 @@ class LineApplyTask:
         removed: Counter[tuple[str, str]] = Counter()
         edited = 0
         raw_ok = self.kept_suffix != ".parquet"
+        place = 0
         try:
-            for item in _items(shard, self.config):
-                record, text = _parsed(item, self.config)
-                # every document is looked at: a notice glued without a sentence mark is found
-                # as a suffix of its edge sentence, whose key the count did not see
-                new, cuts = remove_units(text, frequent)
-                notices = 0
-                if self.notice:
-                    step = _notice_step(new)
-                    new, notices = step.text, step.edits
-                if not cuts and not notices and raw_ok:
-                    kept.write_raw(item.raw)  # most documents: their bytes as the clean stage wrote them
-                    continue
-                if cuts or notices:
-                    edited += bool(cuts)
-                    _record_edits(record, self.config, new, {STEP: len(cuts), "notice": notices}, len(text) - len(new))
-                    removed.update((cut.rule, text[cut.start:cut.end]) for cut in cuts)
-                    stats.edits[STEP] += len(cuts)
-                    stats.edits["notice"] += notices
-                    stats.chars_out -= len(text) - len(new)
-                kept.write(record)
+            for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
+                places = range(place, place + len(batch))
+                place += len(batch)
+                looked_at = [i for i, p in enumerate(places) if p in touched]
+                parsed = {i: _parsed(batch[i], self.config) for i in looked_at}
+                units = dict(zip(looked_at, units_of_many([parsed[i][1] for i in looked_at]), strict=True))
+                for i, item in enumerate(batch):
+                    if i not in parsed:  # no shared key, no shared affix: as the clean stage wrote it
+                        if raw_ok:
+                            kept.write_raw(item.raw)
+                        else:
+                            kept.write(_parsed(item, self.config)[0])
+                        continue
+                    record, text = parsed[i]
+                    new, cuts = remove_units(text, frequent, units[i])
+                    if cuts:
+                        edited += 1
+                        record_edits(record, self.config, new, {STEP: len(cuts)}, len(text) - len(new))
+                        removed.update((cut.rule, text[cut.start:cut.end]) for cut in cuts)
+                        stats.edits[STEP] += len(cuts)
+                        stats.chars_out -= len(text) - len(new)
+                    kept.write(record)
             for (rule, unit), count in sorted(removed.items()):
                 shared.write({"text": unit, "rule": rule, "documents": count})
             files = {"kept": kept.commit(), "shared": shared.commit()}
@@ -114,8 +113,8 @@ def deferred_notice(config: Config) -> bool:
     """Whether the notice step waits for the corpus-lines stage: a notice repeated over many
     pages is sometimes set off by a sentence mark (the notice step takes it) and sometimes
     glued to the text (only its spread finds it); counted after the notice step, its spread
-    would be too small to find the glued ones. So with `--corpus-lines` the units are counted
-    before it, and the stage's apply task runs it last."""
+    would be too small to find the glued ones. So with `--corpus-lines` the clean task counts
+    a document's units before the notice step, then runs it (`with_notice_step`)."""
     from zhclean.pipeline import resolve_steps
 
     return config.corpus_lines.enabled and "notice" in resolve_steps(config.steps or None, config.skip)
@@ -125,22 +124,14 @@ def clean_stage_config(config: Config) -> Config:
     return dataclasses.replace(config, skip=(*config.skip, "notice")) if deferred_notice(config) else config
 
 
-def _notice_step(text: str):
-    from zhclean.steps import REGISTRY
-
-    spec = REGISTRY["notice"]
-    return spec.function(text, {}, spec.make_options(None), False)
-
-
-def _record_edits(record: dict[str, Any], config: Config, text: str, edits: dict[str, int], chars: int) -> None:
-    record[config.text_field] = text
-    meta = record.get("zhclean")
-    if isinstance(meta, dict):
-        counts = meta.setdefault("edits", {})
-        for step, n in edits.items():
-            counts[step] = counts.get(step, 0) + n
-        if isinstance(meta.get("chars_out"), int):
-            meta["chars_out"] -= chars
+def _documents_that_may_change(frequent: np.ndarray, observed: str) -> set[int]:
+    """The places of the shard's documents with a shared unit or a shared edge affix."""
+    if frequent.size == 0:
+        return set()
+    with np.load(observed, allow_pickle=False) as data:
+        hits = [data["documents"][np.isin(data["keys"], frequent)],
+                data["edge_documents"][np.isin(data["edge_keys"], frequent)]]
+    return set(np.unique(np.concatenate(hits)).tolist())
 
 
 class LineTable:
@@ -197,7 +188,8 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     frequent = np.sort(Spread.of(*everything).frequent(needed, options.max_variant_share))
     np.save(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), frequent)
     os.replace(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), job.parts.file(FREQUENT_FILE))
-    task = LineApplyTask(config, job.parts.path, kept_suffix, records_per_file, deferred_notice(config))
+    observed = {m["shard"]: m["files"]["lines"] for m in markers}
+    task = _Apply(LineApplyTask(config, job.parts.path, kept_suffix, records_per_file), observed)
     applied = job.run_stage(task,
                             "lines_apply", "removing shared lines", shards_of(job.parts, markers))
     if table:
@@ -206,6 +198,26 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
              "shared_units": int(frequent.size),
              "documents_edited": sum(m["documents_edited"] for m in applied)}
     return applied, entry
+
+
+def table_frequent(config: Config) -> tuple[np.ndarray, int, int]:
+    """The shared keys by a saved table alone (`zhclean explain --lines-table`), the table's
+    documents and the spread they needed."""
+    keys, contexts, variants, documents = LineTable(config.corpus_lines.table).load(excluding="")
+    options = config.corpus_lines
+    needed = threshold(documents, options.min_documents, options.min_share)
+    return np.sort(Spread.of(keys, contexts, variants).frequent(needed, options.max_variant_share)), documents, needed
+
+
+@dataclass(frozen=True)
+class _Apply:
+    """The apply task with each shard's observation file (picklable for the engines)."""
+
+    task: LineApplyTask
+    observed: dict[int, str]
+
+    def __call__(self, shard: Shard) -> dict[str, Any]:
+        return self.task(shard, self.observed[shard.index])
 
 
 def _observed(parts: JobDir, markers: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -52,6 +52,7 @@ class CleanTask:
     records_per_file: int = 0
     stage: str = "clean"
     count_lines: bool = False  # observe kept documents for the corpus-lines stage
+    notice_after_count: bool = False  # then run the notice step (`corpus_lines.deferred_notice`)
 
     def __call__(self, shard: Shard, mapper: Mapper | None = None) -> dict[str, Any]:
         """`mapper` cleans batches elsewhere (the driver's pool, for standard input)."""
@@ -68,10 +69,12 @@ class CleanTask:
                 stats.bytes_in += sum(item.size for item in batch)
                 for kind, out in results:
                     if kind == KEPT:
-                        kept.write(out)
-                        stats.add_kept(out["zhclean"])
                         if observer:
                             observer.add(out[self.config.text_field])
+                            if self.notice_after_count:
+                                with_notice_step(out, self.config)
+                        kept.write(out)
+                        stats.add_kept(out["zhclean"])
                     elif kind == DROPPED:
                         dropped.write(out.as_row())
                         stats.add_dropped(out.by, out.reason)
@@ -103,6 +106,32 @@ class CleanTask:
 
         for results in mapper(remembered()):
             yield pending.popleft(), results
+
+
+def with_notice_step(record: dict[str, Any], config: Config) -> None:
+    """`record` (a kept output) after the notice step, its counts updated."""
+    text = record[config.text_field]
+    step = notice_step(text)
+    if step.edits:
+        record_edits(record, config, step.text, {"notice": step.edits}, len(text) - len(step.text))
+
+
+def notice_step(text: str):
+    from zhclean.steps import REGISTRY
+
+    spec = REGISTRY["notice"]
+    return spec.function(text, {}, spec.make_options(None), False)
+
+
+def record_edits(record: dict[str, Any], config: Config, text: str, edits: dict[str, int], chars: int) -> None:
+    record[config.text_field] = text
+    meta = record.get("zhclean")
+    if isinstance(meta, dict):
+        counts = meta.setdefault("edits", {})
+        for step, n in edits.items():
+            counts[step] = counts.get(step, 0) + n
+        if isinstance(meta.get("chars_out"), int):
+            meta["chars_out"] -= chars
 
 
 def _observer():

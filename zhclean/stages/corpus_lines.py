@@ -43,10 +43,13 @@ from zhclean.dedup.canonical import canonical_table
 # A sentence: up to its end mark and the closing quotes after it, or up to an ideographic space
 # (a paragraph indent: paragraphs glued when the line breaks were stripped; ASCII spaces stand
 # around numbers and Latin words inside sentences), or the line's end.
-_SENTENCE = re.compile(r"[^\n。！？!?；…　]+(?:[。！？!?；…]+[」』”’\"）)】]*|(?=　|\n|\Z))|　+")
+_SENTENCE = re.compile(r"[^\n。！？!?；…　]+(?:[。！？!?；…]+[」』”’\"）)】]*|(?=　|\n|\Z))")
 # An item of a numbered list (`8.其他應敘明事項：無`, `（三）…`, `二、…`) is part of the document's
 # structure, however many documents share it (forms, filings, rules): never a shared unit.
 _LIST_ITEM = re.compile(r"[(（]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.．、)）]")
+_LIST_ITEM_FIRST = np.array([ord(c) for c in "(（0123456789一二三四五六七八九十"], dtype=np.uint32)
+_SPACE_CODES = np.array([9, 10, 11, 12, 13, 32, 0xA0, 0x3000], dtype=np.uint32)
+_AFFIX_MAX_CHARS = 80  # a glued notice is found among the last (first) 80 folded characters
 _UNIT_MIN_CHARS = 4  # folded characters a unit needs to be counted: `查看原文` is one
 _SENTENCE_MIN_CHARS = 6  # a sentence inside a line needs more: `是的。` is in every chat
 _BASE = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
@@ -70,8 +73,9 @@ class DocumentUnits:
     """Every countable unit of a document, and what it takes to hash any other span of it."""
 
     units: list[Unit] = field(default_factory=list)
-    offsets: np.ndarray | None = None  # per text offset, the folded index there
-    values: np.ndarray | None = None  # the folded form (digits masked)
+    offsets: np.ndarray | None = None  # per text offset (from `base`), the folded index there
+    prefix: np.ndarray | None = None  # `_prefix` of the folded form (digits masked)
+    base: int = 0  # where the document starts in `offsets` (documents of a batch share them)
 
     def affix(self, unit: Unit, frequent: np.ndarray, at_end: bool) -> Unit | None:
         """The longest shared text that `unit` ends with (`at_end`) or starts with, when it
@@ -80,23 +84,23 @@ class DocumentUnits:
         one subtraction of prefix hashes."""
         if self.offsets is None or frequent.size == 0:
             return None
-        a, b = int(self.offsets[unit.start]), int(self.offsets[unit.end])
+        a, b = int(self.offsets[self.base + unit.start]), int(self.offsets[self.base + unit.end])
         if b - a <= _SENTENCE_MIN_CHARS:
             return None
         if at_end:
-            starts = np.arange(a + 1, b - _SENTENCE_MIN_CHARS + 1)
-            keys = _span_hashes(self.values, starts, np.full(starts.size, b))
+            starts = np.arange(max(a + 1, b - _AFFIX_MAX_CHARS), b - _SENTENCE_MIN_CHARS + 1)
+            keys = _span_hashes(self.prefix, starts, np.full(starts.size, b))
         else:
-            ends = np.arange(a + _SENTENCE_MIN_CHARS, b)
-            keys = _span_hashes(self.values, np.full(ends.size, a), ends)
+            ends = np.arange(a + _SENTENCE_MIN_CHARS, min(b, a + _AFFIX_MAX_CHARS + 1))
+            keys = _span_hashes(self.prefix, np.full(ends.size, a), ends)
         at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
         hit = np.flatnonzero(frequent[at] == keys)
         if hit.size == 0:
             return None
         if at_end:  # the longest suffix: its first folded character's text offset
-            start = int(np.searchsorted(self.offsets, starts[hit[0]], "right")) - 1
+            start = int(np.searchsorted(self.offsets, starts[hit[0]], "right")) - 1 - self.base
             return Unit(start, unit.end, int(keys[hit[0]]), 0, unit.line, False)
-        end = int(np.searchsorted(self.offsets, ends[hit[-1]], "left"))
+        end = int(np.searchsorted(self.offsets, ends[hit[-1]], "left")) - self.base
         return Unit(unit.start, end, int(keys[hit[-1]]), 0, unit.line, False)
 
 
@@ -110,11 +114,17 @@ def _fold_table() -> np.ndarray:
     return table
 
 
-def _span_hashes(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The hash of `values[a[i]:b[i]]` for every i, from one prefix sum."""
-    forward, backward = _powers()
+def _prefix(values: np.ndarray) -> np.ndarray:
+    """The prefix sums of `values[i] * BASE**i` (modulo 2**64): any span's hash is two lookups."""
+    forward, _ = _powers()
     with np.errstate(over="ignore"):
-        prefix = np.concatenate(([np.uint64(0)], np.cumsum(values * forward[: values.size], dtype=np.uint64)))
+        return np.concatenate(([np.uint64(0)], np.cumsum(values * forward[: values.size], dtype=np.uint64)))
+
+
+def _span_hashes(prefix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The hash of `values[a[i]:b[i]]` for every i, from the values' `_prefix`."""
+    _, backward = _powers()
+    with np.errstate(over="ignore"):
         length = (b - a).astype(np.uint64)
         return _mix((prefix[b] - prefix[a]) * backward[a] + length * np.uint64(0x9E3779B97F4A7C15))
 
@@ -145,56 +155,198 @@ def _mix(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(31))
 
 
-def _spans(text: str) -> tuple[list[int], list[int], list[int], list[bool]]:
-    """Start, end, line number and is-a-whole-line of each line and, in lines of two
-    sentences or more, of each sentence."""
-    starts, ends, lines, whole = [], [], [], []
-    offset = 0
-    for number, line in enumerate(text.split("\n")):
-        end = offset + len(line)
-        if line.strip():
-            if not _LIST_ITEM.match(line):
-                starts.append(offset)
-                ends.append(end)
-                lines.append(number)
-                whole.append(True)
-            sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(line) if not m.group().isspace()]
-            if len(sentences) > 1:
-                for s, e in sentences:
-                    if _LIST_ITEM.match(line, s):
-                        continue
-                    starts.append(offset + s)
-                    ends.append(offset + e)
-                    lines.append(number)
-                    whole.append(False)
-        offset = end + 1
-    return starts, ends, lines, whole
-
-
 def document_units(text: str) -> DocumentUnits:
     """The countable units of `text` with their keys. A unit whose folded form is too short
     to mean anything on its own (a bullet, a date alone: `0年0月0日` is four) is not one."""
-    starts, ends, lines, whole = _spans(text)
-    if not starts or len(text) >= len(_powers()[0]):
-        return DocumentUnits()
-    codes = codes_of(text)
+    return units_of_many([text])[0]
+
+
+def units_of_many(texts: list[str]) -> list[DocumentUnits]:
+    """`document_units` of each text, hashed together: the numpy work of a batch is a dozen
+    calls whatever its number of documents (per document it cost more than the rest)."""
+    out: list[DocumentUnits] = [DocumentUnits() for _ in texts]
+    for chunk in _chunks(texts):
+        batch = _hashed(texts, chunk)
+        if batch is None:
+            continue
+        columns = [x.tolist() for x in (batch.starts, batch.ends, batch.keys, batch.variants, batch.lines,
+                                          batch.whole, batch.chosen)]
+        for place, lo, hi in zip(chunk, batch.first[:-1].tolist(), batch.first[1:].tolist(), strict=True):
+            base = batch.bases[place]
+            units = [Unit(s - base, e - base, k, v, n, w) for s, e, k, v, n, w, c in
+                     zip(*(column[lo:hi] for column in columns), strict=True) if c]
+            out[place] = DocumentUnits(units, batch.offsets, batch.prefix, base)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What the count stage keeps of a list of documents (hashes only)."""
+
+    keys: np.ndarray  # uint64: every unit's key...
+    variants: np.ndarray  # ...its variant...
+    places: np.ndarray  # ...and its document's place in the list
+    edge_keys: np.ndarray  # keys of the affixes `DocumentUnits.affix` would try, when nothing
+    edge_places: np.ndarray  # else is shared: the apply task reads only documents that may change
+
+
+def observe_many(texts: list[str]) -> Observed:
+    """The observations of `texts`, with no per-unit Python."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    for chunk in _chunks(texts):
+        batch = _hashed(texts, chunk)
+        if batch is None:
+            continue
+        owner = np.repeat(np.array(chunk, dtype=np.int64), np.diff(batch.first))
+        c = batch.chosen
+        edge_keys, edge_owner = _edge_affixes(batch, owner)
+        parts.append((batch.keys[c], batch.variants[c], owner[c], edge_keys, edge_owner))
+    if not parts:
+        empty_keys, empty_places = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return Observed(empty_keys, empty_keys, empty_places, empty_keys, empty_places)
+    return Observed(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+def _edge_affixes(batch: _Batch, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per document, the keys of the suffixes of the unit where the scan from its end stops
+    and of the prefixes of the unit where the scan from its start stops, when no unit of
+    it is shared (see `edge_units`): the last unit, and the first unit or, when that is a
+    whole line with sentences, its first sentence."""
+    chosen = np.flatnonzero(batch.chosen)
+    if chosen.size == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    docs = owner[chosen]
+    first_of = chosen[np.r_[True, docs[1:] != docs[:-1]]]
+    last_of = chosen[np.r_[docs[1:] != docs[:-1], True]]
+    nxt = np.minimum(first_of + 1, owner.size - 1)
+    follows = (batch.whole[first_of] & batch.chosen[nxt] & (owner[nxt] == owner[first_of])
+               & (batch.lines[nxt] == batch.lines[first_of]) & ~batch.whole[nxt] & (nxt > first_of))
+    front = np.where(follows, nxt, first_of)
+    off = batch.offsets
+    keys, places = [], []
+    for units, at_end in ((last_of, True), (front, False)):
+        a, b = off[batch.starts[units]], off[batch.ends[units]]
+        if at_end:
+            lo, hi = np.maximum(a + 1, b - _AFFIX_MAX_CHARS), b - _SENTENCE_MIN_CHARS + 1
+        else:
+            lo, hi = a + _SENTENCE_MIN_CHARS, np.minimum(b, a + _AFFIX_MAX_CHARS + 1)
+        count = np.maximum(hi - lo, 0) * (b - a > _SENTENCE_MIN_CHARS)
+        if not count.sum():
+            continue
+        step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        moving = np.repeat(lo, count) + step
+        fixed = np.repeat(b if at_end else a, count)
+        keys.append(_span_hashes(batch.prefix, moving, fixed) if at_end else _span_hashes(batch.prefix, fixed, moving))
+        places.append(np.repeat(owner[units], count))
+    if not keys:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(keys), np.concatenate(places)
+
+
+def _chunks(texts: list[str]) -> list[list[int]]:
+    """Places of `texts` in groups that fit the power tables together (a text longer than
+    them on its own has no units: a megabyte of one line is no boilerplate)."""
+    limit = len(_powers()[0]) - 1
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for place, text in enumerate(texts):
+        if len(text) >= limit:
+            continue
+        if current and size + len(text) + 1 > limit:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(place)
+        size += len(text) + 1
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The units of a chunk of documents, as arrays over their joined text."""
+
+    starts: np.ndarray  # offsets in the joined text
+    ends: np.ndarray
+    lines: np.ndarray  # line number in its document
+    whole: np.ndarray  # bool
+    keys: np.ndarray  # uint64
+    variants: np.ndarray
+    chosen: np.ndarray  # bool: long enough to count
+    first: np.ndarray  # per document of the chunk, its first unit (and the end)
+    bases: dict[int, int]  # place -> offset of the document in the joined text
+    offsets: np.ndarray
+    prefix: np.ndarray
+
+
+def _hashed(texts: list[str], chunk: list[int]) -> _Batch | None:
+    """Every unit of the chunk's documents, found and hashed over their joined text: lines
+    and sentences by two regex passes, everything else by numpy."""
+    joined = "\n".join(texts[p] for p in chunk)
+    spans = _unit_spans(joined)
+    if spans is None:
+        return None
+    starts, ends, line_index, whole, codes, line_starts = spans
+    bases_array = np.cumsum([0] + [len(texts[p]) + 1 for p in chunk[:-1]])
+    doc_of_unit = np.searchsorted(bases_array, starts, "right") - 1
+    first_line = np.searchsorted(line_starts, bases_array)  # each document's first line
+    lines = line_index - first_line[doc_of_unit]
+    first = np.searchsorted(doc_of_unit, np.arange(len(chunk) + 1))
     folded = _fold_table()[codes].astype(np.uint64)
     letters = folded != 0
     digit = folded == _ZERO
     masked = letters.copy()
     masked[1:] &= ~(digit[1:] & digit[:-1])  # a run of digits is one 0
-    start_at, end_at = np.array(starts), np.array(ends)
     offsets = np.concatenate(([0], np.cumsum(masked)))
-    a, b = offsets[start_at], offsets[end_at]
-    keys = _span_hashes(folded[masked], a, b)
+    a, b = offsets[starts], offsets[ends]
+    prefix = _prefix(folded[masked])
+    keys = _span_hashes(prefix, a, b)
     raw = canonical_table()[codes][letters].astype(np.uint64)  # the folded form with its digits
     raw_offsets = np.concatenate(([0], np.cumsum(letters)))
-    variants = _span_hashes(raw, raw_offsets[start_at], raw_offsets[end_at])
-    minimum = np.where(np.array(whole), _UNIT_MIN_CHARS, _SENTENCE_MIN_CHARS)
-    chosen = ((b - a) >= minimum).tolist()
-    units = [Unit(s, e, k, v, n, w) for s, e, k, v, n, w, c in
-             zip(starts, ends, keys.tolist(), variants.tolist(), lines, whole, chosen, strict=True) if c]
-    return DocumentUnits(units, offsets, folded[masked])
+    variants = _span_hashes(_prefix(raw), raw_offsets[starts], raw_offsets[ends])
+    chosen = (b - a) >= np.where(whole, _UNIT_MIN_CHARS, _SENTENCE_MIN_CHARS)
+    bases = dict(zip(chunk, bases_array.tolist(), strict=True))
+    return _Batch(starts, ends, lines, whole, keys, variants, chosen, first, bases, offsets, prefix)
+
+
+def _list_items(joined: str, codes: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The places among `candidates` (line and sentence starts) where a list item opens;
+    only those whose first character may open one are matched."""
+    maybe = candidates[np.isin(codes[candidates], _LIST_ITEM_FIRST)] if candidates.size else candidates
+    return np.array([p for p in maybe.tolist() if _LIST_ITEM.match(joined, p)], dtype=np.int64)
+
+
+def _unit_spans(joined: str):
+    """(starts, ends, line index, is-whole-line) of the units of `joined`, in order (a line,
+    then its sentences), with its code points and line starts. A line is a unit when it is
+    not blank and not a list item; its sentences are units when it has two or more, except
+    those that open a list item."""
+    codes = codes_of(joined)
+    breaks = np.flatnonzero(codes == 10)
+    line_starts = np.concatenate(([0], breaks + 1))
+    line_ends = np.concatenate((breaks, [codes.size]))
+    solid = np.concatenate(([0], np.cumsum(~np.isin(codes, _SPACE_CODES))))
+    filled = solid[line_ends] > solid[line_starts]
+    found = [(m.start(), m.end()) for m in _SENTENCE.finditer(joined)]
+    s_start = np.array([x for x, _ in found], dtype=np.int64)
+    s_end = np.array([y for _, y in found], dtype=np.int64)
+    if s_start.size:
+        keep = solid[s_end] > solid[s_start]
+        s_start, s_end = s_start[keep], s_end[keep]
+    items = _list_items(joined, codes, np.concatenate((line_starts[line_starts < codes.size], s_start)))
+    s_line = np.searchsorted(line_starts, s_start, "right") - 1
+    per_line = np.bincount(s_line, minlength=line_starts.size)
+    whole_lines = np.flatnonzero(filled & ~np.isin(line_starts, items))
+    keep = (per_line[s_line] > 1) & ~np.isin(s_start, items)
+    starts = np.concatenate((line_starts[whole_lines], s_start[keep]))
+    if starts.size == 0:
+        return None
+    ends = np.concatenate((line_ends[whole_lines], s_end[keep]))
+    line_index = np.concatenate((whole_lines, s_line[keep]))
+    whole = np.concatenate((np.ones(whole_lines.size, bool), np.zeros(int(keep.sum()), bool)))
+    order = np.lexsort((~whole, starts))  # by start; a line before its first sentence
+    return starts[order], ends[order], line_index[order], whole[order], codes, line_starts
 
 
 def observations(doc: DocumentUnits) -> tuple[list[int], list[int]]:
@@ -207,24 +359,38 @@ def observations(doc: DocumentUnits) -> tuple[list[int], list[int]]:
 class LineObserver:
     """Stage 1, inside the clean task: the hashed observations of each kept document's units,
     taken as the document is written (a second read of the parts would cost as much as the
-    rest of the stage); the task saves `arrays()` beside the shard's kept part."""
+    rest of the stage); the task saves `arrays()` beside the shard's kept part. Documents
+    are hashed a thousand at a time (`observe_many`)."""
+
+    _BATCH = 1000
 
     def __init__(self) -> None:
-        self.keys: list[int] = []
-        self.variants: list[int] = []
-        self.documents: list[int] = []  # each observation's document: its place in the kept part
-        self.count = 0
+        self._pending: list[str] = []
+        self._parts: list[Observed] = []
+        self._offsets: list[int] = []
+        self.count = 0  # documents seen
 
     def add(self, text: str) -> None:
-        k, v = observations(document_units(text))
-        self.keys += k
-        self.variants += v
-        self.documents += [self.count] * len(k)
-        self.count += 1
+        self._pending.append(text)
+        if len(self._pending) >= self._BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        self._parts.append(observe_many(self._pending))
+        self._offsets.append(self.count)
+        self.count += len(self._pending)
+        self._pending = []
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"keys": np.array(self.keys, dtype=np.uint64), "variants": np.array(self.variants, dtype=np.uint64),
-                "documents": np.array(self.documents, dtype=np.int64), "count": np.array(self.count)}
+        self._flush()
+        def joined(name: str, dtype: type, shift: bool = False) -> np.ndarray:
+            arrays = [getattr(p, name) + (o if shift else 0) for p, o in zip(self._parts, self._offsets, strict=True)]
+            return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
+        return {"keys": joined("keys", np.uint64), "variants": joined("variants", np.uint64),
+                "documents": joined("places", np.int64, True), "edge_keys": joined("edge_keys", np.uint64),
+                "edge_documents": joined("edge_places", np.int64, True), "count": np.array(self.count)}
 
 
 def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np.ndarray:
@@ -299,13 +465,13 @@ class Cut:
         return "shared_line" if self.whole else "shared_sentence"
 
 
-def remove_units(text: str, frequent: np.ndarray) -> tuple[str, list[Cut]]:
+def remove_units(text: str, frequent: np.ndarray, doc: DocumentUnits | None = None) -> tuple[str, list[Cut]]:
     """`text` without the shared units at its edges, and what went (see `edge_units`). A
     document left with no Han character (its only content was shared text: a one-line page
     that is a notice, or a stub) is returned as it was: dropping it is a filter's call."""
     if frequent.size == 0:
         return text, []
-    doc = document_units(text)
+    doc = document_units(text) if doc is None else doc
     if not doc.units:
         return text, []
     keys = np.array([u.key for u in doc.units], dtype=np.uint64)

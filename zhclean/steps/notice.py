@@ -60,6 +60,14 @@ _WINDOW = 2000  # characters at a line's end that are looked at: notices are sho
 _EDGE = " \t\u3000"
 
 
+_SPREAD_FROM = 30  # folded characters from which a notice's words must reach its second half
+_ANY_CUE = re.compile("|".join(p.pattern for p in (_RIGHTS, _ACTION, _PLATFORM)))
+
+
+def _last_cue_end(folded: str) -> int:
+    return max((m.end() for m in _ANY_CUE.finditer(folded)), default=0)
+
+
 def is_notice(sentence: str, at_head: bool = False) -> bool:
     """Whether `sentence` opens as a notice and speaks as one (see the module doc). At an
     article's head, `小编…` opens the article (`今天小编为大家推荐…`), not a notice."""
@@ -70,6 +78,8 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     folded = canonical_form(s[lead.end():] if lead else s)
     if not folded:
         return False
+    if len(folded) > _SPREAD_FROM and _last_cue_end(folded) < len(folded) // 2:
+        return False  # its words are all at the start: a notice glued to the article's first sentence
     rights = _RIGHTS.search(folded) is not None
     on_platform = _ACTION.search(folded) is not None and _PLATFORM.search(folded) is not None
     if _STANDALONE_HEAD.match(folded) and len(folded) <= _STANDALONE_MAX_CHARS:
