@@ -396,22 +396,33 @@ class LineObserver:
 def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np.ndarray:
     """Per observation (`keys[i]` seen in document `documents[i]`), its document's context:
     the smallest key of the document among those in fewer than `needed` documents (its own
-    content). A document with no such key (all of it is shared) gets its smallest key."""
+    content). A document with no such key (all of it is shared) gets its smallest key.
+    Sorts and segment minima only (`ufunc.at` and 2-D `unique` cost seconds per million)."""
     keys = keys.astype(np.uint64)
     if keys.size == 0:
         return keys
-    pairs = np.unique(np.stack([keys, documents.astype(np.uint64)], axis=1), axis=0)
-    distinct, in_documents = np.unique(pairs[:, 0], return_counts=True)
+    documents = documents.astype(np.int64)
+    distinct, in_documents = np.unique(keys[_first_of_pairs(keys, documents.astype(np.uint64))],
+                                       return_counts=True)
     candidates = distinct[in_documents >= needed]
-    own = ~np.isin(keys, candidates)
-    places, index = np.unique(documents, return_inverse=True)
+    order = np.argsort(documents, kind="stable")
+    keys_sorted, docs_sorted = keys[order], documents[order]
+    starts = np.flatnonzero(np.r_[True, docs_sorted[1:] != docs_sorted[:-1]])
     top = np.uint64(np.iinfo(np.uint64).max)
-    smallest_own = np.full(places.size, top, dtype=np.uint64)
-    np.minimum.at(smallest_own, index[own], keys[own])
-    smallest_any = np.full(places.size, top, dtype=np.uint64)
-    np.minimum.at(smallest_any, index, keys)
-    context = np.where(smallest_own == top, smallest_any, smallest_own)
-    return context[index]
+    own = np.where(np.isin(keys_sorted, candidates), top, keys_sorted)
+    smallest_own = np.minimum.reduceat(own, starts)
+    smallest_any = np.minimum.reduceat(keys_sorted, starts)
+    per_document = np.where(smallest_own == top, smallest_any, smallest_own)
+    context = np.empty_like(keys)
+    context[order] = np.repeat(per_document, np.diff(np.r_[starts, keys.size]))
+    return context
+
+
+def _first_of_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One index per distinct (a, b) pair, by a 64-bit mix of the pair (one 1-D sort)."""
+    with np.errstate(over="ignore"):
+        mixed = _mix(a ^ _mix(b + np.uint64(0x9E3779B97F4A7C15)))
+    return np.unique(mixed, return_index=True)[1]
 
 
 @dataclass(frozen=True)
@@ -440,8 +451,8 @@ class Spread:
 
 
 def _distinct_counts(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    pairs = np.unique(np.stack([keys, values], axis=1), axis=0)
-    return np.unique(pairs[:, 0], return_counts=True)
+    """Distinct keys, and per key how many distinct values it comes with."""
+    return np.unique(keys[_first_of_pairs(keys, values)], return_counts=True)
 
 
 def threshold(documents: int, min_documents: int, min_share: float) -> int:
