@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from zhclean.config import Config
@@ -117,10 +117,16 @@ def with_notice_step(record: dict[str, Any], config: Config) -> None:
 
 
 def notice_step(text: str):
+    function, options = _notice()
+    return function(text, {}, options, False)
+
+
+@lru_cache(maxsize=1)
+def _notice() -> tuple[Callable, Any]:
     from zhclean.steps import REGISTRY
 
     spec = REGISTRY["notice"]
-    return spec.function(text, {}, spec.make_options(None), False)
+    return spec.function, spec.make_options(None)
 
 
 def record_edits(record: dict[str, Any], config: Config, text: str, edits: dict[str, int], chars: int) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from zhclean.dedup.canonical import canonical_form
+from zhclean.dedup.canonical import canonical_form, canonical_table
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 
 # What the page calls itself after 本 (folded to Simplified: the fold maps 報→报, 網→网).
@@ -56,7 +56,7 @@ _LEAD = re.compile(r"[\s※★☆▲△●○◆◇■□*#>\-—|｜【】\[\](
 _SENTENCE = re.compile(r"[^\n。！？!?；;…]+(?:[。！？!?；;…]+[」』”’\"）)】]*|$)")
 _MAX_NOTICE_CHARS = 160
 _TAIL_LINES = 3
-_WINDOW = 2000  # characters at a line's end that are looked at: notices are short
+_WINDOW = 1000  # characters at a line's edge that are looked at: notices are short
 _EDGE = " \t\u3000"
 
 
@@ -64,8 +64,23 @@ _SPREAD_FROM = 30  # folded characters from which a notice's words must reach it
 _ANY_CUE = re.compile("|".join(p.pattern for p in (_RIGHTS, _ACTION, _PLATFORM)))
 
 
+def _openings() -> frozenset[str]:
+    """The characters a notice may open with (folded): every letter of the head patterns, a
+    superset of their first characters that needs no parsing of the patterns."""
+    heads = (_SELF_SUBJECT, _NOTICE_HEAD, _RIGHTS_HEAD, _READER_HEAD, _STANDALONE_HEAD, _SOURCE_HEAD)
+    return frozenset(c for head in heads for c in head.pattern if c.isalnum())
+
+
+def _folded_char(char: str) -> str:
+    folded = canonical_table()[ord(char)] if ord(char) < canonical_table().size else 0
+    return chr(folded) if folded else ""
+
+
 def _last_cue_end(folded: str) -> int:
     return max((m.end() for m in _ANY_CUE.finditer(folded)), default=0)
+
+
+_OPENING_CHARS = _openings()
 
 
 def is_notice(sentence: str, at_head: bool = False) -> bool:
@@ -75,7 +90,10 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     if not s or len(s) > _MAX_NOTICE_CHARS:
         return False
     lead = _LEAD.match(s)
-    folded = canonical_form(s[lead.end():] if lead else s)
+    body = s[lead.end():] if lead else s
+    if not body or _folded_char(body[0]) not in _OPENING_CHARS:
+        return False  # no notice opens with it: most sentences stop here, before the fold
+    folded = canonical_form(body)
     if not folded:
         return False
     if len(folded) > _SPREAD_FROM and _last_cue_end(folded) < len(folded) // 2:
@@ -100,9 +118,9 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
 def _tail_cut(lines: list[str]) -> tuple[int, int, list[str]]:
     """(line index, character offset in it) where the trailing notices start, and them."""
     taken: list[str] = []
-    filled = [i for i, line in enumerate(lines) if line.strip(_EDGE)]
+    filled = _filled(range(len(lines) - 1, -1, -1), lines)
     cut = (len(lines), 0)
-    for i in reversed(filled[-_TAIL_LINES:]):
+    for i in filled:
         start = max(0, len(lines[i]) - _WINDOW)
         sentences = [(m.start(), m.group()) for m in _SENTENCE.finditer(lines[i], start) if m.group().strip(_EDGE)]
         at = len(sentences)
@@ -121,19 +139,33 @@ def _head_cut(lines: list[str], stop: int) -> tuple[int, int, list[str]]:
     """(line index, character offset in it) where the content starts after the leading
     notices (looked for above line `stop`, where the trailing ones begin), and them."""
     taken: list[str] = []
-    filled = [i for i, line in enumerate(lines[:stop]) if line.strip(_EDGE)]
-    for i in filled[:_TAIL_LINES]:
+    scanned = _filled(range(stop), lines)
+    for i in scanned:
         end = min(len(lines[i]), _WINDOW)
-        sentences = [(m.end(), m.group()) for m in _SENTENCE.finditer(lines[i], 0, end) if m.group().strip(_EDGE)]
-        ceiling = len(sentences) - (1 if end < len(lines[i]) else 0)
-        at = 0
-        while at < ceiling and is_notice(sentences[at][1], at_head=True):
-            at += 1
-        taken += [s for _, s in sentences[:at]]
-        if at < len(sentences) or end < len(lines[i]):
-            return (i, sentences[at - 1][0] if at else 0, taken)
-    scanned = filled[:_TAIL_LINES]
+        at, last_end, complete = 0, 0, True
+        for m in _SENTENCE.finditer(lines[i], 0, end):  # lazily: most first sentences are no notice
+            sentence = m.group()
+            if not sentence.strip(_EDGE):
+                continue
+            if (m.end() == end < len(lines[i])) or not is_notice(sentence, at_head=True):
+                complete = False
+                break
+            taken.append(sentence)
+            at, last_end = at + 1, m.end()
+        if not complete or end < len(lines[i]):
+            return (i, last_end, taken)
     return (scanned[-1] + 1 if scanned else 0, 0, taken)
+
+
+def _filled(order: range, lines: list[str]) -> list[int]:
+    """The first `_TAIL_LINES` lines in `order` that are not blank."""
+    found: list[int] = []
+    for i in order:
+        if lines[i].strip(_EDGE):
+            found.append(i)
+            if len(found) == _TAIL_LINES:
+                break
+    return found
 
 
 @register("notice", NoOptions)
