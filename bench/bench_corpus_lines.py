@@ -5,9 +5,12 @@ and dev-set records, again and again, each round with its Han characters put thr
 different permutation (a cipher per round). Every round is then a corpus of its own, with the
 same line lengths, punctuation and boilerplate share as the original (tw_news's inserted
 sentence is shared within each round), and no unit is shared across rounds. The cleaning
-steps see scrambled characters (the script step finds mixed text), so compare the two runs
-with each other, not with bench_clean.py.
-Usage: python bench/bench_corpus_lines.py --mb 200 --workers 2
+steps see scrambled characters (the script step finds mixed text, and cleaning runs about
+twice as fast as on real text), so compare the two runs with each other. `--plain` repeats
+the real text as it is instead: cleaning at its real speed, every round an exact copy of the
+first (each unit's spread is that of one round: the stage does all its work, finds what one
+round has).
+Usage: python bench/bench_corpus_lines.py --mb 200 --workers 2 [--plain]
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ def _texts() -> list[str]:
     return texts
 
 
-def build_input(megabytes: int) -> Path:
-    path = OUT / f"corpus-lines-{megabytes}mb.jsonl"
+def build_input(megabytes: int, plain: bool = False) -> Path:
+    path = OUT / f"corpus-lines-{megabytes}mb{'-plain' if plain else ''}.jsonl"
     if path.exists():
         return path
     OUT.mkdir(exist_ok=True)
@@ -51,7 +54,7 @@ def build_input(megabytes: int) -> Path:
         while written < target:
             shuffled = HAN[:]
             random.Random(round_).shuffle(shuffled)
-            cipher = str.maketrans(dict(zip(HAN, shuffled, strict=True))) if round_ else {}
+            cipher = str.maketrans(dict(zip(HAN, shuffled, strict=True))) if round_ and not plain else {}
             for i, text in enumerate(texts):
                 data = json.dumps({"id": f"{round_}-{i}", "text": text.translate(cipher)},
                                   ensure_ascii=False).encode() + b"\n"
@@ -85,8 +88,9 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, interleaved; the fastest counts")
+    parser.add_argument("--plain", action="store_true", help="repeat the real text as it is (see above)")
     args = parser.parse_args()
-    path = build_input(args.mb)
+    path = build_input(args.mb, args.plain)
     print(f"input {path} ({path.stat().st_size / 1e6:.0f} MB)")
     best: dict[bool, dict] = {}
     for _ in range(args.repeat):

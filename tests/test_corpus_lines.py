@@ -299,3 +299,16 @@ def test_parquet_output_with_corpus_lines_has_one_schema(tmp_path):
     rows = pq.read_table(out).to_pylist()
     assert len(rows) == 25 and all(FOOTER not in r["text"] for r in rows)
     assert [r["zhclean"]["edits"]["corpus_lines"] for r in rows] == [1] * 20 + [0] * 5
+
+
+def test_explain_with_a_saved_table_shows_what_the_stage_would_remove(tmp_path, capsys):
+    table = tmp_path / "table"
+    _write(tmp_path / "a.jsonl", [f"{_article(i)}\n{FOOTER}" for i in range(12)])
+    assert main(["clean", str(tmp_path / "a.jsonl"), "-o", str(tmp_path / "a.out.jsonl"), "--quiet",
+                 "--corpus-lines", "--lines-table", str(table)]) == 0
+    capsys.readouterr()
+    assert main(["explain", f"{_article(99)}\n{FOOTER}", "--lines-table", str(table)]) == 0
+    shown = capsys.readouterr().out
+    assert "corpus_lines: 1 edit(s)" in shown and "shared_line" in shown
+    assert FOOTER[:8] in shown.split("corpus_lines")[1]  # listed as removed...
+    assert FOOTER[:8] not in shown.split("corpus_lines")[0]  # ...and gone from the cleaned text
