@@ -828,6 +828,25 @@ def test_integers_beyond_64_bits_round_trip_exactly(tmp_path, command):
     assert all(type(r["n"]) is int for r in back)
 
 
+def test_integers_beyond_64_bits_survive_the_corpus_lines_stage(tmp_path):
+    """Records the stage edits are parsed and written again: what `jsonsafe` wrote for values
+    orjson cannot hold must come back as it went in."""
+    from zhclean.cli import main
+
+    footer = "城市晚报与您同行，每天清晨送上新鲜的城市故事。"
+    places = "北京 上海 广州 深圳 杭州 南京 成都 武汉 西安 重庆 天津 苏州".split()
+    rows = [{"id": 2**70 + i, "n": -2**65, "nest": {"b": 10**30},
+             "text": f"{place}新闻：{place}的园区项目开工建设，{place}投入资金万元。\n{footer}"}
+            for i, place in enumerate(places)]
+    src = tmp_path / "big.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--quiet", "--workers", "1", "--corpus-lines"]) == 0
+    back = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert all(footer not in r["text"] for r in back)
+    assert [(r["id"], r["n"], r["nest"]) for r in back] == [(r["id"], r["n"], r["nest"]) for r in rows]
+
+
 def test_parquet_binary_decimal_and_duration_columns_clean_to_jsonl(tmp_path):
     import datetime
     import decimal

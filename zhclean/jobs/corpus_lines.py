@@ -28,8 +28,8 @@ import orjson
 from zhclean.config import Config
 from zhclean.core.outcome import BadRecord
 from zhclean.core.stats import RunStats
-from zhclean.engines.records import batches, parse_all
-from zhclean.io.shards import Shard, line_limit, shard_items
+from zhclean.engines.records import parse_all
+from zhclean.io.shards import Item, Shard
 from zhclean.jobs.output import part_paths, shards_of
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz, write_atomic
 from zhclean.jobs.shard_task import kept_opener, record_edits
@@ -43,6 +43,24 @@ from zhclean.stages.corpus_lines import (
 
 STEP = "corpus_lines"
 FREQUENT_FILE = "frequent-lines.npy"
+
+
+def _line_batches(shard: Shard, size: int = 1000):
+    """(place, line) of the shard's records, a thousand at a time: its pieces are JSONL parts
+    the clean stage wrote (one valid record a line), read as lines, not through the input
+    readers (which check, decode and number what a crawl may hold)."""
+    batch: list[tuple[int, bytes]] = []
+    place = 0
+    for piece in shard.pieces:
+        with open(piece.path, "rb") as f:
+            for line in f:
+                batch.append((place, line))
+                place += 1
+                if len(batch) == size:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
 
 
 def _parsed(item, config: Config) -> tuple[dict[str, Any], str]:
@@ -74,20 +92,18 @@ class LineApplyTask:
         removed: Counter[tuple[str, str]] = Counter()
         edited = 0
         raw_ok = self.kept_suffix != ".parquet"
-        place = 0
         try:
-            for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
-                places = range(place, place + len(batch))
-                place += len(batch)
-                looked_at = [i for i, p in enumerate(places) if p in touched]
-                parsed = {i: _parsed(batch[i], self.config) for i in looked_at}
+            for batch in _line_batches(shard):
+                looked_at = [i for i, (place, _) in enumerate(batch) if place in touched]
+                parsed = {i: _parsed(Item(shard.pieces[0].path, "", batch[i][0] + 1, batch[i][1]), self.config)
+                          for i in looked_at}
                 units = dict(zip(looked_at, units_of_many([parsed[i][1] for i in looked_at]), strict=True))
-                for i, item in enumerate(batch):
+                for i, (place, raw) in enumerate(batch):
                     if i not in parsed:  # no shared key, no shared affix: as the clean stage wrote it
                         if raw_ok:
-                            kept.write_raw(item.raw)
+                            kept.write_raw(raw)
                         else:
-                            kept.write(_parsed(item, self.config)[0])
+                            kept.write(_parsed(Item(shard.pieces[0].path, "", place + 1, raw), self.config)[0])
                         continue
                     record, text = parsed[i]
                     new, cuts = remove_units(text, frequent, units[i])
