@@ -834,7 +834,7 @@ def test_integers_beyond_64_bits_survive_the_corpus_lines_stage(tmp_path):
     from zhclean.cli import main
 
     footer = "城市晚报与您同行，每天清晨送上新鲜的城市故事。"
-    places = "北京 上海 广州 深圳 杭州 南京 成都 武汉 西安 重庆 天津 苏州".split()
+    places = ["北京", "上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "重庆", "天津", "苏州"]
     rows = [{"id": 2**70 + i, "n": -2**65, "nest": {"b": 10**30},
              "text": f"{place}新闻：{place}的园区项目开工建设，{place}投入资金万元。\n{footer}"}
             for i, place in enumerate(places)]
