@@ -312,3 +312,17 @@ def test_explain_with_a_saved_table_shows_what_the_stage_would_remove(tmp_path, 
     assert "corpus_lines: 1 edit(s)" in shown and "shared_line" in shown
     assert FOOTER[:8] in shown.split("corpus_lines")[1]  # listed as removed...
     assert FOOTER[:8] not in shown.split("corpus_lines")[0]  # ...and gone from the cleaned text
+
+
+@pytest.mark.parametrize("text", [
+    "他说：“好。”然后走了。\n第二行的文字　第三句在缩进之后！最后一句没有句号",
+    "价格为1,800元？是的！！真的……\n\n空行之后（括号里的话。）再来一句；结尾",
+    "Latin words stay inside: ETF 的波动率 很低。下一句。",
+])
+def test_sentence_spans_find_what_the_sentence_pattern_defines(text):
+    from zhclean.chars import codes_of
+    from zhclean.stages.corpus_lines import _SENTENCE, sentence_spans
+
+    starts, ends = sentence_spans(codes_of(text))
+    found = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == found

