@@ -326,3 +326,23 @@ def test_sentence_spans_find_what_the_sentence_pattern_defines(text):
     starts, ends = sentence_spans(codes_of(text))
     found = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == found
+
+
+def test_a_site_footer_below_the_corpus_threshold_goes_by_the_site_share(tmp_path):
+    """8 pages of one site carry its footer (9 pages in all): too few for the corpus (10), all
+    of the site."""
+    site_footer = "江南晨报数字版由江南晨报社主办，欢迎读者朋友们常来看看。"
+    records = [{"id": f"a{i}", "url": f"https://www.jiangnan.example/news/{i}.html",
+                "text": f"{_article(i)}\n{site_footer}"} for i in range(8)]
+    records += [{"id": f"b{i}", "source_domain": "other.example", "text": _article(100 + i)} for i in range(30)]
+    records += [{"id": f"c{i}", "url": f"https://big.example/{i}",
+                 "text": _article(200 + i) + (f"\n{site_footer}" if i < 1 else "")} for i in range(40)]
+    (tmp_path / "in.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(tmp_path / "in.jsonl"), "-o", str(out), "--quiet", "--workers", "1",
+                 "--corpus-lines"]) == 0
+    kept = {r["id"]: r["text"] for r in read_jsonl(out)}
+    assert all(kept[f"a{i}"] == _article(i) for i in range(8))  # 8 of the site's 8 pages
+    assert site_footer in kept["c0"]  # 1 of big.example's 40 pages (and 9 < 10 in the corpus): stays
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["corpus_lines"]["sites"] == 3 and summary["corpus_lines"]["shared_units"] == 0

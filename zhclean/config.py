@@ -68,6 +68,10 @@ class CorpusLinesConfig:
     # a unit whose digits differ in more than this share of its documents is a form's field
     max_variant_share: float = setting(0.1, at_least=0, at_most=1)
     table: str | None = None  # folder of saved counts, shared across runs (like dedup's index)
+    # per site (the record's `source_domain`, else the host of its `url`): a unit on this share
+    # of the site's documents and on `site_min_documents` unrelated ones goes from that site's
+    site_min_documents: int = setting(5, at_least=2)
+    site_min_share: float = setting(0.3, above=0, at_most=1)
 
 
 @dataclass(frozen=True)

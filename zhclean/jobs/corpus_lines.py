@@ -37,12 +37,15 @@ from zhclean.stages.corpus_lines import (
     Spread,
     content_contexts,
     remove_units,
+    site_frequent,
+    site_pairs,
     threshold,
     units_of_many,
 )
 
 STEP = "corpus_lines"
 FREQUENT_FILE = "frequent-lines.npy"
+SITE_FREQUENT_FILE = "frequent-site-lines.npz"
 
 
 def _line_batches(shard: Shard, size: int = 1000):
@@ -84,7 +87,8 @@ class LineApplyTask:
         job = JobDir(self.parts_dir)
         stem = job.file(job.shard_stem(shard.index))
         frequent = np.load(job.file(FREQUENT_FILE), allow_pickle=False)
-        touched = _documents_that_may_change(frequent, job.file(observed))
+        by_site = _SiteKeys(job.file(SITE_FREQUENT_FILE), frequent)
+        touched, doc_sites = _documents_that_may_change(frequent, by_site, job.file(observed))
         kept = RollingPart(f"{stem}.lines.kept", self.kept_suffix, kept_opener(self.kept_suffix),
                            self.records_per_file)
         shared = PartWriter(f"{stem}.lines.shared.jsonl", jsonl_opener)
@@ -98,6 +102,7 @@ class LineApplyTask:
                 parsed = {i: _parsed(Item(shard.pieces[0].path, "", batch[i][0] + 1, batch[i][1]), self.config)
                           for i in looked_at}
                 units = dict(zip(looked_at, units_of_many([parsed[i][1] for i in looked_at]), strict=True))
+                shared_for = {i: by_site.of(int(doc_sites[batch[i][0]])) for i in looked_at}
                 for i, (place, raw) in enumerate(batch):
                     if i not in parsed:  # no shared key, no shared affix: as the clean stage wrote it
                         if raw_ok:
@@ -106,7 +111,7 @@ class LineApplyTask:
                             kept.write(_parsed(Item(shard.pieces[0].path, "", place + 1, raw), self.config)[0])
                         continue
                     record, text = parsed[i]
-                    new, cuts = remove_units(text, frequent, units[i])
+                    new, cuts = remove_units(text, shared_for[i], units[i])
                     if cuts:
                         edited += 1
                         record_edits(record, self.config, new, {STEP: len(cuts)}, len(text) - len(new))
@@ -140,14 +145,44 @@ def clean_stage_config(config: Config) -> Config:
     return dataclasses.replace(config, skip=(*config.skip, "notice")) if deferred_notice(config) else config
 
 
-def _documents_that_may_change(frequent: np.ndarray, observed: str) -> set[int]:
-    """The places of the shard's documents with a shared unit or a shared edge affix."""
-    if frequent.size == 0:
-        return set()
+class _SiteKeys:
+    """The shared keys a document of a site is judged on: the corpus's and its site's."""
+
+    def __init__(self, path: str, frequent: np.ndarray) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            self.sites, self.keys = data["sites"], data["keys"]
+        self.frequent = frequent
+        self.pairs = np.sort(site_pairs(self.keys, self.sites)) if self.keys.size else self.keys
+        self._memo: dict[int, np.ndarray] = {}
+
+    def of(self, site: int) -> np.ndarray:
+        if site == 0 or self.keys.size == 0:
+            return self.frequent
+        if site not in self._memo:
+            own = self.keys[self.sites == np.uint64(site)]
+            self._memo[site] = np.union1d(self.frequent, own) if own.size else self.frequent
+        return self._memo[site]
+
+    def hits(self, keys: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Per (key, site), whether the key is shared for that site (or in the corpus)."""
+        hit = np.isin(keys, self.frequent)
+        if self.pairs.size:
+            hit |= np.isin(site_pairs(keys, sites), self.pairs) & (sites != 0)
+        return hit
+
+
+def _documents_that_may_change(frequent: np.ndarray, by_site: _SiteKeys, observed: str
+                               ) -> tuple[set[int], np.ndarray]:
+    """The places of the shard's documents with a shared unit or a shared edge affix, and
+    each document's site."""
     with np.load(observed, allow_pickle=False) as data:
-        hits = [data["documents"][np.isin(data["keys"], frequent)],
-                data["edge_documents"][np.isin(data["edge_keys"], frequent)]]
-    return set(np.unique(np.concatenate(hits)).tolist())
+        doc_sites = data["sites"]
+        if frequent.size == 0 and by_site.keys.size == 0:
+            return set(), doc_sites
+        documents, edge_documents = data["documents"], data["edge_documents"]
+        hits = [documents[by_site.hits(data["keys"], doc_sites[documents])],
+                edge_documents[by_site.hits(data["edge_keys"], doc_sites[edge_documents])]]
+    return set(np.unique(np.concatenate(hits)).tolist()), doc_sites
 
 
 class LineTable:
@@ -192,7 +227,7 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     """Steps 2 and 3 over the clean stage's kept parts (`markers`, whose tasks observed their
     documents); the apply markers and the summary's entry."""
     config = job.config
-    keys, variants, places, documents = _observed(job.parts, markers)
+    keys, variants, places, documents, doc_sites = _observed(job.parts, markers)
     table = LineTable(config.corpus_lines.table) if config.corpus_lines.table else None
     old = table.load(excluding=job.stamp) if table else (*(np.zeros(0, np.uint64),) * 3, 0)
     earlier = old[3]
@@ -202,8 +237,10 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     contexts = content_contexts(keys, places, needed)
     everything = [np.concatenate([o, n]) for o, n in zip(old[:3], (keys, contexts, variants), strict=True)]
     frequent = np.sort(Spread.of(*everything).frequent(needed, options.max_variant_share))
+    sites, site_keys = _site_frequent(options, keys, contexts, variants, doc_sites[places], doc_sites)
     np.save(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), frequent)
     os.replace(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), job.parts.file(FREQUENT_FILE))
+    save_npz(job.parts.file(SITE_FREQUENT_FILE), sites=sites, keys=site_keys)
     observed = {m["shard"]: m["files"]["lines"] for m in markers}
     task = _Apply(LineApplyTask(config, job.parts.path, kept_suffix, records_per_file), observed)
     applied = job.run_stage(task,
@@ -211,7 +248,8 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     if table:
         table.append(job.stamp, keys, contexts, variants, documents)
     entry = {"documents_counted": documents + earlier, "table_documents": earlier, "spread_needed": needed,
-             "shared_units": int(frequent.size),
+             "shared_units": int(frequent.size), "site_shared_units": int(site_keys.size),
+             "sites": int(np.unique(doc_sites[doc_sites != 0]).size),
              "documents_edited": sum(m["documents_edited"] for m in applied)}
     return applied, entry
 
@@ -236,17 +274,28 @@ class _Apply:
         return self.task(shard, self.observed[shard.index])
 
 
-def _observed(parts: JobDir, markers: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _observed(parts: JobDir, markers: list[dict[str, Any]]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
     """Every shard's observations: keys, variants, the document of each (numbered across
-    shards) and the number of documents."""
-    keys, variants, places, documents = [], [], [], 0
+    shards), the number of documents and each document's site (0: not known)."""
+    keys, variants, places, sites, documents = [], [], [], [], 0
     for marker in markers:
         with np.load(parts.file(marker["files"]["lines"]), allow_pickle=False) as data:
             keys.append(data["keys"])
             variants.append(data["variants"])
             places.append(data["documents"] + documents)
+            sites.append(data["sites"])
             documents += int(data["count"])
-    return _joined(keys), _joined(variants), _joined(places).astype(np.int64), documents
+    return (_joined(keys), _joined(variants), _joined(places).astype(np.int64), documents,
+            _joined(sites).astype(np.uint64))
+
+
+def _site_frequent(options, keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray, sites: np.ndarray,
+                   doc_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    known, counts = np.unique(doc_sites[doc_sites != 0], return_counts=True)
+    site_documents = dict(zip(known.tolist(), counts.tolist(), strict=True))
+    return site_frequent(keys, contexts, variants, sites, site_documents, options.site_min_documents,
+                         options.site_min_share, options.max_variant_share)
 
 
 def shared_rows(parts: JobDir, markers: list[dict[str, Any]]) -> bytes:

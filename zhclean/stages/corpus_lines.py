@@ -416,10 +416,12 @@ class LineObserver:
         self._pending: list[str] = []
         self._parts: list[Observed] = []
         self._offsets: list[int] = []
+        self._sites: list[int] = []  # per document, its site's hash (0: not known)
         self.count = 0  # documents seen
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, site: int = 0) -> None:
         self._pending.append(text)
+        self._sites.append(site)
         if len(self._pending) >= self._BATCH:
             self._flush()
 
@@ -438,7 +440,8 @@ class LineObserver:
             return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
         return {"keys": joined("keys", np.uint64), "variants": joined("variants", np.uint64),
                 "documents": joined("places", np.int64, True), "edge_keys": joined("edge_keys", np.uint64),
-                "edge_documents": joined("edge_places", np.int64, True), "count": np.array(self.count)}
+                "edge_documents": joined("edge_places", np.int64, True), "count": np.array(self.count),
+                "sites": np.array(self._sites, dtype=np.uint64)}
 
 
 def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np.ndarray:
@@ -496,6 +499,33 @@ class Spread:
         is a slot with a value in it; a footer's `© 0-0` changes with the year only)."""
         chosen = (self.contexts >= threshold) & (self.variants <= np.maximum(2, max_variant_share * self.contexts))
         return self.keys[chosen]
+
+
+def site_pairs(keys: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    """One 64-bit id per (key, site): a unit as one site uses it."""
+    with np.errstate(over="ignore"):
+        return _mix(keys.astype(np.uint64) ^ _mix(sites.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)))
+
+
+def site_frequent(keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray, sites: np.ndarray,
+                  site_documents: dict[int, int], min_documents: int, min_share: float,
+                  max_variant_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """(site, key) of the units shared within a site: in `min_share` of the site's documents
+    and at least `min_documents` unrelated ones (a site's footer in a crawl of many sites is
+    on most of its pages, and on few of the corpus's). Observations of unknown sites (0) do
+    not count."""
+    known = sites != 0
+    if not known.any():
+        return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+    keys, contexts, variants, sites = keys[known], contexts[known], variants[known], sites[known]
+    pairs = site_pairs(keys, sites)
+    spread = Spread.of(pairs, contexts, variants)
+    first = np.unique(pairs, return_index=True)[1]  # in the order of `spread.keys`
+    pair_sites, pair_keys = sites[first], keys[first]
+    size = np.array([site_documents.get(int(site), 0) for site in pair_sites.tolist()], dtype=np.int64)
+    needed = np.maximum(min_documents, np.ceil(min_share * size)).astype(np.int64)
+    chosen = (spread.contexts >= needed) & (spread.variants <= np.maximum(2, max_variant_share * spread.contexts))
+    return pair_sites[chosen], pair_keys[chosen]
 
 
 def _distinct_counts(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
