@@ -13,14 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, read_jsonl, shared_path
 from zhclean.cli import main
-from zhclean.stages.corpus_lines import (
-    Spread,
-    content_contexts,
-    document_units,
-    observations,
-    remove_units,
-    threshold,
-)
+from zhclean.stages.corpus_lines import document_units, observe_many, remove_units, shared_keys
 
 # A site slogan: nothing in its words says notice (the notice step leaves it); only its spread does.
 FOOTER = "城市晚报与您同行，每天清晨送上新鲜的城市故事。"
@@ -42,18 +35,9 @@ def _keys(text: str) -> dict[str, int]:
 
 
 def _frequent(texts: list[str], min_documents: int = 5) -> np.ndarray:
-    """The shared keys of `texts`, as the stage's driver finds them."""
-    keys, variants, documents = [], [], []
-    for place, text in enumerate(texts):
-        k, v = observations(document_units(text))
-        keys += k
-        variants += v
-        documents += [place] * len(k)
-    needed = threshold(len(texts), min_documents, 0.0)
-    keys_array = np.array(keys, np.uint64)
-    contexts = content_contexts(keys_array, np.array(documents, np.int64), needed)
-    spread = Spread.of(keys_array, contexts, np.array(variants, np.uint64))
-    return np.sort(spread.frequent(needed, 0.1))
+    """The shared keys of `texts`, as the stage finds them (count, then the driver's reduce)."""
+    observed = observe_many(texts)
+    return shared_keys(observed.keys, observed.variants, observed.places, len(texts), min_documents, 0.0, 0.1)[0]
 
 
 def test_keys_fold_script_case_punctuation_and_digits():

@@ -112,7 +112,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    help="finish an interrupted run from its parts folder (OUT.parts), same config and inputs")
     p.add_argument("--corpus-lines", action="store_true", default=None,
                    help="also remove lines and sentences that many unrelated documents share at their edges "
-                        "(footers, inserted notices; two more passes over the cleaned parts)")
+                        "(footers, inserted notices; counted while cleaning, then one more pass over the cleaned parts)")
     _add_config_flags(p)
 
 

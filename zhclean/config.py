@@ -60,7 +60,7 @@ class DedupConfig:
 class CorpusLinesConfig:
     """The cross-document boilerplate stage (`zhclean.stages.corpus_lines`)."""
 
-    enabled: bool = False  # a second pass over the cleaned parts, and a third
+    enabled: bool = False  # counted while cleaning, then one more pass over the cleaned parts
     # a line or sentence at a document's edge goes when it stands in this many unrelated
     # documents, or in this share of the corpus if that is more
     min_documents: int = setting(10, at_least=2)

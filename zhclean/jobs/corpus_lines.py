@@ -1,9 +1,11 @@
 """The cross-document boilerplate stage (`--corpus-lines`) over the clean stage's parts.
 
-1. count, inside the clean task (`zhclean.stages.corpus_lines.LineObserver`): per shard, the (key, context, variant) of
-   every kept document's units, saved as `NNNNN.lines.npz` (hashes only, never text);
-2. in the driver: every shard's observations (and a saved table's), the spread of each key,
-   and the keys that are boilerplate, saved as `frequent-lines.npy`;
+1. count, inside the clean task (`zhclean.stages.corpus_lines.LineObserver`): per shard, the
+   key, variant and document of every kept document's units, the keys of their edge affixes
+   and each document's site, saved as `NNNNN.lines.npz` (hashes only, never text);
+2. in the driver: every shard's observations (and a saved table's), each document's
+   context, the spread of each key, and the keys that are boilerplate in the corpus and per
+   site, saved as `frequent-lines.npz`;
 3. apply: per shard, each record without its shared edge units (`zhclean.edits.corpus_lines`),
    into `NNNNN.lines.kept`, and what went (`NNNNN.lines.shared.jsonl`: each removed text once,
    with how many of the shard's documents lost it).
@@ -35,8 +37,8 @@ from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, sa
 from zhclean.jobs.shard_task import kept_opener, record_edits
 from zhclean.stages.corpus_lines import (
     Spread,
-    content_contexts,
     remove_units,
+    shared_keys,
     site_frequent,
     site_pairs,
     threshold,
@@ -44,8 +46,7 @@ from zhclean.stages.corpus_lines import (
 )
 
 STEP = "corpus_lines"
-FREQUENT_FILE = "frequent-lines.npy"
-SITE_FREQUENT_FILE = "frequent-site-lines.npz"
+FREQUENT_FILE = "frequent-lines.npz"
 
 
 def _line_batches(shard: Shard, size: int = 1000):
@@ -66,8 +67,9 @@ def _line_batches(shard: Shard, size: int = 1000):
         yield batch
 
 
-def _parsed(item, config: Config) -> tuple[dict[str, Any], str]:
+def _parsed(shard: Shard, place: int, raw: bytes, config: Config) -> tuple[dict[str, Any], str]:
     """A record of a cleaned part with its text (the clean stage wrote only valid ones)."""
+    item = Item(shard.pieces[0].path, "", place + 1, raw)
     entry = parse_all([item], config)[0]
     if isinstance(entry, BadRecord):
         raise ValueError(f"a cleaned part holds an unreadable record ({entry.reason.value}): {item.source}")
@@ -86,9 +88,8 @@ class LineApplyTask:
     def __call__(self, shard: Shard, observed: str) -> dict[str, Any]:
         job = JobDir(self.parts_dir)
         stem = job.file(job.shard_stem(shard.index))
-        frequent = np.load(job.file(FREQUENT_FILE), allow_pickle=False)
-        by_site = _SiteKeys(job.file(SITE_FREQUENT_FILE), frequent)
-        touched, doc_sites = _documents_that_may_change(frequent, by_site, job.file(observed))
+        by_site = _SiteKeys(job.file(FREQUENT_FILE))
+        touched, doc_sites = _documents_that_may_change(by_site, job.file(observed))
         kept = RollingPart(f"{stem}.lines.kept", self.kept_suffix, kept_opener(self.kept_suffix),
                            self.records_per_file)
         shared = PartWriter(f"{stem}.lines.shared.jsonl", jsonl_opener)
@@ -99,8 +100,7 @@ class LineApplyTask:
         try:
             for batch in _line_batches(shard):
                 looked_at = [i for i, (place, _) in enumerate(batch) if place in touched]
-                parsed = {i: _parsed(Item(shard.pieces[0].path, "", batch[i][0] + 1, batch[i][1]), self.config)
-                          for i in looked_at}
+                parsed = {i: _parsed(shard, *batch[i], self.config) for i in looked_at}
                 units = dict(zip(looked_at, units_of_many([parsed[i][1] for i in looked_at]), strict=True))
                 shared_for = {i: by_site.of(int(doc_sites[batch[i][0]])) for i in looked_at}
                 for i, (place, raw) in enumerate(batch):
@@ -108,7 +108,7 @@ class LineApplyTask:
                         if raw_ok:
                             kept.write_raw(raw)
                         else:
-                            kept.write(_parsed(Item(shard.pieces[0].path, "", place + 1, raw), self.config)[0])
+                            kept.write(_parsed(shard, place, raw, self.config)[0])
                         continue
                     record, text = parsed[i]
                     new, cuts = remove_units(text, shared_for[i], units[i])
@@ -148,10 +148,9 @@ def clean_stage_config(config: Config) -> Config:
 class _SiteKeys:
     """The shared keys a document of a site is judged on: the corpus's and its site's."""
 
-    def __init__(self, path: str, frequent: np.ndarray) -> None:
+    def __init__(self, path: str) -> None:
         with np.load(path, allow_pickle=False) as data:
-            self.sites, self.keys = data["sites"], data["keys"]
-        self.frequent = frequent
+            self.frequent, self.sites, self.keys = data["frequent"], data["sites"], data["site_keys"]
         self.pairs = np.sort(site_pairs(self.keys, self.sites)) if self.keys.size else self.keys
         self._memo: dict[int, np.ndarray] = {}
 
@@ -171,13 +170,12 @@ class _SiteKeys:
         return hit
 
 
-def _documents_that_may_change(frequent: np.ndarray, by_site: _SiteKeys, observed: str
-                               ) -> tuple[set[int], np.ndarray]:
+def _documents_that_may_change(by_site: _SiteKeys, observed: str) -> tuple[set[int], np.ndarray]:
     """The places of the shard's documents with a shared unit or a shared edge affix, and
     each document's site."""
     with np.load(observed, allow_pickle=False) as data:
         doc_sites = data["sites"]
-        if frequent.size == 0 and by_site.keys.size == 0:
+        if by_site.frequent.size == 0 and by_site.keys.size == 0:
             return set(), doc_sites
         documents, edge_documents = data["documents"], data["edge_documents"]
         hits = [documents[by_site.hits(data["keys"], doc_sites[documents])],
@@ -209,7 +207,7 @@ class LineTable:
                 contexts.append(data["contexts"])
                 variants.append(data["variants"])
                 documents += int(data["documents"])
-        return _joined(keys), _joined(contexts), _joined(variants), documents
+        return _concatenated(keys), _concatenated(contexts), _concatenated(variants), documents
 
     def append(self, stamp: str, keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray,
                documents: int) -> None:
@@ -218,7 +216,7 @@ class LineTable:
                  documents=np.array(documents))
 
 
-def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+def _concatenated(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0, np.uint64)
 
 
@@ -227,27 +225,22 @@ def run_corpus_lines(job, markers: list[dict[str, Any]], kept_suffix: str, recor
     """Steps 2 and 3 over the clean stage's kept parts (`markers`, whose tasks observed their
     documents); the apply markers and the summary's entry."""
     config = job.config
-    keys, variants, places, documents, doc_sites = _observed(job.parts, markers)
-    table = LineTable(config.corpus_lines.table) if config.corpus_lines.table else None
-    old = table.load(excluding=job.stamp) if table else (*(np.zeros(0, np.uint64),) * 3, 0)
-    earlier = old[3]
     options = config.corpus_lines
-    needed = threshold(documents + earlier, options.min_documents, options.min_share)
-    # a document's content is judged on this batch: a unit shared within it is not content
-    contexts = content_contexts(keys, places, needed)
-    everything = [np.concatenate([o, n]) for o, n in zip(old[:3], (keys, contexts, variants), strict=True)]
-    frequent = np.sort(Spread.of(*everything).frequent(needed, options.max_variant_share))
+    keys, variants, places, documents, doc_sites = _observed(job.parts, markers)
+    table = LineTable(options.table) if options.table else None
+    earlier = table.load(excluding=job.stamp) if table else None
+    frequent, contexts, needed = shared_keys(keys, variants, places, documents, options.min_documents,
+                                             options.min_share, options.max_variant_share, earlier)
     sites, site_keys = _site_frequent(options, keys, contexts, variants, doc_sites[places], doc_sites)
-    np.save(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), frequent)
-    os.replace(job.parts.file(f"{FREQUENT_FILE}.tmp.npy"), job.parts.file(FREQUENT_FILE))
-    save_npz(job.parts.file(SITE_FREQUENT_FILE), sites=sites, keys=site_keys)
+    save_npz(job.parts.file(FREQUENT_FILE), frequent=frequent, sites=sites, site_keys=site_keys)
     observed = {m["shard"]: m["files"]["lines"] for m in markers}
     task = _Apply(LineApplyTask(config, job.parts.path, kept_suffix, records_per_file), observed)
     applied = job.run_stage(task,
                             "lines_apply", "removing shared lines", shards_of(job.parts, markers))
     if table:
         table.append(job.stamp, keys, contexts, variants, documents)
-    entry = {"documents_counted": documents + earlier, "table_documents": earlier, "spread_needed": needed,
+    before = earlier[3] if earlier else 0
+    entry = {"documents_counted": documents + before, "table_documents": before, "spread_needed": needed,
              "shared_units": int(frequent.size), "site_shared_units": int(site_keys.size),
              "sites": int(np.unique(doc_sites[doc_sites != 0]).size),
              "documents_edited": sum(m["documents_edited"] for m in applied)}
@@ -260,7 +253,7 @@ def table_frequent(config: Config) -> tuple[np.ndarray, int, int]:
     keys, contexts, variants, documents = LineTable(config.corpus_lines.table).load(excluding="")
     options = config.corpus_lines
     needed = threshold(documents, options.min_documents, options.min_share)
-    return np.sort(Spread.of(keys, contexts, variants).frequent(needed, options.max_variant_share)), documents, needed
+    return Spread.of(keys, contexts, variants).frequent(needed, options.max_variant_share), documents, needed
 
 
 @dataclass(frozen=True)
@@ -286,8 +279,8 @@ def _observed(parts: JobDir, markers: list[dict[str, Any]]
             places.append(data["documents"] + documents)
             sites.append(data["sites"])
             documents += int(data["count"])
-    return (_joined(keys), _joined(variants), _joined(places).astype(np.int64), documents,
-            _joined(sites).astype(np.uint64))
+    return (_concatenated(keys), _concatenated(variants), _concatenated(places).astype(np.int64), documents,
+            _concatenated(sites).astype(np.uint64))
 
 
 def _site_frequent(options, keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray, sites: np.ndarray,

@@ -21,8 +21,8 @@ candidates, and each document's context is its smallest key that is not one.
 Keys are computed on a folded form, so that trivial variants count together: Simplified,
 lower case, letters and digits only, every run of digits one `0` (dates, counts and
 prices change from page to page; the template does not). The fold is one table lookup per
-code point over the whole document, and a unit's key a difference of two prefix hashes, so
-a document costs a handful of numpy calls whatever its number of units.
+code point over the joined text of a thousand documents, and a unit's key a difference of two
+prefix hashes, so a batch costs a few dozen numpy calls whatever its number of units.
 
 Pure functions over one document or over arrays of keys: the shard tasks that count and
 apply them, and the table that persists the counts, are in `zhclean.jobs.corpus_lines`.
@@ -282,8 +282,8 @@ class _Batch:
 
 
 def _hashed(texts: list[str], chunk: list[int]) -> _Batch | None:
-    """Every unit of the chunk's documents, found and hashed over their joined text: lines
-    and sentences by two regex passes, everything else by numpy."""
+    """Every unit of the chunk's documents, found and hashed over their joined text with
+    numpy (a regex only tells a list item from a sentence that opens with a digit)."""
     joined = "\n".join(texts[p] for p in chunk)
     spans = _unit_spans(joined)
     if spans is None:
@@ -397,13 +397,6 @@ def _unit_spans(joined: str):
     return starts[order], ends[order], line_index[order], whole[order], codes, line_starts
 
 
-def observations(doc: DocumentUnits) -> tuple[list[int], list[int]]:
-    """(key, variant) of each distinct (key, variant) of a document: what the count stage
-    collects."""
-    seen = sorted({(u.key, u.variant) for u in doc.units})
-    return [k for k, _ in seen], [v for _, v in seen]
-
-
 class LineObserver:
     """Stage 1, inside the clean task: the hashed observations of each kept document's units,
     taken as the document is written (a second read of the parts would cost as much as the
@@ -493,12 +486,33 @@ class Spread:
         _, by_variant = _distinct_counts(keys, variants.astype(np.uint64))
         return cls(unique_keys, by_context, by_variant)
 
+    def shared(self, threshold: int | np.ndarray, max_variant_share: float) -> np.ndarray:
+        """Per key, whether it is boilerplate: in `threshold` unrelated documents or more (one
+        threshold, or one per key), and not a template whose digits change from document to
+        document (a form's `生效日期：0/0/0` is a slot with a value in it; a footer's `© 0-0`
+        changes with the year only)."""
+        return (self.contexts >= threshold) & (self.variants <= np.maximum(2, max_variant_share * self.contexts))
+
     def frequent(self, threshold: int, max_variant_share: float) -> np.ndarray:
-        """The keys of boilerplate: in `threshold` unrelated documents or more, and not a
-        template whose digits change from document to document (a form's `生效日期：0/0/0`
-        is a slot with a value in it; a footer's `© 0-0` changes with the year only)."""
-        chosen = (self.contexts >= threshold) & (self.variants <= np.maximum(2, max_variant_share * self.contexts))
-        return self.keys[chosen]
+        """The keys of boilerplate (see `shared`), sorted."""
+        return self.keys[self.shared(threshold, max_variant_share)]
+
+
+def shared_keys(keys: np.ndarray, variants: np.ndarray, places: np.ndarray, documents: int,
+                min_documents: int, min_share: float, max_variant_share: float,
+                earlier: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The driver's reduce over one batch's observations (and, in `earlier`, the keys,
+    contexts, variants and document count of earlier batches): the shared keys (sorted),
+    each observation's content context, and the spread a key needed."""
+    before = earlier[3] if earlier else 0
+    needed = threshold(documents + before, min_documents, min_share)
+    # a document's content is judged on this batch: a unit shared within it is not content
+    contexts = content_contexts(keys, places, needed)
+    columns = (keys, contexts, variants)
+    if earlier:
+        columns = tuple(np.concatenate([old, new]) for old, new in zip(earlier[:3], columns, strict=True))
+    return Spread.of(*columns).frequent(needed, max_variant_share), contexts, needed
 
 
 def site_pairs(keys: np.ndarray, sites: np.ndarray) -> np.ndarray:
@@ -523,8 +537,7 @@ def site_frequent(keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray, 
     first = np.unique(pairs, return_index=True)[1]  # in the order of `spread.keys`
     pair_sites, pair_keys = sites[first], keys[first]
     size = np.array([site_documents.get(int(site), 0) for site in pair_sites.tolist()], dtype=np.int64)
-    needed = np.maximum(min_documents, np.ceil(min_share * size)).astype(np.int64)
-    chosen = (spread.contexts >= needed) & (spread.variants <= np.maximum(2, max_variant_share * spread.contexts))
+    chosen = spread.shared(np.maximum(min_documents, np.ceil(min_share * size)), max_variant_share)
     return pair_sites[chosen], pair_keys[chosen]
 
 

@@ -1,9 +1,9 @@
-"""Remove notice sentences at the end of an article that no rule names, by their shape.
+"""Remove notice sentences at the head and end of an article that no rule names, by their shape.
 
-What it does: from the end of the document back, sentences that are notices go, as long as
-every sentence after them went too: `本文由某刊授權刊載，未經同意禁止轉載。`, `※本文獲作者授權轉載，原文：…`,
-`本資料內容僅供參考…`, `如需转载，请在后台留言获取授权…`, `声明：本号对…均保持中立。`, glued to the
-last paragraph or on lines of their own (at most the last three lines are looked at).
+What it does: from each edge of the document inward, sentences that are notices go, as long
+as every sentence between them and the edge went too: `本文由某刊授權刊載，未經同意禁止轉載。`,
+`※本文獲作者授權轉載，原文：…`, `如需转载，请在后台留言获取授权…`, `声明：本号对…均保持中立。`, glued
+to a paragraph or on lines of their own (at most three lines at each edge are looked at).
 
 Why: the boilerplate step's rules name the notices someone has listed; the corpus-lines
 stage finds those that repeat. A notice on a lone page, in words nobody listed, needs its
@@ -17,8 +17,9 @@ subject (`本文…`, `本站…`, `本報告…`, `小编…`), with a notice h
 (关注 + 公众号, 下载 + 客户端). The words alone are not enough: `日本文部科學省…`,
 `本刊隨後寄出…`, `未經許可製造…槍枝…`, `…不承担法律责任。` are news and stay (measured on
 THUCNews, tw_news, People's Daily 1998 and the dev set: every sentence it takes there is a
-notice; see docs/corpus_lines.md). Only the end of the document is looked at: at the start,
-`今天小编为大家推荐…` is an article's opening.
+notice; see docs/corpus_lines.md). At the head, `小编…` opens the article
+(`今天小编为大家推荐…`), and a sentence whose notice words all sit in its first half is a notice
+glued to the article's first sentence: both stay.
 
 Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左下角阅读原文。` → the last line goes.
 """
@@ -43,7 +44,7 @@ _STANDALONE_MAX_CHARS = 40
 _SOURCE_HEAD = re.compile("(?:图片|图文|内容|文章|部分文章|部分内容|素材|资料)(?:来自|来源于|来源|整理自|转自|选自)")
 _NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:声明|申明|提示|说明)|温馨提示|友情提示|注|编者按)")
 _RIGHTS_HEAD = re.compile("(?:转载请|如需转载|转载须|转载务必|禁止转载|严禁转载|谢绝转载|未经(?:本|许可|授权|同意|书面)|版权所有|版权归)")
-_READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|转载请|如需转载|如需|如有|未经|喜欢|觉得|更多"
+_READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|如需|如有|未经|喜欢|觉得|更多"
                           "|回复|记得|打开|下载|搜索|投稿|读者)")
 _RIGHTS = re.compile("转载|授权|版权|侵权|侵犯|免责|不代表|仅供|学习交流|商业用途|法律责任|注明|出处|著作权|摘编|原创"
                      "|不承担|删除|立场|观点|复制|引用|散布|节录|刊载|不构成|权益")
