@@ -3,6 +3,8 @@ the same words stays."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import zhclean
@@ -101,3 +103,30 @@ def test_blind_notices_in_a_lone_document_mostly_go():
     """Measured 12 of 20 when written: the floor guards against losing what it finds."""
     gone = [n for n in BLIND_NOTICES if zhclean.clean(f"{BODY}\n{n}").text == BODY]
     assert len(gone) >= 12, sorted(set(BLIND_NOTICES) - set(gone))
+
+
+@pytest.mark.parametrize("text", [
+    f"如需转载，请注明出处。来源：新华网\n{BODY}",
+    "关注我们&ampmp;来源：一",  # found by hypothesis (tests/test_idempotence_hostile.py)
+])
+def test_what_a_notice_cut_exposes_is_cleaned_in_the_same_pass(text):
+    """A notice cut from the head of a line leaves `来源：X` at its start, which the
+    boilerplate step (earlier in the pipeline) removes: the pipeline settles it at once."""
+    once = zhclean.clean(text)
+    assert "来源" not in once.text and once.meta["source"] in ("新华网", "一")
+    assert zhclean.clean(once.text).text == once.text
+
+
+def test_the_deferred_notice_step_settles_too(tmp_path):
+    """With --corpus-lines the notice step runs after the count, outside the pipeline."""
+    from zhclean.cli import main
+
+    rows = [{"id": f"d{i}", "text": f"如需转载，请注明出处。来源：新华网\n{BODY}第{i}段。"} for i in range(3)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--quiet", "--workers", "1", "--corpus-lines"]) == 0
+    for record in read_jsonl(out):
+        assert record["text"].startswith(BODY) and record["zhclean"]["source"] == "新华网"
+        assert record["zhclean"]["edits"]["notice"] == 1
+        assert record["zhclean"]["chars_out"] == len(record["text"])

@@ -21,6 +21,9 @@ FIELD_KEYS = ("source", "editor", "original_title", "author", "source_url", "pub
 # Edit counters of corpus stages (no step of the pipeline): every output carries them too,
 # 0 until a stage edits the record, so records of one run share one schema.
 STAGE_EDIT_KEYS = ("corpus_lines",)
+# Passes over a document a step that exposes text may ask for (each removes text, so two
+# more settle what one notice cut can bring to an edge; the bound keeps any input finite).
+SETTLE_PASSES = 3
 
 
 @dataclass(slots=True)
@@ -171,16 +174,11 @@ class Pipeline:
         edits = [dict(self._no_edits) for _ in current]
         found: list[dict[str, Any]] = [{} for _ in current]
         trails: list[list[Removal]] = [[] for _ in current]
-        for name, function, options in self._calls:
-            for i, text in enumerate(current):
-                out = function(text, found[i], options, explain)
-                current[i] = out.text
-                if out.edits:
-                    edits[i][name] += out.edits
-                if out.fields:
-                    found[i].update(out.fields)
-                if explain:
-                    trails[i].extend(out.removals)
+        todo = range(len(current))
+        for settling in range(SETTLE_PASSES):
+            todo = self._run_steps(todo, current, edits, found, trails, explain, first=settling == 0)
+            if not todo:
+                break
         results = [
             Result(text, {**_META_TEMPLATE, "edits": counts, "chars_in": len(before), "chars_out": len(text),
                           **fields}, trail)
@@ -191,6 +189,32 @@ class Pipeline:
             for result, doc in zip(results, docs, strict=True):
                 self._judge(result, doc)
         return results
+
+    def _run_steps(self, todo: Sequence[int], current: list[str], edits: list[dict[str, int]],
+                   found: list[dict[str, Any]], trails: list[list[Removal]], explain: bool, first: bool) -> list[int]:
+        """Every step over the documents `todo`, in place; the documents a step that exposes
+        text to the earlier ones (`StepSpec.exposes`) edited, which need another pass. On a
+        later pass the fields of the first stand (the script step would see the converted
+        text and call it Simplified); fields it did not find are added."""
+        again: set[int] = set()
+        for spec, (name, function, options) in zip(self.specs, self._calls, strict=True):
+            for i in todo:
+                out = function(current[i], found[i], options, explain)
+                current[i] = out.text
+                if out.edits:
+                    edits[i][name] += out.edits
+                    if spec.exposes:
+                        again.add(i)
+                if out.fields:
+                    if first:
+                        found[i].update(out.fields)
+                    else:
+                        for key, value in out.fields.items():
+                            if found[i].get(key) is None:
+                                found[i][key] = value
+                if explain:
+                    trails[i].extend(out.removals)
+        return sorted(again)
 
     def _judge(self, result: Result, doc: Document) -> None:
         """Run the filters over a cleaned document until one drops it."""

@@ -7,6 +7,7 @@ all the driver needs: no record crosses back.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -127,11 +128,40 @@ def site_hash(record: dict[str, Any]) -> int:
 
 
 def with_notice_step(record: dict[str, Any], config: Config) -> None:
-    """`record` (a kept output) after the notice step, its counts updated."""
-    text = record[config.text_field]
-    step = notice_step(text)
-    if step.edits:
-        record_edits(record, config, step.text, {"notice": step.edits}, len(text) - len(step.text))
+    """`record` (a kept output, cleaned with `config`, which skips the notice step) after the
+    notice step, and after the other steps again over what it exposed, as the pipeline
+    settles it (`StepSpec.exposes`); its counts and the fields it had not found updated."""
+    from zhclean.pipeline import FIELD_KEYS, SETTLE_PASSES
+
+    text = new = record[config.text_field]
+    edits: dict[str, int] = {}
+    meta = record.get("zhclean") if isinstance(record.get("zhclean"), dict) else {}
+    for _ in range(SETTLE_PASSES):
+        step = notice_step(new)
+        if not step.edits:
+            break
+        edits["notice"] = edits.get("notice", 0) + step.edits
+        again = _steps_only(config).clean(step.text)
+        new = again.text
+        for name, n in again.meta["edits"].items():
+            if n:
+                edits[name] = edits.get(name, 0) + n
+        for key in FIELD_KEYS:
+            if meta.get(key) is None and again.meta.get(key) is not None:
+                meta[key] = again.meta[key]
+    if edits:
+        record_edits(record, config, new, edits, len(text) - len(new))
+
+
+_steps_pipelines: dict[int, Pipeline] = {}
+
+
+def _steps_only(config: Config) -> Pipeline:
+    """This process's pipeline of `config`'s steps without its filters."""
+    key = hash(repr(config))
+    if key not in _steps_pipelines:
+        _steps_pipelines[key] = Pipeline.from_config(dataclasses.replace(config, filters=()))
+    return _steps_pipelines[key]
 
 
 def notice_step(text: str):

@@ -56,6 +56,9 @@ class StepSpec:
     options_type: type
     doc: str
     section: str = "steps"  # the config table of its options: [steps.<name>]
+    # its edits can bring to a line's edge what an earlier step removes (a notice cut from the
+    # head of a line leaves `来源：X`): the pipeline runs its steps again over what it edited
+    exposes: bool = False
 
     def make_options(self, values: Mapping[str, Any] | None = None, source: str | None = None) -> Any:
         """Build the step's options from a config table. An unknown option, a value of the
@@ -80,8 +83,9 @@ class StepSpec:
 REGISTRY: dict[str, StepSpec] = {}
 
 
-def register(name: str, options: type = NoOptions, doc: str | None = None) -> Callable:
-    """Register a step function under `name`; `doc` defaults to its module's docstring."""
+def register(name: str, options: type = NoOptions, doc: str | None = None, exposes: bool = False) -> Callable:
+    """Register a step function under `name`; `doc` defaults to its module's docstring;
+    `exposes`: see `StepSpec.exposes`."""
 
     def decorate(function: StepFunction) -> StepFunction:
         if name in REGISTRY:
@@ -89,7 +93,7 @@ def register(name: str, options: type = NoOptions, doc: str | None = None) -> Ca
         import sys
 
         module_doc = sys.modules[function.__module__].__doc__ or ""
-        REGISTRY[name] = StepSpec(name, function, options, doc or module_doc)
+        REGISTRY[name] = StepSpec(name, function, options, doc or module_doc, exposes=exposes)
         return function
 
     return decorate

@@ -169,7 +169,7 @@ def _filled(order: range, lines: list[str]) -> list[int]:
     return found
 
 
-@register("notice", NoOptions)
+@register("notice", NoOptions, exposes=True)
 def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -> StepOutput:
     if not text:
         return StepOutput(text)
