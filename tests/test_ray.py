@@ -372,3 +372,26 @@ def test_kill_9_on_ray_leaves_no_output_and_no_process_and_resume_finishes_it(tm
     _run("clean", source, out, "local", "--resume")  # a Ray run's parts, finished by the local engine
     _assert_same_files(reference, out)
     assert not parts.exists()
+
+
+def test_crawl_input_gives_the_same_bytes_on_both_engines(tmp_path):
+    """WARC (skipped records, a truncated one), HTML and CSV input: the readers run in the
+    shard tasks, so Ray's actors must extract, account and quarantine as the local workers do."""
+    pytest.importorskip("warcio")
+    from tests.crawl_pages import WarcRecordSpec, news_page, write_warc
+
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    write_warc(folder / "a.warc.gz", [
+        WarcRecordSpec(f"http://a.example.com/{i}", news_page(article, charset).encode(encoding))
+        for i, (article, charset, encoding) in enumerate([("street", "utf-8", "utf-8"), ("library", None, "gbk"),
+                                                          ("harbor", "big5", "big5")])
+    ] + [WarcRecordSpec("http://a.example.com/x.png", b"\x89PNG", "image/png")])
+    write_warc(folder / "b.warc", [WarcRecordSpec("http://b.example.com/", news_page("street").encode())], gzip=False,
+               cut_bytes=300)
+    (folder / "c.html").write_text(news_page("library"), encoding="utf-8")
+    (folder / "d.tsv").write_text("教育\t从下周一起，城东社区图书馆的闭馆时间由晚上八点推迟到十点。\n", encoding="utf-8")
+    local, on_ray = _both_engines(tmp_path, "clean", folder)
+    _assert_same_files(local, on_ray)
+    counts = _counts(local)
+    assert counts["kept"] == 5 and counts["skipped"] == 3 and counts["quarantined"] == 1

@@ -337,8 +337,9 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
     # lookahead, so each match is one line break and no line hides the next. The rules whose
     # first characters are known sit behind a lookahead of them: most lines fail that one
     # class test instead of the long alternation.
+    dated_keys = [rf"{LEADING_DATE}(?:{keys})"] if key_to_field else []
     line_start = compile_(
-        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys], first)}))"
+        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys], first)}|{'|'.join(dated_keys) or NEVER}))"
         if alternatives or key_to_field else NEVER
     )
     glued_head = glued_scan = None
@@ -391,6 +392,12 @@ def _naive_field_patterns(keys: str) -> tuple[re.Pattern, re.Pattern]:
     field_line = re.compile(line.replace("?P<key>", "?:").replace("?P<value>", "?:"))
     field_pair = re.compile(rf"{pair}(?={_SEPARATOR}(?:{keys})[ \t]*[:：]|[ \t]*[{CLOSE_CLASS}]?[ \t]*$)")
     return field_line, field_pair
+
+
+# A date (and time) with no key, leading the fields of a page's byline as news pages print
+# it (`2024-05-01 10:00 来源：示例日报`), and the separator after it.
+LEADING_DATE = (r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}月\d{1,2}日)"
+                r"(?:[ \t\u3000]*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?[ \t\u3000|｜]+")
 
 
 def _guarded(alternatives: list[str], first: Callable[[str], frozenset[str] | None] = first_chars) -> str:

@@ -1,7 +1,7 @@
 """The end-of-run summary: where every record went, what each step did, how fast.
 
 The counts are the sum of what the shard tasks counted (`RunStats`), so `in = kept +
-dropped + quarantined` is a check, not a construction: a record no shard accounted for
+dropped + quarantined + skipped` is a check, not a construction: a record no shard accounted for
 shows up as an imbalance. The summary is printed (a rich table on a terminal) and written
 as JSON next to the output.
 """
@@ -56,12 +56,14 @@ class Summary:
             "kept": s.kept,
             "dropped": s.dropped,
             "quarantined": s.quarantined,
+            "skipped": s.skipped,
             "balanced": s.balanced,
             "chars_in": s.chars_in,
             "chars_out": s.chars_out,
             "edits": dict(sorted(s.edits.items())),
             "quarantine_reasons": dict(s.quarantine_reasons.most_common()),
             "dropped_reasons": dict(s.dropped_reasons.most_common()),
+            "skipped_reasons": dict(s.skipped_reasons.most_common()),
             "skipped_files": dict(self.skipped_files.most_common()),
             "bytes_in": s.bytes_in,
             "seconds": round(self.seconds, 3),
@@ -93,7 +95,12 @@ class Summary:
         table.add_row("quarantined", f"{s.quarantined:,}")
         for reason, n in s.quarantine_reasons.most_common(5):
             table.add_row(f"  quarantine: {reason}", f"{n:,}")
-        check = "[green]in = kept + dropped + quarantined[/]" if s.balanced else "[red]COUNTS DO NOT ADD UP[/]"
+        if s.skipped:
+            table.add_row("skipped (no document)", f"{s.skipped:,}")
+            for reason, n in s.skipped_reasons.most_common(5):
+                table.add_row(f"  skipped: {reason}", f"{n:,}")
+        parts = "kept + dropped + quarantined" + (" + skipped" if s.skipped else "")
+        check = f"[green]in = {parts}[/]" if s.balanced else "[red]COUNTS DO NOT ADD UP[/]"
         table.add_row("", check)
         for ext, n in self.skipped_files.most_common(5):
             table.add_row(f"  skipped files {ext}", f"{n:,}")

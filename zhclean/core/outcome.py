@@ -23,6 +23,8 @@ class Reason(StrEnum):
     TOO_LONG = "too_long"
     UNREADABLE_FILE = "unreadable_file"  # a truncated .gz, a Parquet file without a footer
     CORRUPT_ROW_GROUP = "corrupt_row_group"  # stands for all the rows of the group
+    TRUNCATED_RECORD = "truncated_record"  # a WARC record whose body ends before its length
+    BAD_HTML = "bad_html"  # a page the HTML parser cannot read
     UNWRITABLE = "unwritable"  # a value the output format cannot hold
     STEP_ERROR = "step_error"  # a cleaning step raised: a bug, but the run goes on
     TIMEOUT = "timeout"  # cleaning used up --max-seconds of CPU time

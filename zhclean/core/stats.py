@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-_COUNTERS = ("edits", "quarantine_reasons", "dropped_reasons")
+_COUNTERS = ("edits", "quarantine_reasons", "dropped_reasons", "skipped_reasons")
 
 
 @dataclass
@@ -20,6 +20,7 @@ class RunStats:
     kept: int = 0
     dropped: int = 0
     quarantined: int = 0
+    skipped: int = 0  # container records that hold no document (a WARC request, an image response)
     chars_in: int = 0
     chars_out: int = 0
     bytes_in: int = 0
@@ -27,6 +28,7 @@ class RunStats:
     edits: Counter = field(default_factory=Counter)
     quarantine_reasons: Counter = field(default_factory=Counter)
     dropped_reasons: Counter = field(default_factory=Counter)
+    skipped_reasons: Counter = field(default_factory=Counter)
 
     def add_kept(self, meta: dict[str, Any] | None) -> None:
         self.records_in += 1
@@ -48,9 +50,14 @@ class RunStats:
         self.dropped += 1
         self.dropped_reasons[f"{by}/{reason}"] += 1
 
+    def add_skipped(self, reason: str) -> None:
+        self.records_in += 1
+        self.skipped += 1
+        self.skipped_reasons[reason] += 1
+
     @property
     def balanced(self) -> bool:
-        return self.records_in == self.kept + self.dropped + self.quarantined
+        return self.records_in == self.kept + self.dropped + self.quarantined + self.skipped
 
     def __add__(self, other: RunStats) -> RunStats:
         merged = RunStats()

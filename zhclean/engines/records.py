@@ -7,6 +7,7 @@ and produces byte-identical output.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from zhclean.io.decode import UndecodableError, decode_bytes
 from zhclean.io.shards import Item
 from zhclean.pipeline import Pipeline, Result
 
-KEPT, DROPPED, QUARANTINED = "kept", "dropped", "quarantined"
+KEPT, DROPPED, QUARANTINED, SKIPPED = "kept", "dropped", "quarantined", "skipped"
 BATCH_ITEMS = 256
 BATCH_BYTES = 4 << 20
 
@@ -48,11 +49,21 @@ def raw_text(item: Item) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """An input item that holds no document (a WARC request record, an image response): it
+    is counted, by reason, and goes nowhere."""
+
+    reason: str
+
+
 def parse_item(item: Item, config: Config) -> dict[str, Any]:
     if item.error is not None:
         raise item.error
     if item.kind == "row":
         return dict(item.record or {})
+    if item.kind in ("html", "wet"):
+        return crawl_record(item, config)
     if item.kind == "jsonl":
         try:  # the common case, UTF-8 JSON: parsed from the bytes, with no str made first
             record = jsonsafe.loads(item.raw or b"")
@@ -73,6 +84,42 @@ def parse_item(item: Item, config: Config) -> dict[str, Any]:
         raise BadRecord(Reason.MALFORMED_JSON, f"malformed JSON: {error}") from None
     if not isinstance(record, dict):
         raise BadRecord(Reason.NOT_AN_OBJECT, f"record is a JSON {type(record).__name__}, not an object")
+    return record
+
+
+def crawl_record(item: Item, config: Config) -> dict[str, Any]:
+    """The record of an HTML page (its text extracted) or of a WET text record. A page from
+    a WARC file takes the WARC-Record-ID as its id (a page file its name) and keeps the record's URL, date and
+    content type; every page keeps what its head says of it (title, source, site name,
+    publication time) and the encoding its bytes were read in (None-valued when absent, so
+    every page record has the same fields)."""
+    from zhclean.io.html import UndecodableError as HtmlUndecodable
+    from zhclean.io.html import decode_html, extract_page
+
+    meta = dict(item.meta or {})
+    charset = meta.pop("charset", None)
+    record: dict[str, Any] = {}
+    # a WARC record is named by its record id; an HTML file by its name, as a .txt file is
+    record[config.id_field] = meta.get("warc_record_id") or item.name
+    if item.kind == "wet":
+        try:
+            text, _ = decode_bytes(item.raw or b"")
+        except (UndecodableError, UnicodeDecodeError) as error:
+            raise BadRecord(Reason.UNDECODABLE, f"undecodable bytes: {error}") from None
+        record[config.text_field] = text
+        return record | meta
+    try:
+        html, encoding = decode_html(item.raw or b"", charset)
+    except HtmlUndecodable as error:
+        raise BadRecord(Reason.UNDECODABLE, f"undecodable page: {error}") from None
+    try:
+        page = extract_page(html, encoding)
+    except Exception as error:  # noqa: BLE001 - resiliparse's parser exceptions
+        raise BadRecord(Reason.BAD_HTML, f"cannot parse the page: {type(error).__name__}: {error}") from None
+    record[config.text_field] = page.text
+    record |= meta
+    record |= {"title": page.title, "page_source": page.source, "site_name": page.site_name,
+               "page_published": page.published, "encoding": page.encoding}
     return record
 
 
@@ -100,13 +147,17 @@ def ensure_id(record: dict[str, Any], item: Item, config: Config) -> None:
         record[config.id_field] = f"{item.name}:{item.line}"
 
 
-Parsed = tuple[dict[str, Any], str] | BadRecord
+Parsed = tuple[dict[str, Any], str] | BadRecord | Skip
 
 
 def parse_all(items: list[Item], config: Config) -> list[Parsed]:
-    """Per item, (record with its id, text to clean) or the reason it cannot be cleaned."""
+    """Per item, (record with its id, text to clean), the reason it cannot be cleaned, or
+    the reason it holds no document."""
     parsed: list[Parsed] = []
     for item in items:
+        if item.skip is not None:
+            parsed.append(Skip(item.skip))
+            continue
         try:
             record = parse_item(item, config)
             text = validated_text(record, config)
@@ -148,13 +199,16 @@ def _clean_one(pipeline: Pipeline, text: str, max_seconds: float) -> Result | Ba
 
 def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list[tuple[str, Any]]:
     """Per item, (KEPT, output record), (DROPPED, Dropped: the cleaned record and the filter's
-    verdict) or (QUARANTINED, Quarantined), in order. The good texts are cleaned together
+    verdict), (QUARANTINED, Quarantined) or (SKIPPED, reason), in order. The good texts are cleaned together
     (`Pipeline.clean_many`), which is faster than one by one."""
     parsed = parse_all(items, config)
-    good = [p for p in parsed if not isinstance(p, BadRecord)]
+    good = [p for p in parsed if isinstance(p, tuple)]
     cleaned = iter(clean_texts(pipeline, [text for _, text in good], config.max_seconds))
     out: list[tuple[str, Any]] = []
     for item, entry in zip(items, parsed, strict=True):
+        if isinstance(entry, Skip):
+            out.append((SKIPPED, entry.reason))
+            continue
         if isinstance(entry, BadRecord):
             out.append((QUARANTINED, quarantined(item, entry)))
             continue

@@ -16,7 +16,8 @@ class UndecodableError(ValueError):
     """No encoding we know produces plausible text from these bytes."""
 
 
-def _plausible_gb(text: str) -> bool:
+def plausible_gb(text: str) -> bool:
+    """Mostly GB2312 (the 6,763 common Simplified characters), as real GB text is."""
     han = _HAN.findall(text)
     if not han:
         return True
@@ -42,7 +43,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as error:
         utf8_error = error
-    for encoding, plausible in (("gb18030", _plausible_gb), ("big5", lambda _: True)):
+    for encoding, plausible in (("gb18030", plausible_gb), ("big5", lambda _: True)):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 BASE_SUFFIXES: dict[str, str] = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".txt": "txt",
+    # Crawl input: WARC (response records: HTML whose text is extracted; WET conversion
+    # records: text already extracted) and single HTML pages.
+    ".warc": "warc", ".wet": "warc", ".html": "html", ".htm": "html",
+    # Delimited tables, one record a row (`--text-field` names the column).
+    ".csv": "csv", ".tsv": "tsv",
 }
 COMPRESSIONS: dict[str, str] = {".gz": "gzip", ".zst": "zstd"}
 # What `-o` may end with (and `--format` name without the dot).
@@ -22,7 +27,7 @@ OUTPUT_SUFFIXES = (".jsonl.gz", ".jsonl.zst", ".jsonl", ".parquet")
 class Format:
     """A file's base format and compression, read off its name."""
 
-    kind: str  # "jsonl", "parquet" or "txt"
+    kind: str  # "jsonl", "parquet", "txt", "warc", "html", "csv" or "tsv"
     compression: str | None  # None, "gzip" or "zstd"
     suffix: str  # the whole suffix, e.g. ".jsonl.zst"
 
@@ -54,7 +59,7 @@ def require(name: str) -> Format:
     """`detect`, or a one-line error listing what is known."""
     found = detect(name)
     if found is None:
-        known = ", ".join(sorted(BASE_SUFFIXES)) + " (JSONL and .txt also with .gz or .zst)"
+        known = ", ".join(sorted(BASE_SUFFIXES)) + " (all but .parquet also with .gz or .zst)"
         raise ValueError(f"unknown input format: {name} (known: {known})")
     return found
 

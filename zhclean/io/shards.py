@@ -32,6 +32,9 @@ from typing import Any
 
 from zhclean.core.outcome import BadRecord, Reason
 from zhclean.io.formats import Format, detect, require, strip_compression
+from zhclean.io.items import KEPT_PREFIX_BYTES, Item, Piece
+
+__all__ = ["KEPT_PREFIX_BYTES", "Item", "Piece", "Plan", "Shard"]
 
 MIN_SHARD_BYTES = 1 << 20
 MAX_SHARD_BYTES = 128 << 20
@@ -42,39 +45,6 @@ _SIDE_FILE = re.compile(r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|
 # A folder holding these is a dedup signature index, which a folder input never reads.
 _INDEX_FILES = {"index.json", "segment-00001.npz"}
 JSON_BLANK = b" \t\r\n"  # JSON's whitespace: a line of only these is no record
-
-
-@dataclass(slots=True)
-class Item:
-    """One input record as a shard task sees it, before parsing."""
-
-    source: str  # the file it came from ("-" for stdin)
-    name: str  # that file's name relative to the input root: ids are made from it
-    line: int  # 1-based line (JSONL) or row (Parquet) number
-    raw: bytes | None = None  # a JSONL line or a .txt file's bytes
-    record: dict[str, Any] | None = None  # a Parquet row, already structured
-    kind: str = "jsonl"  # "jsonl", "txt" or "row"
-    error: BadRecord | None = None  # the reader could not read it at all
-
-    @property
-    def size(self) -> int:
-        return len(self.raw) if self.raw is not None else 256
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A part of one input file that one shard reads."""
-
-    path: str
-    name: str
-    kind: str  # "jsonl", "parquet", "txt", "stdin"
-    compression: str | None = None
-    start: int = 0  # JSONL: first byte; Parquet: first row group
-    end: int = -1  # JSONL: end byte (-1: end of file); Parquet: end row group (exclusive)
-    first_line: int = 1
-    size: int = 0  # bytes on disk, for progress and planning
-    error: str | None = None  # planning could not read the file (a broken Parquet footer)
-    limit: int = -1  # read at most this many items (--limit); -1: all
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,8 +273,6 @@ def _group_bytes(group: Any) -> int:
 # ---------------------------------------------------------------- reading
 
 
-# What a too-long record keeps of its raw bytes in the quarantine file: enough to find it.
-KEPT_PREFIX_BYTES = 64 << 10
 _CHUNK = 1 << 20
 
 
@@ -368,15 +336,25 @@ def piece_items(piece: Piece, max_bytes: int = 0) -> Iterator[Item]:
     if piece.kind == "parquet":
         yield from _parquet_items(piece)
         return
+    if piece.kind == "warc":
+        from zhclean.io.warc import warc_items
+
+        yield from warc_items(piece, max_bytes)
+        return
+    if piece.kind in ("csv", "tsv"):
+        from zhclean.io.delimited import table_items
+
+        yield from table_items(piece, _open, max_bytes)
+        return
     last = piece.first_line - 1
     try:
-        if piece.kind == "txt":
+        if piece.kind in ("txt", "html"):
             with _open(piece) as f:
                 raw = f.read(max_bytes + 1) if max_bytes else f.read()
                 if max_bytes and len(raw) > max_bytes:
-                    yield _too_long(piece, 1, raw[:KEPT_PREFIX_BYTES], len(raw) + _skip_rest(f, b""), "txt")
+                    yield _too_long(piece, 1, raw[:KEPT_PREFIX_BYTES], len(raw) + _skip_rest(f, b""), piece.kind)
                     return
-                yield Item(piece.path, piece.name, 1, raw=raw, kind="txt")
+                yield Item(piece.path, piece.name, 1, raw=raw, kind=piece.kind)
             return
         for item in _jsonl_items(piece, max_bytes):
             last = item.line

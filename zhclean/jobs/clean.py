@@ -111,7 +111,7 @@ class Job:
             s = summary.stats
             raise AccountingError(
                 f"the counts do not add up (in {s.records_in:,}, kept {s.kept:,}, dropped {s.dropped:,}, "
-                f"quarantined {s.quarantined:,}): nothing was written; the parts are kept in "
+                f"quarantined {s.quarantined:,}, skipped {s.skipped:,}): nothing was written; the parts are kept in "
                 f"{self.parts.path} (please report this as a bug)")
         staging.commit(summary.to_json())
         self.parts.remove()

@@ -35,7 +35,7 @@ from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_has
 from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered, with_prior
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import signatures
-from zhclean.engines.records import batches, clean_texts, parse_all, quarantined
+from zhclean.engines.records import Skip, batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
 from zhclean.jobs.output import OutputSpec, Staging, part_paths, shards_of
@@ -71,6 +71,9 @@ class SignatureTask:
             shingles = []
             for item, entry in zip(batch, _cleaned(parse_all(batch, self.config), pipeline, self.config.max_seconds), strict=True):
                 position += 1
+                if isinstance(entry, Skip):
+                    stats.add_skipped(entry.reason)
+                    continue
                 if isinstance(entry, BadRecord):
                     bad = quarantined(item, entry)
                     quarantine.write(bad.as_row())
@@ -97,11 +100,11 @@ class SignatureTask:
 def _cleaned(parsed: list, pipeline, max_seconds: float) -> list:
     """Per item, (record, cleaned text) or why it cannot be signed: records `zhclean clean`
     wrote keep their text, the others are cleaned together (for the canonical form only)."""
-    raw = [entry[1] for entry in parsed if not isinstance(entry, BadRecord) and "zhclean" not in entry[0]]
+    raw = [entry[1] for entry in parsed if isinstance(entry, tuple) and "zhclean" not in entry[0]]
     cleaned = iter(clean_texts(pipeline, raw, max_seconds))
     out = []
     for entry in parsed:
-        if isinstance(entry, BadRecord) or "zhclean" in entry[0]:
+        if not isinstance(entry, tuple) or "zhclean" in entry[0]:
             out.append(entry)
             continue
         result = next(cleaned)
@@ -139,7 +142,7 @@ class ApplyTask:
         for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
             for entry in parse_all(batch, self.config):
                 items += 1
-                if isinstance(entry, BadRecord) or items - 1 not in signed_at:
+                if not isinstance(entry, tuple) or items - 1 not in signed_at:
                     continue  # quarantined by stage 1 (unreadable, or its cleaning failed)
                 record = entry[0]
                 cluster_id, keep, sim = str(cluster_ids[position]), bool(is_kept[position]), float(similarity[position])

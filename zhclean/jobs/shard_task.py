@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from zhclean.config import Config
 from zhclean.core.stats import RunStats
-from zhclean.engines.records import DROPPED, KEPT, batches, process_batch
+from zhclean.engines.records import DROPPED, KEPT, SKIPPED, batches, process_batch
 from zhclean.io.shards import Item, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz
 from zhclean.pipeline import Pipeline
@@ -81,6 +81,8 @@ class CleanTask:
                     elif kind == DROPPED:
                         dropped.write(out.as_row())
                         stats.add_dropped(out.by, out.reason)
+                    elif kind == SKIPPED:
+                        stats.add_skipped(out)
                     else:
                         quarantine.write(out.as_row())
                         stats.add_quarantined(out.reason.value, out.rows)

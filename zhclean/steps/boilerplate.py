@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from zhclean.boilerplate_rules import CLOSE, EDGE, OPEN, RuleSet, load_rules
+from zhclean.boilerplate_rules import CLOSE, EDGE, LEADING_DATE, OPEN, RuleSet, load_rules
 from zhclean.chars import HAN_CLASS, codes_of
 from zhclean.config import setting
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
@@ -334,6 +334,22 @@ def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
         values = _glossed_field_values(marked, rules)
     if values is None and rules.key_scan is not None and _MAY_RESHAPE.search(trimmed):
         values = _reshaped_fields(trimmed, rules)
+    if values is None and (dated := _LEADING_DATE.match(trimmed)):
+        values = _dated_fields(trimmed, dated, rules)
+    return values
+
+
+# A date with no key before a byline's fields: the date is the publication time when the
+# rest is a field line by itself.
+_LEADING_DATE = re.compile(LEADING_DATE)
+
+
+def _dated_fields(line: str, dated: re.Match, rules: RuleSet) -> dict[str, str] | None:
+    rest = line[dated.end():]
+    values = _line_fields(rest, rules) if rest else None
+    if values is None:
+        return None
+    values.setdefault("published", dated.group().strip(" \t\u3000|｜"))
     return values
 
 
