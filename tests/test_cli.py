@@ -223,15 +223,15 @@ def test_a_forgotten_text_field_and_skipped_files_are_named(tmp_path):
     folder.mkdir()
     write_jsonl(folder / "a.jsonl", [{"id": i, "url": "http://a.example/x", "body": "正文，内容很长的一段话。"}
                                      for i in range(30)])
-    for name in ("x.csv", "y.html", "README"):
+    for name in ("x.docx", "y.md", "README"):  # .csv and .html are read (tests/test_crawl.py)
         (folder / name).write_text("不读")
     proc = subprocess.run([sys.executable, "-m", "zhclean.cli", "clean", str(folder), "-o", str(tmp_path / "o.jsonl"),
                            "--quiet", "--workers", "1"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0
     assert "Did you mean --text-field body?" in proc.stderr
-    assert "1 .csv" in proc.stderr and "1 .html" in proc.stderr and "1 (none)" in proc.stderr
+    assert "1 .docx" in proc.stderr and "1 .md" in proc.stderr and "1 (none)" in proc.stderr
     summary = json.loads((tmp_path / "o.summary.json").read_text())
-    assert summary["skipped_files"] == {".csv": 1, ".html": 1, "(none)": 1}
+    assert summary["skipped_files"] == {".docx": 1, ".md": 1, "(none)": 1}
     assert summary["quarantine_reasons"] == {"missing_text": 30}
 
 
@@ -282,11 +282,11 @@ def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()
     write_jsonl(folder / "a.jsonl", _records(3, "a"))
-    (folder / "a.csv").write_text("x,y\n")
+    (folder / "a.docx").write_text("x,y\n")
     before = sorted(p.name for p in tmp_path.rglob("*"))
     assert main(["clean", str(folder), "-o", str(tmp_path / "out" / "clean.jsonl"), "--dry-run"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["files"] == 1 and plan["shards"] == 1 and plan["skipped_files"] == {".csv": 1}
+    assert plan["files"] == 1 and plan["shards"] == 1 and plan["skipped_files"] == {".docx": 1}
     assert str(tmp_path / "out" / "clean.jsonl") in plan["writes"]
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
     # the same checks as a run: an output inside the input folder is refused
