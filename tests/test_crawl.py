@@ -272,3 +272,24 @@ def test_skipped_and_read_files_of_a_folder_are_all_counted(tmp_path):
     summary = _summary(out)
     assert summary["kept"] == 3 and summary["skipped_files"] == {".docx": 1}
     assert os.path.exists(out)
+
+
+def test_furniture_no_class_name_gives_away_is_cut_by_where_the_running_text_is():
+    """Class names a site made up (`dh`, `tg`, `fx`, `xg`): the menu, ad, share bar and
+    related list sit outside the run of sentences, and go; the heading and byline stay."""
+    title, paragraphs = ARTICLES["library"]
+    html = (f"<html><head><title>{title}_城东网</title></head><body>"
+            '<div class="dh"><a href="/">首页</a> <a href="/n">本地新闻</a></div><div class="tg">新店开业全场八折</div>'
+            f'<div class="zw"><h1>{title}</h1><p>2024-05-01 来源：城东日报</p>'
+            + "".join(f"<p>{p}</p>" for p in paragraphs) +
+            '</div><div class="fx">分享到朋友圈</div><div class="xg"><a href="/1">社区新开两家早餐店</a></div>'
+            '<div class="bq">城东网 版权所有</div></body></html>')
+    text = extract_page(html).text
+    assert text.split("\n") == [title, "2024-05-01 来源：城东日报", *paragraphs]
+
+
+def test_a_page_of_short_lines_keeps_every_line():
+    """No running text to anchor on (a poem, a list): nothing is cut by position."""
+    lines = ["春眠不觉晓", "处处闻啼鸟", "夜来风雨声", "花落知多少"]
+    html = "<html><body>" + "".join(f"<p>{line}</p>" for line in lines) + "</body></html>"
+    assert extract_page(html).text.split("\n") == lines

@@ -17,20 +17,13 @@ class UndecodableError(ValueError):
 
 
 def plausible_gb(text: str) -> bool:
-    """Mostly GB2312 (the 6,763 common Simplified characters), as real GB text is."""
-    han = _HAN.findall(text)
+    """Mostly GB2312 (the 6,763 common Simplified characters), as real GB text is. Counted
+    in C: the Han characters encoded to GB2312 at once, each one outside it a `?`."""
+    han = "".join(_HAN.findall(text))
     if not han:
         return True
-    common = sum(1 for ch in han if _in_gb2312(ch))
-    return common / len(han) >= 0.9
-
-
-def _in_gb2312(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
+    outside = han.encode("gb2312", errors="replace").count(b"?")
+    return outside / len(han) <= 0.1
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:

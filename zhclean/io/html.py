@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from zhclean.io.decode import UndecodableError, decode_bytes, plausible_gb
 
 # Charset labels as pages write them, to the codec that decodes what they mean.
@@ -145,20 +147,16 @@ def _any(_text: str) -> bool:
 
 def _plausible_big5(text: str) -> bool:
     """Mostly Big5's level-1 (frequent) characters, as real text is; random bytes decode to
-    level 1 and level 2 alike."""
-    han = _HAN.findall(text)
+    level 1 and level 2 alike. Counted in C: the Han characters encoded to CP950 at once."""
+    han = "".join(_HAN.findall(text))
     if not han:
         return True
-    frequent = sum(1 for ch in han if _big5_level1(ch))
-    return frequent / len(han) >= 0.8
-
-
-def _big5_level1(ch: str) -> bool:
     try:
-        code = ch.encode("cp950")
+        codes = np.frombuffer(han.encode("cp950"), dtype=">u2")
     except UnicodeEncodeError:
-        return False
-    return b"\xa4\x40" <= code <= b"\xc6\x7e"
+        return False  # a Han character Big5 has no code for came from no Big5 page
+    frequent = np.count_nonzero((codes >= 0xA440) & (codes <= 0xC67E))
+    return frequent / len(han) >= 0.8
 
 
 _HAN = re.compile("[\u4e00-\u9fff]")
@@ -173,10 +171,60 @@ def extract_page(html: str, encoding: str = "utf-8") -> Page:
     tree = HTMLTree.parse(html)
     text = extract_plain_text(tree, preserve_formatting=True, main_content=True, list_bullets=False,
                               alt_texts=False, skip_elements=SKIP_SELECTORS)
-    page = Page(text=_BLANK_LINES.sub("\n", text).strip("\n"), encoding=encoding, title=_clean(tree.title))
+    title = _clean(tree.title)
+    text = _BLANK_LINES.sub("\n", text).strip("\n")
+    page = Page(text="\n".join(content_span(text.split("\n"), title)), encoding=encoding, title=title)
     if tree.head is not None:
         _read_meta(tree, page)
     return page
+
+
+# Lines of running text: long, or with clauses. A site's furniture is menus, link lists,
+# labels and one-line ads; an article is sentences.
+_CLAUSE = re.compile(r"[，。！？；,!?;]")
+_SENTENCE_END = re.compile(r"[。！？!?…”」』）)]\s*$")
+_BYLINE = re.compile(r"(?:来源|來源|作者|编辑|編輯|责编|責編|记者|記者|发布|發布|时间|時間|日期)[ \t]*[:：]|^\d{4}[-/.年]\d{1,2}")
+_TITLE_PARTS = re.compile(r"[_|｜\-–—]+")
+HEAD_LINES = 3  # a title, a subtitle, a byline above the first paragraph
+
+
+def is_running_text(line: str) -> bool:
+    return len(line) >= 60 or (len(line) >= 20 and len(_CLAUSE.findall(line)) >= 2)
+
+
+def content_span(lines: list[str], title: str | None) -> list[str]:
+    """The lines from the article's heading to its last sentence: furniture that class names
+    do not give away sits before the first line of running text (menus, breadcrumbs, ads) and
+    after the last one (share bars, related reading, rankings, footers). Kept above the first
+    paragraph: the heading and byline run (lines that are the page's title, a byline with its
+    fields, or, when the page has no title, short lines without a sentence end); below the
+    last: lines that end as sentences do. A page with no running text keeps every line."""
+    running = [i for i, line in enumerate(lines) if is_running_text(line)]
+    if not running:
+        return lines
+    first, last = running[0], running[-1]
+    start = first
+    while start > 0 and first - start < HEAD_LINES and _heading(lines[start - 1], title):
+        start -= 1
+    tail = [line for line in lines[last + 1:] if len(line) >= 6 and _SENTENCE_END.search(line)]
+    return lines[start:last + 1] + tail
+
+
+def _heading(line: str, title: str | None) -> bool:
+    line = line.strip()
+    if not line or len(line) > 100:
+        return False
+    if _BYLINE.search(line):
+        return True
+    if title is None:
+        return len(line) <= 60 and not _SENTENCE_END.search(line)
+    line, title = _squeezed(line), _squeezed(title)
+    core = max(_TITLE_PARTS.split(title), key=len)
+    return line in title or (len(core) >= 4 and core in line and len(line) <= len(core) + 20)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
 
 
 _META_FIELDS = {
