@@ -2,8 +2,8 @@
 
 Runs, in order: per-step speed (bench_steps), clean end to end on 200 MB (bench_clean),
 dedup of 1,000,000 documents with the datasketch baseline (bench_dedup), the Ray engine's
-overhead and a two-node run (bench_ray), and the peers side by side (peers: data-juicer,
-datatrove, in their own virtual environments). Inputs are built from ../shared; without it
+overhead and a two-node run (bench_ray), the peers side by side (peers: data-juicer,
+datatrove, in their own virtual environments), and WARC input beside datatrove's (bench_warc). Inputs are built from ../shared; without it
 the script says so and exits cleanly. Raw results also go to bench/out/results.json.
 Usage: python bench/run_all.py [--quick] [--no-ray]
 """
@@ -64,6 +64,9 @@ def collect(quick: bool, with_ray: bool) -> dict:
 
         results["ray"] = timed("ray", lambda: {"two_nodes": bench_ray.two_nodes(), "overhead": bench_ray.overhead(mb)})
     results["peers"] = timed("peers", lambda: peers.main(5 if quick else 20, 2_000 if quick else 10_000))
+    import bench_warc
+
+    results["warc"] = timed("warc", lambda: bench_warc.run(10 if quick else 100, sample=300 if quick else 2000))
     return results
 
 
@@ -170,8 +173,34 @@ def render(r: dict) -> str:
                   "The second node is started with `ray start --address`; with one CPU per node and two "
                   "actors, one actor runs on each. At this size Ray adds start-up and transfers."]
     parts += render_peers(r["peers"])
+    if "warc" in r:
+        parts += render_warc(r["warc"])
     parts += ["## Chart", "![throughput per step and per tool](benchmarks.png)"]
     return "\n\n".join(parts) + "\n"
+
+
+def render_warc(w: dict) -> list[str]:
+    runs = [[row["tool"], f"{row['seconds']} s", row["mb_per_s"], row["raw_mb_per_s"], row["mb_per_s_per_core"],
+             f"{row['peak_rss_mb']} MB", f"{100 * row['body_recall']:.1f}%", f"{100 * row['furniture_leak']:.1f}%",
+             f"{100 * row['leak_by_template']['held-out classes']:.1f}%"]
+            for row in w["runs"] if "seconds" in row]
+    share = w["shares"]
+    return ["## Crawl input: WARC -> cleaned JSONL (`bench/bench_warc.py`, beside datatrove)",
+            f"{w['files']} WARC files, {w['warc_mb']} MB stored ({w['warc_raw_mb']} MB uncompressed), {w['pages']:,} "
+            "pages built from THUCNews and tw_news articles in four site templates (one held out: class names "
+            "no furniture list names); request, response and metadata records as Common Crawl writes them. "
+            "MB/s of stored WARC; body recall: the article's paragraphs found (real boilerplate inside the "
+            "articles, which cleaning removes, counts as lost); furniture leak: pages with any site "
+            "furniture left. See docs/crawl.md.",
+            table(["tool", "time", "MB/s", "MB/s uncompressed", "MB/s per core", "peak RSS", "body recall",
+                   "furniture leak", "leak, held-out template"], runs),
+            f"zhclean's time on one core: reading {100 * share['read_share']:.0f}%, extraction "
+            f"{100 * share['extract_share']:.0f}%, cleaning {100 * share['clean_share']:.0f}%.",
+            table(["extractor (on the same pages)", "HTML MB/s, one core", "body recall", "furniture leak",
+                   "leak, held-out template"],
+                  [[e["extractor"], e["html_mb_per_s"], f"{100 * e['body_recall']:.1f}%",
+                    f"{100 * e['furniture_leak']:.1f}%", f"{100 * e['leak_by_template']['held-out classes']:.1f}%"]
+                   for e in w["extractors"]])]
 
 
 def render_peers(p: dict | None) -> list[str]:
