@@ -186,6 +186,8 @@ _SENTENCE_END = re.compile(r"[。！？!?…”」』）)]\s*$")
 _BYLINE = re.compile(r"(?:来源|來源|作者|编辑|編輯|责编|責編|记者|記者|发布|發布|时间|時間|日期)[ \t]*[:：]|^\d{4}[-/.年]\d{1,2}")
 _TITLE_PARTS = re.compile(r"[_|｜\-–—]+")
 HEAD_LINES = 3  # a title, a subtitle, a byline above the first paragraph
+_FIELD_LINE = re.compile(r"\s*[^:：\s][^:：]{0,24}[:：]")
+_CRUMB = re.compile(r"[>»›/|｜]|首页|首頁|当前位置|目前位置|您的位置|分享")
 
 
 def is_running_text(line: str) -> bool:
@@ -197,15 +199,22 @@ def content_span(lines: list[str], title: str | None) -> list[str]:
     do not give away sits before the first line of running text (menus, breadcrumbs, ads) and
     after the last one (share bars, related reading, rankings, footers). Kept above the first
     paragraph: the heading and byline run (lines that are the page's title, a byline with its
-    fields, or, when the page has no title, short lines without a sentence end); below the
+    fields, or, when the page has no title, short lines without a sentence end; at most three)
+    and a form's `key: value` lines (not a breadcrumb's or a share bar's); below the
     last: lines that end as sentences do. A page with no running text keeps every line."""
     running = [i for i, line in enumerate(lines) if is_running_text(line)]
     if not running:
         return lines
     first, last = running[0], running[-1]
-    start = first
-    while start > 0 and first - start < HEAD_LINES and _heading(lines[start - 1], title):
-        start -= 1
+    start, headings = first, 0
+    while start > 0:
+        line = lines[start - 1]
+        if _FIELD_LINE.match(line) and not _CRUMB.search(line):
+            start -= 1  # a form's `key: value` lines above its first sentence (a filing, a spec sheet)
+        elif headings < HEAD_LINES and _heading(line, title):
+            start, headings = start - 1, headings + 1
+        else:
+            break
     tail = [line for line in lines[last + 1:] if len(line) >= 6 and _SENTENCE_END.search(line)]
     return lines[start:last + 1] + tail
 
