@@ -372,7 +372,7 @@ def extractors(folder: Path, truth: dict, sample: int) -> list[dict]:
     mb = sum(len(h.encode()) for _, h in pages) / 1e6
     sample_truth = {u: truth[u] for u, _ in pages}
     tools = {
-        "zhclean (resiliparse + furniture selectors)": lambda h: extract_page(h).text,
+        "zhclean (resiliparse, furniture selectors, running-text span)": lambda h: extract_page(h).text,
         "resiliparse main_content": lambda h: extract_plain_text(HTMLTree.parse(h), main_content=True),
     }
     try:
