@@ -301,29 +301,42 @@ def _sizes(folder: Path) -> tuple[int, int]:
     return stored, raw
 
 
-def run_zhclean(folder: Path, truth: dict, workers: int, sizes: tuple[int, int], cleaned: dict[str, str]) -> dict:
+def _timed(command: list[str], sizes: tuple[int, int]) -> dict:
+    """Run `command`; its wall and CPU time, throughput of the stored and uncompressed WARC,
+    and the peak RSS of its process tree."""
     from bench_dedup import TreeRss
 
-    out = OUT / f"zhclean-{workers}.jsonl"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "zhclean.cli", "clean", str(folder), "-o", str(out),
-                             "--workers", str(workers), "--quiet"])
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rss = TreeRss(proc.pid)
     proc.wait()
     seconds = time.monotonic() - start
     peak = rss.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    outputs = {}
-    with open(out, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            outputs[record["url"]] = record["text"]
-    summary = json.loads(out.with_name(out.stem + ".summary.json").read_text())
-    return {"tool": f"zhclean clean --workers {workers}", "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
             "mb_per_s": round(sizes[0] / 1e6 / seconds, 2), "raw_mb_per_s": round(sizes[1] / 1e6 / seconds, 1),
-            "mb_per_s_per_core": round(sizes[0] / 1e6 / cpu, 2), "peak_rss_mb": peak,
+            "mb_per_s_per_core": round(sizes[0] / 1e6 / cpu, 2), "peak_rss_mb": peak}
+
+
+def _texts_by_url(paths, url_of) -> dict[str, str]:
+    outputs = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                record = json.loads(line)
+                outputs[url_of(record)] = record["text"]
+    return outputs
+
+
+def run_zhclean(folder: Path, truth: dict, workers: int, sizes: tuple[int, int], cleaned: dict[str, str]) -> dict:
+    out = OUT / f"zhclean-{workers}.jsonl"
+    timing = _timed([sys.executable, "-m", "zhclean.cli", "clean", str(folder), "-o", str(out),
+                     "--workers", str(workers), "--quiet"], sizes)
+    outputs = _texts_by_url([out], lambda r: r["url"])
+    summary = json.loads(out.with_name(out.stem + ".summary.json").read_text())
+    return {"tool": f"zhclean clean --workers {workers}", **timing,
             "skipped": summary["skipped"], "kept": summary["kept"], "dropped": summary["dropped"],
             "quarantined": summary["quarantined"], **quality(outputs, truth, cleaned)}
 
@@ -392,32 +405,15 @@ def extractors(folder: Path, truth: dict, sample: int) -> list[dict]:
 
 
 def run_datatrove(folder: Path, truth: dict, sizes: tuple[int, int]) -> dict:
-    from bench_dedup import TreeRss
-
     python = _peer_python()
     if isinstance(python, str) and not Path(python).exists():
         return {"tool": "datatrove WarcReader + Trafilatura", "error": python}
     out = OUT / "datatrove-out"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    proc = subprocess.Popen([str(python), str(BENCH / "peers/datatrove_warc.py"), str(folder), str(out),
-                             str(OUT / "datatrove-work")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    rss = TreeRss(proc.pid)
-    proc.communicate()
-    seconds = time.monotonic() - start
-    peak = rss.stop()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    outputs = {}
-    for part in out.glob("*.jsonl"):
-        with open(part, encoding="utf-8") as f:
-            for line in f:
-                doc = json.loads(line)
-                outputs[doc.get("metadata", {}).get("url")] = doc["text"]
-    return {"tool": "datatrove WarcReader + Trafilatura (1 task)", "seconds": round(seconds, 1),
-            "cpu_seconds": round(cpu, 1), "mb_per_s": round(sizes[0] / 1e6 / seconds, 2),
-            "raw_mb_per_s": round(sizes[1] / 1e6 / seconds, 1), "mb_per_s_per_core": round(sizes[0] / 1e6 / cpu, 2),
-            "peak_rss_mb": peak, "kept": len(outputs), **quality(outputs, truth)}
+    timing = _timed([str(python), str(BENCH / "peers/datatrove_warc.py"), str(folder), str(out),
+                     str(OUT / "datatrove-work")], sizes)
+    outputs = _texts_by_url(sorted(out.glob("*.jsonl")), lambda doc: doc.get("metadata", {}).get("url"))
+    return {"tool": "datatrove WarcReader + Trafilatura (1 task)", **timing, "kept": len(outputs),
+            **quality(outputs, truth)}
 
 
 def _peer_python() -> Path | str:
