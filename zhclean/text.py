@@ -84,3 +84,38 @@ def drop_emptied_lines(text: str) -> str:
 def remove_lines(lines: list[str], drop: set[int]) -> str:
     """Join `lines` without the indices in `drop`."""
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+# --- question marks that stand for a lost character -----------------------------------------
+
+# Question words and particles (吗, 呢, 什么, 哪, 谁, 怎, 几, 是否/能否, 难道, 多少, 为何).
+QUESTION_CHARS = frozenset("吗嗎呢吧么麼啊呀哪谁誰怎嘛何几幾否难難少咩啫乜嚒")  # and Cantonese particles
+_A_NOT_A = frozenset("不没沒")  # 是不是, 灵不灵, 有没有: a question without a question word
+_SENTENCE_END = frozenset("。！？!?\n")
+_CLAUSE_MARK = frozenset("，,；;：:、")
+QUESTION_LOOKBACK = 40  # characters back to the sentence's start, at most: bounds the cost
+MIN_QUESTION_CLAUSE = 6  # a clause this long before a `?` asks even without a question word
+
+
+def reads_as_question(text: str, at: int) -> bool:
+    """Whether the `?` at `at`, between two Han characters, closes a question: its sentence
+    (back to the last sentence end, at most `QUESTION_LOOKBACK` characters) holds a question
+    word or an A-not-A (`你去哪里?我`, `灵不灵?且看`), or its clause is long enough to be one
+    (rhetorical questions have no question word). Else — a clause of a few characters with
+    no question in it — it stands for a character an encoder could not write
+    (`生态?健康?孩子`)."""
+    clause = 0
+    in_clause = True
+    for i in range(at - 1, max(-1, at - 1 - QUESTION_LOOKBACK), -1):
+        char = text[i]
+        if char in _SENTENCE_END:
+            break
+        if char in QUESTION_CHARS:
+            return True
+        if char in _A_NOT_A and 0 < i < len(text) - 1 and text[i - 1] == text[i + 1]:
+            return True
+        if char in _CLAUSE_MARK:
+            in_clause = False
+        elif in_clause:
+            clause += 1
+    return clause >= MIN_QUESTION_CLAUSE

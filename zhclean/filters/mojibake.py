@@ -31,12 +31,13 @@ from zhclean.filters.base import (
     Verdict,
     register_filter,
 )
+from zhclean.text import reads_as_question
 
-# A lost character: question marks inside a run of Han characters. The punctuation step has
-# made them full-width by now; a real question mark follows a question word or ends a clause
-# before a quote, so one after a particle (吗, 呢, 什么...) does not count.
-_LOST_HAN = re.compile(f"[{HAN_CLASS}][?？]+(?=[{HAN_CLASS}])")
-_QUESTION_WORDS = frozenset("吗呢吧么啊呀哪谁怎嘛")
+# A lost character: question marks inside a run of Han characters. A real question mark
+# closes a clause that asks (a question word before it: `zhclean.text.reads_as_question`, the
+# test the punctuation step makes too); the others stand for lost characters, ASCII or
+# full-width (a page cleaned elsewhere may have converted them).
+_LOST_HAN = re.compile(f"(?<=[{HAN_CLASS}])[?？]+(?=[{HAN_CLASS}])")
 _LATIN1_LEAD = re.compile("[\u00c2-\u00f4]")
 _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
@@ -56,7 +57,7 @@ def garbled(doc: Document) -> int:
     text, counts = doc.text, doc.counts
     lost = int(counts[REPLACEMENT] + counts[PRIVATE])
     if "?" in text or "？" in text:
-        lost += sum(len(m) - 1 for m in _LOST_HAN.findall(text) if m[0] not in _QUESTION_WORDS)
+        lost += sum(len(m.group()) for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start()))
     if _LATIN1_LEAD.search(text):
         lost += sum(map(len, _UTF8_AS_LATIN1.findall(text)))
     if "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text:

@@ -10,8 +10,11 @@ Why: reposting sites gloss dozens of common characters to make a copied article 
 The glosses break every n-gram statistic, tokenizer and deduplication fingerprint.
 
 Kept, because then the gloss is content: capitalised romanisations (`北京(Beijing)`); a
-document with fewer than 3 glosses; a document that glosses fewer than 6 distinct characters,
-one of them with two different readings (`重(zhòng)…重(chóng)`: pronunciation teaching).
+document with fewer than 3 glosses; pronunciation teaching: fewer than 6 distinct characters
+glossed, one of them with two different readings (`重(zhòng)…重(chóng)`), each reading shown
+at most twice on average or the text saying it teaches (读作, 读音, 多音字, 拼音). A content farm
+glossing a polyphone at every occurrence (`了(le)`…`了(liao)`) is not teaching. The space a
+glosser puts after a gloss goes with it when Chinese follows (`两(liang) 会` → `两会`).
 Words that are not readings (`李连杰(blog)`, `独立屋(house)`) always stay.
 
 Example: `区人(ren)大常委会主任程绣(xiu)明` → `区人大常委会主任程绣明`
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
-from zhclean.chars import HAN_RE, char_tables, fold_pinyin
+from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS, HAN_RE, char_tables, fold_pinyin
 from zhclean.config import setting
 from zhclean.steps.base import Removal, StepOutput, register
 
@@ -167,13 +170,24 @@ class _Tails:
             self.done, self.tail = j, tail
 
 
+# The space some glossers put after a gloss (`两(liang) 会(hui)`): it separates the gloss,
+# not the words, so it goes with the gloss when Chinese follows (Chinese puts no space
+# between its characters).
+_SEPARATOR = re.compile(f"[ \t\u00a0]+(?=[{HAN_CLASS}{CJK_PUNCT_CLASS}])")
+
+
+def _after_gloss(piece: str) -> str:
+    return _SEPARATOR.sub("", piece, count=1) if piece[:1] in " \t\u00a0" and _SEPARATOR.match(piece) else piece
+
+
 def _remove(parts: list[str], units: list[str | None]) -> str:
-    """The text with every candidate that reads its unit left out."""
-    if None not in units:
-        return "".join(parts[0::3])
-    kept = ["" if u is not None else c for c, u in zip(parts[1::3], units, strict=True)]
+    """The text with every candidate that reads its unit left out, and its separator space."""
     pieces = parts[0::3]
-    return "".join(piece + candidate for piece, candidate in zip(pieces, kept + [""], strict=True))
+    if None not in units:
+        return "".join([pieces[0], *map(_after_gloss, pieces[1:])])
+    kept = ["" if u is not None else c for c, u in zip(parts[1::3], units, strict=True)]
+    after = [pieces[0]] + [_after_gloss(p) if u is not None else p for p, u in zip(pieces[1:], units, strict=True)]
+    return "".join(piece + candidate for piece, candidate in zip(after, kept + [""], strict=True))
 
 
 def find_glosses(text: str) -> list[Gloss]:
@@ -193,10 +207,19 @@ def _spelling(candidate: str) -> str:
     return _SPELLING_NOISE.sub("", candidate).lower()
 
 
-def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: PinyinGlossOptions) -> bool:
+# Words pronunciation teaching is written with: "read as", "reading", "polyphone", "pinyin".
+_TEACHING_CUES = re.compile("读作|读音|读成|念作|念成|多音字|拼音|注音|发音|讀作|讀音|讀成|唸作|發音")
+TEACHING_GLOSSES_PER_READING = 2  # teaching shows each reading once or twice; farms gloss every occurrence
+
+
+def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: PinyinGlossOptions,
+                        text: str = "") -> bool:
     """True when the document's glosses teach pronunciation rather than pad the text.
 
-    `pairs` are the distinct (unit, reading as written) of the `count` glosses found.
+    `pairs` are the distinct (unit, reading as written) of the `count` glosses found. Teaching
+    glosses few distinct characters, contrasts readings of one of them (`重(zhòng)…重(chóng)`),
+    and does so a few times or in words that say so (读作, 多音字, 拼音); a content farm that
+    glosses a polyphone at every occurrence (`了(le)`…`了(liao)`) is not teaching.
     """
     if count < options.min_glosses:
         return True
@@ -208,7 +231,10 @@ def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: Pinyin
     spellings: dict[str, set[str]] = {}
     for unit, written in pairs:
         spellings.setdefault(unit, set()).add(_spelling(written))
-    return any(len(forms) > 1 for forms in spellings.values())
+    if not any(len(forms) > 1 for forms in spellings.values()):
+        return False
+    few = count <= TEACHING_GLOSSES_PER_READING * sum(map(len, spellings.values()))
+    return few or _TEACHING_CUES.search(text) is not None
 
 
 def _without(text: str, glosses: list[Gloss]) -> str:
@@ -217,7 +243,7 @@ def _without(text: str, glosses: list[Gloss]) -> str:
         pieces.append(text[last : g.start])
         last = g.end
     pieces.append(text[last:])
-    return "".join(pieces)
+    return "".join([pieces[0], *map(_after_gloss, pieces[1:])])
 
 
 def _field_glosses(fields: Mapping[str, Any]) -> dict[str, list[Gloss]]:
@@ -249,7 +275,7 @@ def pinyin_gloss(
     parts, units, distinct = _scan(text)
     field_pairs = [(g.unit, g.written) for found in in_fields.values() for g in found]
     count = len(units) - units.count(None) + len(field_pairs)
-    if not count or glosses_are_content(count, distinct.union(field_pairs), options):
+    if not count or glosses_are_content(count, distinct.union(field_pairs), options, text):
         return StepOutput(text)
     removals = _removals(text, find_glosses(text), fields, in_fields) if explain else []
     return StepOutput(_remove(parts, units), count, _cleaned_fields(fields, in_fields), removals)

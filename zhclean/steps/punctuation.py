@@ -2,7 +2,10 @@
 
 What it does: an ASCII `, : ; ? !` becomes `，：；？！` when the nearest non-space character on
 either side is a Han character or Chinese punctuation, unless both neighbours are ASCII
-letters or digits (`1,000`, `9:30` stay). An ASCII `( )` pair whose content holds a Han
+letters or digits (`1,000`, `9:30` stay). A `?` between two Han characters converts only
+when its clause asks (a question word before it: `你去哪里?我` → `？`); otherwise it stands
+for a character an encoder could not write (`生态?健康?孩子`) and stays ASCII, so the loss stays
+visible to the mojibake filter. An ASCII `( )` pair whose content holds a Han
 character becomes `（ ）`. Spaces next to the marks this step writes go. Nothing else is
 touched, and no Chinese punctuation is ever turned into ASCII.
 
@@ -21,6 +24,7 @@ from typing import Any
 
 from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.text import reads_as_question
 
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 _CHINESE = f"[{HAN_CLASS}{CJK_PUNCT_CLASS}]"
@@ -58,6 +62,29 @@ _CHINESE_CHAR = re.compile(_CHINESE)
 _TO_FULL = str.maketrans({**_FULL, **dict.fromkeys(_SPACES)})
 # Regex passes before the closures below take over: ordinary text is done in one or two.
 _PASSES = 2
+
+
+# `?` runs between two Han characters: a question mark, or a lost character (see
+# `reads_as_question`); the lost ones are held out of the conversion under a stand-in that
+# is no Chinese context, and come back as ASCII, so later filters still see the loss.
+_HAN_QUESTION = re.compile(f"(?<=[{HAN_CLASS}])\\?+(?=[{HAN_CLASS}])")
+_LOST = "\uffff"  # a noncharacter: text never holds one (checked)
+
+
+def _hold_lost_marks(text: str) -> tuple[str, int]:
+    """`text` with the `?` that stand for lost characters replaced by `_LOST`; how many."""
+    if "?" not in text or _LOST in text:
+        return text, 0
+    held = 0
+
+    def hold(m: re.Match) -> str:
+        nonlocal held
+        if reads_as_question(text, m.start()):
+            return m.group()
+        held += len(m.group())
+        return _LOST * len(m.group())
+
+    return _HAN_QUESTION.sub(hold, text), held
 
 
 def _has_marks(text: str) -> bool:
@@ -187,8 +214,11 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
     if "(" in text:
         text, n = _convert_parens(text)
         edits += n
+    text, held = _hold_lost_marks(text)
     if _has_marks(text):
         text, n = _convert_all_marks(text, _SPACED_MARK.search(text) is not None)
         edits += n
+    if held:
+        text = text.replace(_LOST, "?")
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain and text != before else []
     return StepOutput(text, edits, removals=removals)

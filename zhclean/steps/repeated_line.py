@@ -42,8 +42,21 @@ def _has_min_han(line: str, minimum: int) -> bool:
     return _min_han_pattern(minimum).match(line) is not None
 
 
+# A navigation line: a breadcrumb (`首页 > 综合百科 > 标题`, `当前位置：首页 » 新闻`) names the page's
+# title because it is a path to the page, not a copy of its text; the title under it stays.
+_PATH_SEPARATOR = re.compile(r"[ \t]*(?:>|＞|»|›|→)[ \t]*|[ \t]+/[ \t]+")  # a slash only spaced: not a date
+_NAVIGATION_LEAD = re.compile(r"[ \t]*(?:首页|首頁|主页|主頁|当前位置|當前位置|您的位置|你的位置|现在位置|目前位置)")
+
+
+def is_navigation(line: str) -> bool:
+    """Whether `line` is a breadcrumb: two path separators, or one after a home/position word."""
+    separators = len(_PATH_SEPARATOR.findall(line))
+    return separators >= 2 or (separators == 1 and _NAVIGATION_LEAD.match(line) is not None)
+
+
 def repeated_lines(text: str, min_han: int) -> list[int]:
-    """Indices of lines to drop: a later copy of an identical line, or a line inside a longer one.
+    """Indices of lines to drop: a later copy of an identical line, or a line inside a longer
+    one that is not a breadcrumb.
 
     Lines are compared as the whitespace step will leave them (space runs and no-break spaces
     as one space), so a second cleaning finds nothing new: `進軍澳洲\u00a0 加速` is the title
@@ -82,7 +95,8 @@ def _containment(lines: list[str], min_han: int) -> Callable[[int], bool]:
     if len(lines) * len(whole) <= _PLAIN_SEARCH_BUDGET:
         def plain(i: int) -> bool:
             line = lines[i]
-            return whole.count(line) > 1 and any(len(o) > len(line) and line in o for o in lines)
+            return whole.count(line) > 1 and any(len(o) > len(line) and line in o and not is_navigation(o)
+                                                 for o in lines)
         return plain
     return _ContainedLines(lines, min_han).inside_longer
 
@@ -144,7 +158,8 @@ class _ContainedLines:
     def inside_longer(self, i: int) -> bool:
         line = self.lines[i]
         if len(line) < self.k:  # shorter than any window (only with min_han 0): the plain way
-            return self.whole.count(line) > 1 and any(len(o) > len(line) and line in o for o in self.lines)
+            return self.whole.count(line) > 1 and any(len(o) > len(line) and line in o and not is_navigation(o)
+                                                      for o in self.lines)
         if self.rarest[i] < 2:
             return False
         start = int(self.starts[i])
@@ -156,7 +171,7 @@ class _ContainedLines:
             at = place - offset
             if at != start and at >= 0 and self.whole.startswith(line, at):
                 j = int(np.searchsorted(self.starts, at, side="right")) - 1
-                if len(self.lines[j]) > len(line):
+                if len(self.lines[j]) > len(line) and not is_navigation(self.lines[j]):
                     return True
         return False
 
