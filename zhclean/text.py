@@ -91,7 +91,8 @@ def remove_lines(lines: list[str], drop: set[int]) -> str:
 # Question words and particles (吗, 呢, 什么, 哪, 谁, 怎, 几, 是否/能否, 难道, 多少, 为何).
 QUESTION_CHARS = frozenset("吗嗎呢吧么麼啊呀哪谁誰怎嘛何几幾否难難少咩啫乜嚒")  # and Cantonese particles
 _A_NOT_A = frozenset("不没沒")  # 是不是, 灵不灵, 有没有: a question without a question word
-_SENTENCE_END = frozenset("。！？!?\n")
+_SENTENCE_END = frozenset("。！!\n")
+_QUESTION_MARKS = frozenset("?？")
 _CLAUSE_MARK = frozenset("，,；;：:、")
 QUESTION_LOOKBACK = 40  # characters back to the sentence's start, at most: bounds the cost
 MIN_QUESTION_CLAUSE = 6  # a clause this long before a `?` asks even without a question word
@@ -101,11 +102,13 @@ def reads_as_question(text: str, at: int) -> bool:
     """Whether the `?` at `at`, between two Han characters, closes a question: its sentence
     (back to the last sentence end, at most `QUESTION_LOOKBACK` characters) holds a question
     word or an A-not-A (`你去哪里?我`, `灵不灵?且看`), or its clause is long enough to be one
-    (rhetorical questions have no question word). Else — a clause of a few characters with
+    (rhetorical questions have no question word) and no other `?` stands near it (lost
+    characters come in clusters: `市政府?日召?新??`). Else — a clause of a few characters with
     no question in it — it stands for a character an encoder could not write
     (`生态?健康?孩子`)."""
     clause = 0
     in_clause = True
+    near_mark = False
     for i in range(at - 1, max(-1, at - 1 - QUESTION_LOOKBACK), -1):
         char = text[i]
         if char in _SENTENCE_END:
@@ -114,8 +117,11 @@ def reads_as_question(text: str, at: int) -> bool:
             return True
         if char in _A_NOT_A and 0 < i < len(text) - 1 and text[i - 1] == text[i + 1]:
             return True
-        if char in _CLAUSE_MARK:
+        if char in _QUESTION_MARKS:
+            near_mark = True
+            in_clause = False
+        elif char in _CLAUSE_MARK:
             in_clause = False
         elif in_clause:
             clause += 1
-    return clause >= MIN_QUESTION_CLAUSE
+    return clause >= MIN_QUESTION_CLAUSE and not near_mark
