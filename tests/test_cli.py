@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 
@@ -333,3 +334,35 @@ def test_throughput_counts_the_bytes_read_in_every_format(tmp_path, suffix):
     assert main(["clean", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet"]) == 0
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["bytes_in"] == src.stat().st_size
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.5])  # while the workers start, and while they clean
+def test_ctrl_c_prints_one_line_and_no_traceback(tmp_path, delay):
+    """issue 20: Ctrl-C while workers started printed interleaved tracebacks. The terminal
+    sends SIGINT to the whole foreground group: the workers ignore it, the driver says one
+    line and exits 130, and no worker outlives it."""
+    import signal
+    import time
+
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [dict(GOOD, id=f"r{i}", text=GOOD["text"] * 40) for i in range(20_000)])
+    proc = subprocess.Popen([sys.executable, "-m", "zhclean.cli", "clean", str(src), "-o", str(tmp_path / "o.jsonl"),
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT, start_new_session=True)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt")
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.count("interrupted") == 1, err
+    deadline = time.monotonic() + 5
+    while (alive := _alive_in_group(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == [], f"processes of the run still alive: {alive}"
+
+
+def _alive_in_group(group: int) -> list[str]:
+    """Processes of a process group that still run (an exited one waiting to be reaped is not)."""
+    rows = subprocess.run(["ps", "-o", "pid=,stat=", "-g", str(group)], capture_output=True, text=True).stdout
+    return [pid for pid, stat in (line.split() for line in rows.splitlines() if line.strip()) if not stat.startswith("Z")]

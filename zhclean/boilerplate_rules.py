@@ -81,8 +81,9 @@ class RuleSet:
     key_scan: re.Pattern | None = None  # a key and its colon anywhere: glued pairs are split at them
 
 
-def _traditional_forms(word: str) -> set[str]:
-    return {word} | {converter(c).convert(word) for c in ("s2t", "s2tw", "s2hk")}
+def _traditional_forms(word: str) -> tuple[str, ...]:
+    """`word` and its forms in OpenCC's three Traditional standards, sorted."""
+    return tuple(sorted({word} | {converter(c).convert(word) for c in ("s2t", "s2tw", "s2hk")}))
 
 
 @dataclass(frozen=True)
@@ -296,14 +297,18 @@ def load_rules(extra: tuple[str, ...] = (), builtin: bool = True) -> RuleSet:
     _check_group_names(files)
     try:
         with regex_cache.cached("boilerplate-rules") as cache:  # 0.4 s of start-up, once
-            return _compile(files, cache.compile, partial(cache.memo, "first_chars", build=first_chars))
+            # the keys' Traditional forms are kept with the patterns: building them loads three
+            # OpenCC converters (70 ms) that a Simplified document never needs otherwise
+            return _compile(files, cache.compile, partial(cache.memo, "first_chars", build=first_chars),
+                            partial(cache.memo, "traditional_forms", build=_traditional_forms))
     except re.error as error:  # the checks of each file leave nothing for here, but say which
         raise ConfigError(f"{', '.join(f.path for f in files)}: the rules do not combine into one "
                           f"regular expression: {_re_message(error)}") from None
 
 
 def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.compile,
-             first: Callable[[str], frozenset[str] | None] = first_chars) -> RuleSet:
+             first: Callable[[str], frozenset[str] | None] = first_chars,
+             forms: Callable[[str], tuple[str, ...]] = _traditional_forms) -> RuleSet:
     notices: list[tuple[str, str]] = []
     glued: list[tuple[str, str]] = []
     alternatives: list[str] = []  # every notice pattern, scoped and in both scripts
@@ -323,7 +328,7 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
             if not rule.report:
                 unreported.add(rule.name)
             for key in rule.keys:
-                for form in _traditional_forms(key):
+                for form in forms(key):
                     key_to_field[form] = rule.name
     # No field rules (`builtin_rules = false` and a file of notices): no line is a field line.
     # longest first; ties by the key itself (not the order of a set: the patterns, and so

@@ -10,11 +10,11 @@ is all a comparison needs, and it runs at memory speed where an OpenCC pass does
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 
 import numpy as np
 
 from zhclean.chars import char_tables, codes_of, text_of
+from zhclean.table_cache import disk_cached
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Odd 64-bit multipliers for a polynomial hash of each n-gram's code points.
@@ -26,9 +26,10 @@ _MULTIPLIERS = np.array(
 _HAN_EXTENSIONS = (0x20000, 0x31350)
 
 
-@lru_cache(maxsize=1)
+@disk_cached
 def canonical_table() -> np.ndarray:
-    """uint32 per code point: its canonical character, or 0 to drop it (not a letter/digit)."""
+    """uint32 per code point: its canonical character, or 0 to drop it (not a letter/digit).
+    A loop over the BMP (30 ms): kept on disk with the character tables it derives from."""
     table = char_tables().to_simplified_code.copy()
     for code in range(0x10000):
         char = chr(code)

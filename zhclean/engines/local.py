@@ -41,6 +41,27 @@ def _nothing() -> None:
     """A task that makes the pool start its processes."""
 
 
+@contextlib.contextmanager
+def _children_ignore_ctrl_c():
+    """SIGINT ignored while the pool may spawn a process: a spawned interpreter keeps an
+    ignored SIGINT ignored from its first instruction (Python installs its KeyboardInterrupt
+    handler only over the default), so a Ctrl-C while a worker still imports cannot print a
+    traceback from it. The driver misses a Ctrl-C only during the spawn itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _submit(pool: ProcessPoolExecutor, function: Callable, *args: Any) -> Future:
+    with _children_ignore_ctrl_c():
+        return pool.submit(function, *args)
+
+
 def _die_with_parent(parent: int) -> None:
     """Leave Ctrl-C to the driver, and exit when the driver is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -73,7 +94,7 @@ class LocalEngine:
         if self.workers == 1 or self._pool is not None:
             return
         self._warm = warm
-        self.pool().submit(_nothing)  # a spawn pool launches all its processes on first submit
+        _submit(self.pool(), _nothing)  # a spawn pool launches all its processes on first submit
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -87,7 +108,7 @@ class LocalEngine:
         if self.workers == 1 or len(shards) <= 1:
             return [_reported(task(shard), on_done) for shard in shards]
         results: dict[int, Any] = {}
-        futures = {self.pool().submit(task, shard): shard.index for shard in shards}
+        futures = {_submit(self.pool(), task, shard): shard.index for shard in shards}
         try:
             pending = set(futures)
             while pending:
@@ -131,7 +152,7 @@ def _reported(result: Any, on_done: Callable[[Any], None] | None) -> Any:
 def _ordered(pool: ProcessPoolExecutor, function: Callable, batches: Iterable[list], depth: int) -> Iterator[Any]:
     pending: deque[Future] = deque()
     for batch in batches:
-        pending.append(pool.submit(function, batch))
+        pending.append(_submit(pool, function, batch))
         if len(pending) >= depth:
             yield pending.popleft().result()
     while pending:
