@@ -300,7 +300,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:  # a Ctrl-C while the commands' modules still load
+        parser = build_parser()
+    except KeyboardInterrupt:
+        err.print("zhclean: interrupted")
+        return 130
     args = parser.parse_args(argv)
     handlers = {
         "clean": cmd_clean, "explain": cmd_explain, "steps": cmd_steps, "eval": cmd_eval,
