@@ -20,6 +20,7 @@ has the measurements behind every threshold.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -58,7 +59,7 @@ OPENCC_ONLY_FORMS = "爲衆羣喫牀溼僞纔歎鷄脣"
 SHARED_LEFTOVERS = "系"
 
 # What each code point tells detection, as bits of one uint8 table: one gather per document.
-_OPENCC_FORM, _LEFTOVER, _VARIANT, _REGION_FORM, _AMBIGUOUS = 1, 2, 8, 16, 32
+_OPENCC_FORM, _LEFTOVER, _VARIANT, _REGION_FORM, _AMBIGUOUS, _RARE_FORM = 1, 2, 8, 16, 32, 64
 
 _MAX_SAMPLED_WINDOWS = 64  # enough places to tell writers from converters; bounds the cost
 
@@ -159,6 +160,9 @@ def feature_table() -> np.ndarray:
     table[variant] |= _VARIANT
     table[region] |= _REGION_FORM
     table[_telling_mask()] |= _AMBIGUOUS
+    rare = [ord(c) for c in _rare_table()[1]]
+    if rare:
+        table[rare] |= _RARE_FORM
     return table
 
 
@@ -455,3 +459,78 @@ def _weight(picks: list[tuple[str, str]], weights: dict[str, float]) -> tuple[fl
     distinct window once."""
     distinct = dict(picks)
     return sum(weights.get(s, _UNSEEN_PICK_WEIGHT) for s in distinct.values()), len(distinct)
+
+
+# --- 4. rare forms: what any character converter writes and writers do not ------------------
+
+RARE_FORMS_FILE = "rare_forms.tsv"
+RARE_FORM_MIN_WEIGHT = 2.0  # writers put the form where no standard does under 1 time in 100
+RARE_FORM_MAX_PER_MILLE = 0.2  # forms writers use more often than this cost too many round trips
+
+
+def rare_form_weights(rows: list[tuple[str, str, int, int]]) -> dict[tuple[str, str], float]:
+    """(Simplified character, Traditional form) -> -log10 of how often genuine writers, at a
+    place of that Simplified character, wrote the form where no phrase-aware standard does:
+    the add-one estimate from (off-standard places, all places) counted in genuine text."""
+    return {(s, c): -math.log10((off + 1) / (total + 2)) for s, c, off, total in rows}
+
+
+@lru_cache(maxsize=1)
+def _rare_table() -> tuple[dict[tuple[str, str], float], frozenset[str]]:
+    """The packaged weights, and the forms worth a window: telling (weight at least
+    `RARE_FORM_MIN_WEIGHT`) and rare in genuine text, so that its documents seldom pay."""
+    table = read_rows(RARE_FORMS_FILE)
+    weights = rare_form_weights([(s, c, int(off), int(total)) for s, c, off, total, _ in table])
+    per_mille = {c: float(rate) for _, c, _, _, rate in table}
+    commonest: dict[str, float] = {}
+    for s, c, *_ in table:
+        commonest[s] = max(commonest.get(s, 0.0), per_mille[c])
+    # a minority form of its character (傢 beside 家, 齣 beside 出), not the character itself
+    telling = frozenset(c for (s, c), w in weights.items()
+                        if c != s and w >= RARE_FORM_MIN_WEIGHT and per_mille[c] <= RARE_FORM_MAX_PER_MILLE
+                        and per_mille[c] < commonest[s] and not _COMPATIBILITY.match(c))
+    return weights, telling
+
+
+# CJK Compatibility Ideographs (`不` U+F967): left by Big5/HKSCS round trips, not by converters
+# from Simplified; no standard writes them, so they would all count as rare forms.
+_COMPATIBILITY = re.compile("[\uf900-\ufaff\U0002f800-\U0002fa1f]")
+
+
+@lru_cache(maxsize=1)
+def _rare_weight_table() -> np.ndarray:
+    """Per code point: the largest weight a telling rare form of it can add."""
+    weights, telling = _rare_table()
+    table = np.zeros(char_tables().script_class.shape, dtype=np.float32)
+    for (_, c), w in weights.items():
+        if c in telling:
+            table[ord(c)] = max(table[ord(c)], w)
+    return table
+
+
+def _rare_weight_bound(codes: np.ndarray) -> float:
+    return float(_rare_weight_table()[np.unique(codes)].sum())
+
+
+def rare_form_evidence(text: str, codes: np.ndarray, spots: Spots,
+                       weights: dict[tuple[str, str], float] | None = None, threshold: float = 0.0) -> float:
+    """Summed weight of the distinct rare forms the text writes where no phrase-aware
+    standard writes them, each form once: a converter's table errs on many characters, a
+    writer's unusual word (`蕭邦錶`, a name such as `賴嚮景`) repeats one form (`到瞭`, `齣現`, `傢族`, `傾嚮`: a cheap converter's
+    one-to-many mistakes). Independent of which converter: its table is not needed, only how
+    rarely writers make the same choice. The places where a standard writes the form
+    (`瞭解`, `傢俱`) tell nothing."""
+    positions = spots.where(_RARE_FORM)
+    if not len(positions):
+        return 0.0
+    if threshold > 0 and _rare_weight_bound(codes[positions]) < threshold:
+        return 0.0  # even every distinct form off-standard could not reach it: no round trips
+    weights = _rare_table()[0] if weights is None else weights
+    found: dict[tuple[str, str], float] = {}
+    for place in round_trip_places(text, _sampled(codes, positions)):
+        if place.char not in (place.mainland, place.taiwan, place.hong_kong):
+            key = (place.simplified, place.char)
+            weight = weights.get(key, 0.0)
+            if weight >= RARE_FORM_MIN_WEIGHT and not _COMPATIBILITY.match(place.char):
+                found[key] = weight
+    return sum(found.values())

@@ -3,9 +3,12 @@
 What it does: classifies the document as `simplified`, `traditional`, `mixed` or `none` from
 its Han characters. For Traditional and mixed documents it weighs evidence of machine
 conversion from Simplified (zhclean/script_evidence.py): Simplified forms left where a
-Traditional writer uses another (`干部`, `并且`, `先后`), OpenCC's own standard followed
-throughout (`爲`, `裏`), and a character table's choices where every phrase-aware standard
-writes another (`籤署` for `簽署`), each checked by OpenCC round trips of short windows.
+Traditional writer uses another (`干部`, `并且`, `先后`), rare forms no standard writes where
+they stand and writers almost never choose (`傢族`, `齣現`, `傾嚮`: any cheap converter's
+one-to-many mistakes, weighed before the Taiwan/Hong Kong forms such a converter also writes),
+OpenCC's own standard followed throughout (`爲`, `裏`), and a character table's choices where
+every phrase-aware standard writes another (`籤署` for `簽署`), each checked by OpenCC round
+trips of short windows.
 Under `--script auto` a document whose score
 passes the calibrated threshold is converted back to Simplified (OpenCC `t2s`, phrase-aware,
 plus Mainland standard forms such as `著力` → `着力`); genuine Traditional text stays.
@@ -36,6 +39,7 @@ from zhclean.script_evidence import (
     conversion_evidence,
     pick_positions,
     pick_weight_bound,
+    rare_form_evidence,
     standard_positions,
     window_evidence,
 )
@@ -61,6 +65,7 @@ class ScriptOptions:
     min_evidence: int = setting(2, at_least=0)  # and at least this many places
     traditional_share: float = setting(0.9, at_least=0, at_most=1)  # Traditional-only share of script-specific characters
     pick_threshold: float = 2.0  # converter picks: log10 likelihood ratio against a writer
+    rare_threshold: float = 6.0  # rare forms where no standard writes them: summed log10 weights
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -80,6 +85,7 @@ class ScriptProfile:
     follows_opencc: int = 0  # places in OpenCC's s2t standard where Taiwan's differs
     follows_region: int = 0  # places in Taiwan's or Hong Kong's standard instead
     converter_picks: float = 0.0  # log10 likelihood ratio of a character converter's choices
+    rare_forms: float = 0.0  # summed weights of rare forms no standard writes where they stand
 
 
 def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
@@ -126,8 +132,12 @@ def detect(text: str, options: ScriptOptions = ScriptOptions(),
     score = 1000.0 * evidence / han
     if _leftovers_convince(evidence, score, options):
         return ScriptProfile(*classified, evidence, score)
+    # Forms no standard writes where they stand, and writers almost never choose (`到瞭`,
+    # `齣現`): weighed before the Taiwan/Hong Kong forms, which a converter writes too.
+    if (rare := rare_form_evidence(text, codes, spots, threshold=options.rare_threshold)) >= options.rare_threshold:
+        return ScriptProfile(*classified, evidence, max(score, 1000.0 * rare / han), rare_forms=rare)
     if region_forms := spots.region_forms():
-        return ScriptProfile(*classified, evidence, score, follows_region=region_forms)
+        return ScriptProfile(*classified, evidence, score, follows_region=region_forms, rare_forms=rare)
     pick_places = pick_positions(codes, spots) if pick_weight_bound(codes, spots) >= options.pick_threshold else []
     (follows_opencc, follows_region), picks = window_evidence(
         text, standard_positions(codes, spots), pick_places, options.pick_threshold
@@ -152,15 +162,24 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
         return False
     if _leftovers_convince(profile.evidence, profile.score, options):
         return True
+    if profile.rare_forms >= options.rare_threshold:
+        return True
     if profile.follows_region:
         return False
     return profile.follows_opencc >= 1 or profile.converter_picks >= options.pick_threshold
 
 
+# 瞭 is Mainland standard only in 瞭望/瞭哨 (liào); everywhere else it is 了. OpenCC's t2s
+# changes it only in the phrases it lists (瞭解), so a cheap converter's 到瞭 stayed.
+_LIAO_TO_LE = re.compile("瞭(?![望哨])")
+
+
 def to_simplified(text: str) -> str:
     """Phrase-aware conversion to Mainland Simplified standard forms."""
     text = to_simplified_opencc(text)
-    return _ZHE_TO_ZHAO.sub("着", text) if "著" in text else text
+    if "著" in text:
+        text = _ZHE_TO_ZHAO.sub("着", text)
+    return _LIAO_TO_LE.sub("了", text) if "瞭" in text else text
 
 
 def to_traditional(text: str) -> str:
