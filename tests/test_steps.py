@@ -90,6 +90,16 @@ def test_unicode_repairs_mojibake_line_only():
     assert out.text == "正常的一行，\n中文测试"
 
 
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+def test_unicode_repairs_short_lines_and_partial_mojibake(codec):
+    """A whole line of UTF-8 read in a Western code page is decoded directly (ftfy left the
+    short `æ–°é—»` alone); a line that is only partly mojibake still goes to ftfy."""
+    once = "新闻".encode().decode(codec)
+    mixed = "café " + "中文".encode().decode("cp1252")
+    out = only("unicode", f"{once}\n{mixed}\n{once}")
+    assert out.text == "新闻\ncafé 中文\n新闻"
+
+
 def test_markup_removes_images_keeps_link_text_and_drops_emptied_lines():
     text = "![]()\n第一段[新华网](http://news.cn)报道&amp;评论\n![图片](https://a.cn/x.jpg)\n\n<p>第二段</p>\n[]"
     out = Pipeline(steps=["markup", "whitespace"]).clean(text)
