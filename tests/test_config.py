@@ -394,6 +394,16 @@ def test_cli_exits_2_on_a_bad_rule_file_and_writes_nothing(tmp_path, capsys):
     _only_inputs_left(tmp_path, src, bad)
 
 
+@pytest.mark.parametrize("threshold", ["1.5", "-1"])
+def test_dedup_exits_2_on_a_threshold_outside_0_1(tmp_path, capsys, threshold):
+    from zhclean.cli import main
+
+    src = write(tmp_path, "in.jsonl", '{"text": "正文。"}\n')
+    assert main(["dedup", str(src), "-o", str(tmp_path / "out.jsonl"), "--quiet", "--threshold", threshold]) == 2
+    assert "mustbein(0,1]" in _squashed(capsys.readouterr().err)
+    _only_inputs_left(tmp_path, src)
+
+
 @pytest.mark.parametrize("flags", [["--workers", "-1"], ["--max-chars", "0"], ["--shard-size", "-1"]])
 def test_cli_exits_2_on_a_bad_flag_and_writes_nothing(tmp_path, capsys, flags):
     from zhclean.cli import main
