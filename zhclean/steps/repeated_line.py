@@ -64,7 +64,13 @@ def repeated_lines(text: str, min_han: int) -> list[int]:
     if "  " in text or "\u00a0" in text:
         text = SPACE_RUN.sub(" ", text)
     stripped = [line.strip() for line in text.split("\n")]
-    contained = _containment(stripped, min_han)
+    # Containment is asked of the distinct lines only: a copy of a line contains nothing its
+    # first occurrence does not (copies are caught by `seen`), and a page of one line repeated
+    # by the thousand then indexes one line, not all of them.
+    # Lines shorter than `min_han` characters neither go nor hold one that goes: left out too.
+    distinct = [line for line in dict.fromkeys(stripped) if len(line) >= min_han]
+    index_of = {line: k for k, line in enumerate(distinct)}
+    contained = _containment(distinct, min_han)
     seen: dict[str, bool | None] = {}  # line -> whether it has min_han Han (None: not asked yet)
     drop = []
     for i, line in enumerate(stripped):  # cheapest tests first: most lines occur once
@@ -77,7 +83,7 @@ def repeated_lines(text: str, min_han: int) -> list[int]:
                 drop.append(i)
             continue
         seen[line] = None
-        if contained(i) and (enough := _has_min_han(line, min_han)):
+        if contained(index_of[line]) and (enough := _has_min_han(line, min_han)):
             seen[line] = enough
             drop.append(i)
     return drop
