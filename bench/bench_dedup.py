@@ -111,6 +111,15 @@ class TreeRss:
         return self.peak // 1024
 
 
+def run_tree(command: list[str]) -> tuple[int, float, int]:
+    """Run `command`: (exit code, wall seconds, peak RSS of its process tree in MB)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(command)
+    rss = TreeRss(proc.pid)
+    code = proc.wait()
+    return code, time.monotonic() - start, rss.stop()
+
+
 def run_zhclean(path: Path, workers: int, planted: set[tuple[str, str]]) -> dict:
     out = OUT / "dedup-out.jsonl"
     start = time.monotonic()

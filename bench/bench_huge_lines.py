@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -51,21 +49,16 @@ def build(plain_gb: float, gzip_gb: float) -> tuple[Path, Path]:
 
 
 def run(path: Path) -> dict:
-    from bench_dedup import TreeRss
+    from bench_dedup import run_tree
 
     out = OUT / "huge-out.jsonl"
-    start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "zhclean.cli", "clean", str(path), "-o", str(out),
-                             "--workers", "1", "--quiet"])
-    rss = TreeRss(proc.pid)
-    proc.wait()
-    seconds = time.monotonic() - start
-    peak = rss.stop()
+    code, seconds, peak = run_tree([sys.executable, "-m", "zhclean.cli", "clean", str(path), "-o", str(out),
+                                    "--workers", "1", "--quiet"])
     summary = json.loads(out.with_name("huge-out.summary.json").read_text())
     kept = [json.loads(line)["id"] for line in out.open(encoding="utf-8")]
     return {"input": path.name, "bytes_on_disk": path.stat().st_size, "seconds": round(seconds, 1),
             "peak_rss_mb": peak, "kept": kept, "quarantine_reasons": summary["quarantine_reasons"],
-            "exit": proc.returncode}
+            "exit": code}
 
 
 def main() -> None:
