@@ -51,11 +51,11 @@ FURNITURE = {
     "qr": ["扫描二维码关注我们的公众号"],
     "footer": ["关于我们 | 联系方式 | 广告服务 | 网站地图", "版权所有 示例信息网 备案号12345678"],
 }
-_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 
 
 def han(text: str) -> str:
-    return _HAN.sub("", text)
+    return _NOT_HAN.sub("", text)
 
 
 # ---------------------------------------------------------------- the articles

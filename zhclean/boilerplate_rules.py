@@ -342,9 +342,9 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
     # lookahead, so each match is one line break and no line hides the next. The rules whose
     # first characters are known sit behind a lookahead of them: most lines fail that one
     # class test instead of the long alternation.
-    dated_keys = [rf"{LEADING_DATE}(?:{keys})"] if key_to_field else []
+    dated_keys = rf"{LEADING_DATE}(?:{keys})" if key_to_field else NEVER
     line_start = compile_(
-        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys], first)}|{'|'.join(dated_keys) or NEVER}))"
+        rf"\n(?={EDGE_RUN}(?:[{OPEN_CLASS}]{EDGE_RUN})?(?:{_guarded([*alternatives, keys], first)}|{dated_keys}))"
         if alternatives or key_to_field else NEVER
     )
     glued_head = glued_scan = None

@@ -515,11 +515,12 @@ def _rare_weight_bound(codes: np.ndarray) -> float:
 def rare_form_evidence(text: str, codes: np.ndarray, spots: Spots,
                        weights: dict[tuple[str, str], float] | None = None, threshold: float = 0.0) -> float:
     """Summed weight of the distinct rare forms the text writes where no phrase-aware
-    standard writes them, each form once: a converter's table errs on many characters, a
-    writer's unusual word (`蕭邦錶`, a name such as `賴嚮景`) repeats one form (`到瞭`, `齣現`, `傢族`, `傾嚮`: a cheap converter's
-    one-to-many mistakes). Independent of which converter: its table is not needed, only how
-    rarely writers make the same choice. The places where a standard writes the form
-    (`瞭解`, `傢俱`) tell nothing."""
+    standard writes them (`齣現`, `傢族`, `傾嚮`: a cheap converter's one-to-many mistakes),
+    each form once: a converter's table errs on many characters, a writer's unusual word
+    (`蕭邦錶`, a name such as `賴嚮景`) repeats one form. Independent of which converter: its
+    table is not needed, only how rarely writers make the same choice. The places where a
+    standard writes the form (`傢俱`) tell nothing. Only telling forms get a window, and
+    compatibility ideographs are none (`_rare_table`)."""
     positions = spots.where(_RARE_FORM)
     if not len(positions):
         return 0.0
@@ -531,6 +532,6 @@ def rare_form_evidence(text: str, codes: np.ndarray, spots: Spots,
         if place.char not in (place.mainland, place.taiwan, place.hong_kong):
             key = (place.simplified, place.char)
             weight = weights.get(key, 0.0)
-            if weight >= RARE_FORM_MIN_WEIGHT and not _COMPATIBILITY.match(place.char):
+            if weight >= RARE_FORM_MIN_WEIGHT:
                 found[key] = weight
     return sum(found.values())

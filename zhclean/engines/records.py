@@ -72,10 +72,7 @@ def parse_item(item: Item, config: Config) -> dict[str, Any]:
         else:
             if isinstance(record, dict):
                 return record
-    try:
-        text, _ = decode_bytes(item.raw or b"")
-    except (UndecodableError, UnicodeDecodeError) as error:
-        raise BadRecord(Reason.UNDECODABLE, f"undecodable bytes: {error}") from None
+    text = _decoded(item)
     if item.kind == "txt":
         return {config.id_field: item.name, config.text_field: text}
     try:
@@ -87,13 +84,20 @@ def parse_item(item: Item, config: Config) -> dict[str, Any]:
     return record
 
 
+def _decoded(item: Item) -> str:
+    """The item's bytes as text (UTF-8, else GB18030, Big5, UTF-16), or why they are none."""
+    try:
+        return decode_bytes(item.raw or b"")[0]
+    except (UndecodableError, UnicodeDecodeError) as error:
+        raise BadRecord(Reason.UNDECODABLE, f"undecodable bytes: {error}") from None
+
+
 def crawl_record(item: Item, config: Config) -> dict[str, Any]:
     """The record of an HTML page (its text extracted) or of a WET text record. A page from
-    a WARC file takes the WARC-Record-ID as its id (a page file its name) and keeps the record's URL, date and
-    content type; every page keeps what its head says of it (title, source, site name,
-    publication time) and the encoding its bytes were read in (None-valued when absent, so
-    every page record has the same fields)."""
-    from zhclean.io.html import UndecodableError as HtmlUndecodable
+    a WARC file takes the WARC-Record-ID as its id (a page file its name) and keeps the
+    record's URL, date and content type; every page keeps what its head says of it (title,
+    source, site name, publication time) and the encoding its bytes were read in
+    (None-valued when absent, so every page record has the same fields)."""
     from zhclean.io.html import decode_html, extract_page
 
     meta = dict(item.meta or {})
@@ -102,15 +106,11 @@ def crawl_record(item: Item, config: Config) -> dict[str, Any]:
     # a WARC record is named by its record id; an HTML file by its name, as a .txt file is
     record[config.id_field] = meta.get("warc_record_id") or item.name
     if item.kind == "wet":
-        try:
-            text, _ = decode_bytes(item.raw or b"")
-        except (UndecodableError, UnicodeDecodeError) as error:
-            raise BadRecord(Reason.UNDECODABLE, f"undecodable bytes: {error}") from None
-        record[config.text_field] = text
+        record[config.text_field] = _decoded(item)
         return record | meta
     try:
         html, encoding = decode_html(item.raw or b"", charset)
-    except HtmlUndecodable as error:
+    except UndecodableError as error:
         raise BadRecord(Reason.UNDECODABLE, f"undecodable page: {error}") from None
     try:
         page = extract_page(html, encoding)

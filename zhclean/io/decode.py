@@ -2,12 +2,16 @@
 
 GB18030 and Big5 both decode many byte strings that are really the other one, so a decoding
 is accepted only when its Han characters are plausible: for GB18030, mostly in GB2312 (the
-6,763 common Simplified characters); Big5 output is Traditional by construction.
+6,763 common Simplified characters); Big5 output is Traditional by construction. Where
+bytes are decoded leniently (a web page with a few broken bytes, `zhclean.io.html`), Big5
+output must be mostly its level-1 characters too (`plausible_big5`).
 """
 
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 _HAN = re.compile("[\u4e00-\u9fff]")
 
@@ -24,6 +28,20 @@ def plausible_gb(text: str) -> bool:
         return True
     outside = han.encode("gb2312", errors="replace").count(b"?")
     return outside / len(han) <= 0.1
+
+
+def plausible_big5(text: str) -> bool:
+    """Mostly Big5's level-1 (frequent) characters, as real text is; random bytes decode to
+    level 1 and level 2 alike. Counted in C: the Han characters encoded to CP950 at once."""
+    han = "".join(_HAN.findall(text))
+    if not han:
+        return True
+    try:
+        codes = np.frombuffer(han.encode("cp950"), dtype=">u2")
+    except UnicodeEncodeError:
+        return False  # a Han character Big5 has no code for came from no Big5 page
+    frequent = np.count_nonzero((codes >= 0xA440) & (codes <= 0xC67E))
+    return frequent / len(han) >= 0.8
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:

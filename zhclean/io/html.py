@@ -24,9 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
-from zhclean.io.decode import UndecodableError, decode_bytes, plausible_gb
+from zhclean.io.decode import UndecodableError, decode_bytes, plausible_big5, plausible_gb
 
 # Charset labels as pages write them, to the codec that decodes what they mean.
 _SUPERSETS = {
@@ -42,9 +40,9 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 # A lenient decoding may replace this share of the bytes at most (a page cut mid-character,
 # a stray byte); more is not a page in that encoding.
 LENIENT_MAX_SHARE = 0.002
-PRESCAN_BYTES = 4096
+PRESCAN_BYTES = 4096  # where the HTML standard looks for <meta charset>
 # The extractor separates blocks with a blank line; zhclean's text is a paragraph a line.
-_BLANK_LINES = re.compile(r"[ \t]*(?:\n[ \t]*)+")  # where the HTML standard looks for <meta charset>
+_BLANK_LINES = re.compile(r"[ \t]*(?:\n[ \t]*)+")
 
 # Class and id tokens that mark page furniture on Chinese (and other) sites, beyond the
 # English ones resiliparse's main-content heuristics know: ads (gg = guanggao), share bars,
@@ -145,22 +143,7 @@ def _any(_text: str) -> bool:
     return True
 
 
-def _plausible_big5(text: str) -> bool:
-    """Mostly Big5's level-1 (frequent) characters, as real text is; random bytes decode to
-    level 1 and level 2 alike. Counted in C: the Han characters encoded to CP950 at once."""
-    han = "".join(_HAN.findall(text))
-    if not han:
-        return True
-    try:
-        codes = np.frombuffer(han.encode("cp950"), dtype=">u2")
-    except UnicodeEncodeError:
-        return False  # a Han character Big5 has no code for came from no Big5 page
-    frequent = np.count_nonzero((codes >= 0xA440) & (codes <= 0xC67E))
-    return frequent / len(han) >= 0.8
-
-
-_HAN = re.compile("[\u4e00-\u9fff]")
-_PLAUSIBLE = {"gb18030": plausible_gb, "cp950": _plausible_big5, "big5hkscs": _plausible_big5}
+_PLAUSIBLE = {"gb18030": plausible_gb, "cp950": plausible_big5, "big5hkscs": plausible_big5}
 
 
 def extract_page(html: str, encoding: str = "utf-8") -> Page:

@@ -62,18 +62,14 @@ def _item(piece: Piece, number: int, record: Any, max_bytes: int) -> Item:
             reason = "http_redirect" if 300 <= status < 400 else "http_error" if status >= 400 else "http_other"
             return _skipped(piece, number, reason, meta)
     expected = record.content_length
-    limit = max_bytes if max_bytes else -1
-    body = record.reader.read(limit + 1) if limit > 0 else record.reader.read()
-    if limit > 0 and len(body) > limit:
-        detail = (f"WARC record {number} ({meta.get('url')}) has a body of {expected:,} bytes, over the "
-                  f"limit of {limit:,}; the first {KEPT_PREFIX_BYTES:,} bytes are kept as raw")
-        return Item(piece.path, piece.name, number, raw=body[:KEPT_PREFIX_BYTES], kind="warc", meta=meta,
-                    error=BadRecord(Reason.TOO_LONG, detail))
+    body = record.reader.read(max_bytes + 1) if max_bytes else record.reader.read()
+    if max_bytes and len(body) > max_bytes:
+        return _bad(piece, number, body, meta, Reason.TOO_LONG,
+                    f"has a body of {expected:,} bytes, over the limit of {max_bytes:,}; the first "
+                    f"{KEPT_PREFIX_BYTES:,} bytes are kept as raw")
     if len(body) < expected:
-        detail = (f"WARC record {number} ({meta.get('url')}) ends after {len(body):,} of its {expected:,} "
-                  f"bytes: the file is cut")
-        return Item(piece.path, piece.name, number, raw=body[:KEPT_PREFIX_BYTES], kind="warc", meta=meta,
-                    error=BadRecord(Reason.TRUNCATED_RECORD, detail))
+        return _bad(piece, number, body, meta, Reason.TRUNCATED_RECORD,
+                    f"ends after {len(body):,} of its {expected:,} bytes: the file is cut")
     if not body.strip():
         return _skipped(piece, number, "empty_body", meta)
     if kind == "conversion":
@@ -102,6 +98,13 @@ def _is_html(content_type: str | None, body: bytes) -> bool:
     if content_type:
         return content_type in HTML_TYPES
     return body[:1024].lstrip().lower().startswith(_SNIFF)
+
+
+def _bad(piece: Piece, number: int, body: bytes, meta: dict[str, Any], reason: Reason, what: str) -> Item:
+    """A record to quarantine, with the start of its body as raw."""
+    detail = f"WARC record {number} ({meta.get('url')}) {what}"
+    return Item(piece.path, piece.name, number, raw=body[:KEPT_PREFIX_BYTES], kind="warc", meta=meta,
+                error=BadRecord(reason, detail))
 
 
 def _skipped(piece: Piece, number: int, reason: str, meta: dict[str, Any]) -> Item:

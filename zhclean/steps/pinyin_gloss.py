@@ -177,7 +177,9 @@ _SEPARATOR = re.compile(f"[ \t\u00a0]+(?=[{HAN_CLASS}{CJK_PUNCT_CLASS}])")
 
 
 def _after_gloss(piece: str) -> str:
-    return _SEPARATOR.sub("", piece, count=1) if piece[:1] in " \t\u00a0" and _SEPARATOR.match(piece) else piece
+    """The text after a removed gloss, without its separator space."""
+    found = _SEPARATOR.match(piece)
+    return piece[found.end():] if found else piece
 
 
 def _remove(parts: list[str], units: list[str | None]) -> str:

@@ -99,12 +99,14 @@ def _containment(lines: list[str], min_han: int) -> Callable[[int], bool]:
     documents, hashed windows when plain search would be quadratic."""
     whole = "\n".join(lines)
     if len(lines) * len(whole) <= _PLAIN_SEARCH_BUDGET:
-        def plain(i: int) -> bool:
-            line = lines[i]
-            return whole.count(line) > 1 and any(len(o) > len(line) and line in o and not is_navigation(o)
-                                                 for o in lines)
-        return plain
+        return lambda i: _inside_a_longer_line(lines[i], lines, whole)
     return _ContainedLines(lines, min_han).inside_longer
+
+
+def _inside_a_longer_line(line: str, lines: list[str], whole: str) -> bool:
+    """Whether `line` stands inside a longer line of `lines` (joined: `whole`) that is not
+    a breadcrumb, by plain search."""
+    return whole.count(line) > 1 and any(len(o) > len(line) and line in o and not is_navigation(o) for o in lines)
 
 
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd: the window hash is a bijection of its last code
@@ -164,8 +166,7 @@ class _ContainedLines:
     def inside_longer(self, i: int) -> bool:
         line = self.lines[i]
         if len(line) < self.k:  # shorter than any window (only with min_han 0): the plain way
-            return self.whole.count(line) > 1 and any(len(o) > len(line) and line in o and not is_navigation(o)
-                                                      for o in self.lines)
+            return _inside_a_longer_line(line, self.lines, self.whole)
         if self.rarest[i] < 2:
             return False
         start = int(self.starts[i])

@@ -60,7 +60,7 @@ class UnicodeOptions:
 
 
 @lru_cache(maxsize=4096)
-def _ftfy_line(line: str) -> str:
+def _encoding_fix(line: str) -> str:
     """Repair one line's encoding: decoded directly when the whole line is UTF-8 read as
     Windows-1252 or Latin-1 (the common case, in C), else with ftfy's encoding fixes only (no
     width, quote or HTML changes; ftfy is ~50 µs a line in Python). Remembered: a page's
@@ -139,9 +139,9 @@ def _repair_line(line: str) -> str:
     makes the same changes to it later. Otherwise the line as it is (a U+00A0 may be a byte
     of the mojibake: `ä¸\\xa0` is `丠`)."""
     spaced = SPACE_RUN.sub(" ", line).strip(LINE_EDGE) if "\u00a0" in line or "  " in line else line.strip(LINE_EDGE)
-    if spaced != line and _MOJIBAKE.search(spaced) and (fixed := _ftfy_line(spaced)) != spaced:
+    if spaced != line and _MOJIBAKE.search(spaced) and (fixed := _encoding_fix(spaced)) != spaced:
         return fixed
-    return _ftfy_line(line)
+    return _encoding_fix(line)
 
 
 def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
