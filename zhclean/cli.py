@@ -1,4 +1,4 @@
-"""The `zhclean` command line: clean, dedup, run, explain, steps, eval."""
+"""The `zhclean` command line: clean, dedup, run, explain, report, steps, eval."""
 
 from __future__ import annotations
 
@@ -32,7 +32,15 @@ RUN_EXAMPLE = """example:
 
 EXPLAIN_EXAMPLE = """example:
   zhclean explain '区人(ren)大常委会(hui)主任程绣(xiu)明,来源:上海杨浦'
-  zhclean explain ../shared/seeds/002.txt"""
+  zhclean explain ../shared/seeds/002.txt
+  zhclean explain crawl.jsonl --id dev00042 --json     # one record, as the run read it
+  zhclean explain crawl.parquet --line 17
+  pbpaste | zhclean explain -                           # a text on stdin (JSONL with --id/--line)"""
+
+REPORT_EXAMPLE = """example:
+  zhclean clean crawl.jsonl -o clean.jsonl
+  zhclean report clean.jsonl           # writes clean.report.html and clean.report.json
+  zhclean run crawl.jsonl -o unique.jsonl --report   # the same, right after the run"""
 
 EVAL_EXAMPLE = """example:
   zhclean clean ../shared/dev/noisy.jsonl -o out/dev.jsonl
@@ -122,6 +130,11 @@ def _add_dedup_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", help="folder of a persistent signature index, shared across runs")
 
 
+def _add_report_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--report", action="store_true",
+                   help="after the run, write OUT.report.html (charts, tables, examples) and OUT.report.json")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="zhclean",
@@ -134,18 +147,30 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("clean", help="clean a dataset", epilog=CLEAN_EXAMPLE, formatter_class=fmt)
     _add_run_flags(p)
+    _add_report_flag(p)
     if _dedup_available():
         p = sub.add_parser("dedup", help="find near-duplicates and keep one per cluster",
                            epilog=DEDUP_EXAMPLE, formatter_class=fmt)
         _add_run_flags(p)
         _add_dedup_flags(p)
+        _add_report_flag(p)
         p = sub.add_parser("run", help="clean, then dedup", epilog=RUN_EXAMPLE, formatter_class=fmt)
         _add_run_flags(p)
         _add_dedup_flags(p)
+        _add_report_flag(p)
     p = sub.add_parser("explain", help="show what cleaning removes from one document, and why",
                        epilog=EXPLAIN_EXAMPLE, formatter_class=fmt)
-    p.add_argument("document", help="the text itself, or a path to a .txt file")
+    p.add_argument("document", help="the text itself, a .txt file, a JSONL/Parquet file (with --id or --line), "
+                                    "or - for stdin")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--id", dest="record_id", metavar="ID", help="explain the record with this id")
+    which.add_argument("--line", type=int, metavar="N", help="explain the record on line (Parquet: row) N, from 1")
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON (every removal, rule, position)")
+    p.add_argument("--text-field", help="field holding the text (default: text)")
     _add_config_flags(p)
+    p = sub.add_parser("report", help="write the HTML report (and its JSON twin) of a finished run",
+                       epilog=REPORT_EXAMPLE, formatter_class=fmt)
+    p.add_argument("output", help="the run's output (what -o named), or its .summary.json")
     sub.add_parser("steps", help="list the registered steps and filters with their documentation")
     p = sub.add_parser("eval", help="score cleaned output against a gold file", epilog=EVAL_EXAMPLE,
                        formatter_class=fmt)
@@ -199,6 +224,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     _hint(summary, args.output, config)
     if not args.quiet:
         summary.render(err)
+    _report_after(args)
     return 0
 
 
@@ -213,6 +239,40 @@ def cmd_dedup(args: argparse.Namespace, clean_first: bool = False) -> int:
     _hint(summary, args.output, config)
     if not args.quiet:
         summary.render(err)
+    _report_after(args)
+    return 0
+
+
+def _report_after(args: argparse.Namespace) -> None:
+    if args.report:
+        if args.output == "-":
+            err.print("[bold yellow]zhclean: warning:[/] --report needs an output file or folder, not -",
+                      highlight=False)
+            return
+        _write_report(args.output)
+
+
+def _write_report(output: str) -> None:
+    from zhclean.report.html import write_report
+
+    html_path, json_path = write_report(_summary_path(output))
+    err.print(f"report: {escape(html_path)} (and {escape(json_path)})", highlight=False, soft_wrap=True)
+
+
+def _summary_path(output: str) -> str:
+    """The summary of a run whose output is `output` (or `output` itself, a summary)."""
+    from zhclean.jobs.output import OutputSpec
+
+    if output.endswith(".summary.json") and os.path.isfile(output):
+        return output
+    path = OutputSpec.of(output).side("summary")
+    if not os.path.isfile(path):
+        raise UsageError(f"no summary of a finished run at {path} (is {output} what -o named?)")
+    return path
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    _write_report(args.output)
     return 0
 
 
@@ -243,18 +303,54 @@ def _hint(summary, output: str, config) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from zhclean.explain import explain_document
+    from zhclean.explain import Picked, explain_document, explanation
 
-    text = args.document
-    if not os.path.exists(text) and _looks_like_a_path(text):
-        raise UsageError(f"no such file: {text} (to explain a text, pass the text itself)")
-    if os.path.isfile(text):
+    config = _config(args)
+    picked = _picked_document(args, config)
+    if args.json:
+        import orjson
+
+        sys.stdout.write(orjson.dumps(explanation(picked, config), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    assert isinstance(picked, Picked)
+    title = f"record {picked.doc_id} (line {picked.line})" if picked.doc_id is not None else None
+    explain_document(picked.text, config, Console(), title=title)
+    return 0
+
+
+def _picked_document(args: argparse.Namespace, config):
+    """The document `explain` was given: a record picked from a file or stdin by --id or
+    --line, a file that is one document, stdin's text, or the argument itself."""
+    from zhclean.explain import Picked, pick_record
+    from zhclean.io.formats import detect
+
+    document, wanted = args.document, {"doc_id": args.record_id, "line": args.line}
+    selecting = args.record_id is not None or args.line is not None
+    if document == "-":
+        if selecting:
+            return pick_record("-", config, **wanted)
         from zhclean.io.decode import decode_bytes
 
-        with open(text, "rb") as f:
-            text, _ = decode_bytes(f.read())
-    explain_document(text, _config(args), Console())
-    return 0
+        return Picked(decode_bytes(sys.stdin.buffer.read())[0])
+    if not os.path.exists(document):
+        if _looks_like_a_path(document):
+            raise UsageError(f"no such file: {document} (to explain a text, pass the text itself)")
+        if selecting:
+            raise UsageError("--id and --line pick a record of a file (or of JSONL on stdin, with -)")
+        return Picked(document)
+    found = detect(document)
+    if os.path.isdir(document):
+        raise UsageError(f"{document} is a folder: explain one file's record, with --id or --line")
+    if found is None:
+        if selecting:
+            raise UsageError(f"{document}: not a format zhclean reads records from")
+        from zhclean.io.decode import decode_bytes
+
+        with open(document, "rb") as f:
+            return Picked(decode_bytes(f.read())[0])
+    if not selecting and found.kind not in ("txt", "html"):
+        raise UsageError(f"{document} holds many records: pick one with --id ID or --line N")
+    return pick_record(document, config, **wanted)
 
 
 def _looks_like_a_path(text: str) -> bool:
@@ -307,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     args = parser.parse_args(argv)
     handlers = {
-        "clean": cmd_clean, "explain": cmd_explain, "steps": cmd_steps, "eval": cmd_eval,
+        "clean": cmd_clean, "explain": cmd_explain, "steps": cmd_steps, "eval": cmd_eval, "report": cmd_report,
         "dedup": cmd_dedup, "run": lambda a: cmd_dedup(a, clean_first=True),
     }
     try:

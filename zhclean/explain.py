@@ -1,9 +1,16 @@
 """`zhclean explain`: the cleaned text and, step by step, what went and which rule fired;
-then each filter's signals and verdict."""
+then each filter's signals and verdict. As a table for people, or as JSON for scripts.
+
+The document is a text, a `.txt` file, stdin, or one record of a JSONL/Parquet file picked
+by `--id` or `--line`; a record is read and validated exactly as `zhclean clean` reads it,
+so what `explain` shows is what the run did.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -13,10 +20,66 @@ from zhclean.config import Config
 from zhclean.pipeline import Pipeline, Result
 
 
-def explain_document(text: str, config: Config, console: Console) -> None:
+@dataclass
+class Picked:
+    """The document to explain: its id (a record's, or none for a plain text) and text."""
+
+    text: str
+    doc_id: str | None = None
+    line: int | None = None
+
+
+def pick_record(path: str, config: Config, doc_id: str | None = None, line: int | None = None) -> Picked:
+    """The record of a JSONL/Parquet file (or `-`, JSONL on stdin) with id `doc_id`, or on
+    1-based line (row) `line`; read as far as it, never further. Records without an id get
+    the one a run would give them (`name:line`), so an id from the output finds its input."""
+    from zhclean.core.outcome import BadRecord
+    from zhclean.engines.records import parse_all
+    from zhclean.io.shards import plan_shards, shard_items
+
+    for shard in plan_shards([path]).shards:
+        for item in shard_items(shard):
+            if line is not None and item.line != line:
+                continue
+            (parsed,) = parse_all([item], config)
+            if isinstance(parsed, tuple):
+                record, text = parsed
+                found = str(record[config.id_field])
+                if doc_id is None or found == doc_id:
+                    return Picked(text, found, item.line)
+            elif isinstance(parsed, BadRecord) and (line is not None or f"{item.name}:{item.line}" == doc_id):
+                raise ValueError(f"{path}:{item.line}: that record cannot be cleaned ({parsed.reason.value}: "
+                                 f"{parsed.detail}); a run sends it to quarantine")
+    wanted = f"no record with id {doc_id!r}" if doc_id is not None else f"no line {line}"
+    raise ValueError(f"{path}: {wanted}")
+
+
+def explanation(picked: Picked, config: Config) -> dict[str, Any]:
+    """Everything `explain` shows, as JSON: the cleaned text, the outcome, each step's edits,
+    every removal with its step, rule and position, the fields, each filter's signals."""
+    pipeline = Pipeline.from_config(config)
+    result = pipeline.clean(picked.text, explain=True)
+    shared = _shared_units(result, config)
+    removals = [{"step": r.step, "rule": r.rule, "position": r.position, "removed": r.removed,
+                 "replacement": r.replacement} for r in result.removals]
+    removals += [{"step": "corpus_lines", "rule": rule, "position": at, "removed": removed, "replacement": ""}
+                 for rule, at, removed in (shared[0] if shared else [])]
+    verdict = result.verdict
+    return {
+        "id": picked.doc_id, "line": picked.line, "text": result.text, "kept": result.kept,
+        "dropped_by": result.dropped_by, "reason": verdict.reason if verdict else None,
+        "value": verdict.value if verdict else None, "edits": dict(result.meta["edits"]),
+        "rules": dict(sorted(result.rules.items())), "removals": removals,
+        "fields": {k: v for k, v in result.meta.items() if k != "edits"}, "signals": result.signals,
+    }
+
+
+def explain_document(text: str, config: Config, console: Console, title: str | None = None) -> None:
     pipeline = Pipeline.from_config(config)
     result = pipeline.clean(text, explain=True)
     shared = _shared_units(result, config)
+    if title:
+        console.print(f"[bold]{title}[/]", highlight=False)
     console.print(Panel(result.text or "[dim](empty)[/]", title="cleaned text", title_align="left"))
     by_step = {step: list(items) for step, items in groupby(result.removals, key=lambda r: r.step)}
     for name in pipeline.names:

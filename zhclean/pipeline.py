@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zhclean.filters import DEFAULT_FILTERS, FILTERS, Document, Verdict
-from zhclean.steps import DEFAULT_ORDER, REGISTRY, Removal, StepSpec
+from zhclean.steps import DEFAULT_ORDER, REGISTRY, Removal, StepOutput, StepSpec
 
 # Edit counters every output carries, whether or not the step ran (SPEC's output schema).
 EDIT_KEYS = ("pinyin_gloss", "markup", "boilerplate", "repeated_line", "punctuation", "unicode", "script")
@@ -36,6 +36,7 @@ class Result:
     dropped_by: str | None = None  # the filter that dropped the document, if one did
     verdict: Verdict | None = None  # its reason and value
     signals: dict[str, dict[str, Any]] = field(default_factory=dict)  # per filter that ran
+    rules: dict[str, int] = field(default_factory=dict)  # "step/rule" -> hits, for the report
 
     @property
     def edits(self) -> dict[str, int]:
@@ -174,15 +175,17 @@ class Pipeline:
         edits = [dict(self._no_edits) for _ in current]
         found: list[dict[str, Any]] = [{} for _ in current]
         trails: list[list[Removal]] = [[] for _ in current]
+        fired: list[dict[str, int]] = [{} for _ in current]
         todo = range(len(current))
         for settling in range(SETTLE_PASSES):
-            todo = self._run_steps(todo, current, edits, found, trails, explain, first=settling == 0)
+            todo = self._run_steps(todo, current, edits, found, (trails, fired), explain, first=settling == 0)
             if not todo:
                 break
         results = [
             Result(text, {**_META_TEMPLATE, "edits": counts, "chars_in": len(before), "chars_out": len(text),
-                          **fields}, trail)
-            for before, text, counts, fields, trail in zip(texts, current, edits, found, trails, strict=True)
+                          **fields}, trail, rules=rules)
+            for before, text, counts, fields, trail, rules in zip(texts, current, edits, found, trails, fired,
+                                                                   strict=True)
         ]
         if self._filters:
             docs = Document.many([r.text for r in results], [r.meta for r in results])
@@ -191,12 +194,14 @@ class Pipeline:
         return results
 
     def _run_steps(self, todo: Sequence[int], current: list[str], edits: list[dict[str, int]],
-                   found: list[dict[str, Any]], trails: list[list[Removal]], explain: bool, first: bool) -> list[int]:
+                   found: list[dict[str, Any]], trails: tuple[list[list[Removal]], list[dict[str, int]]],
+                   explain: bool, first: bool) -> list[int]:
         """Every step over the documents `todo`, in place; the documents a step that exposes
         text to the earlier ones (`StepSpec.exposes`) edited, which need another pass. On a
         later pass the fields of the first stand (the script step would see the converted
         text and call it Simplified); fields it did not find are added."""
         again: set[int] = set()
+        removals, fired = trails
         for spec, (name, function, options) in zip(self.specs, self._calls, strict=True):
             for i in todo:
                 out = function(current[i], found[i], options, explain)
@@ -212,9 +217,26 @@ class Pipeline:
                         for key, value in out.fields.items():
                             if found[i].get(key) is None:
                                 found[i][key] = value
+                if out.rules:
+                    hits = fired[i]
+                    for rule, n in out.rules.items():
+                        key = f"{name}/{rule}"
+                        hits[key] = hits.get(key, 0) + n
                 if explain:
-                    trails[i].extend(out.removals)
+                    removals[i].extend(out.removals)
         return sorted(again)
+
+    def step_by_step(self, text: str) -> list[tuple[str, str, StepOutput]]:
+        """(step name, its input, its output) for each step, one pass in order, with
+        explanations on: what the report's examples show of one step."""
+        found: dict[str, Any] = {}
+        trace = []
+        for name, function, options in self._calls:
+            out = function(text, found, options, True)
+            trace.append((name, text, out))
+            found.update(out.fields)
+            text = out.text
+        return trace
 
     def _judge(self, result: Result, doc: Document) -> None:
         """Run the filters over a cleaned document until one drops it."""

@@ -72,6 +72,7 @@ class Summary:
             "shards": self.shards,
             "cpu_seconds": {"tasks": round(s.cpu_seconds, 3), "driver": round(self.driver_cpu_seconds, 3)},
             **self.extra,
+            "observed": s.observed.as_dict(),
         }
 
     def to_json(self) -> bytes:

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from zhclean.core.observe import Observations
+
 _COUNTERS = ("edits", "quarantine_reasons", "dropped_reasons", "skipped_reasons")
 
 
@@ -29,6 +31,7 @@ class RunStats:
     quarantine_reasons: Counter = field(default_factory=Counter)
     dropped_reasons: Counter = field(default_factory=Counter)
     skipped_reasons: Counter = field(default_factory=Counter)
+    observed: Observations = field(default_factory=Observations)  # the report's counters
 
     def add_kept(self, meta: dict[str, Any] | None) -> None:
         self.records_in += 1
@@ -69,11 +72,14 @@ class RunStats:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in _COUNTERS:
             out[name] = dict(sorted(out[name].items()))
+        out["observed"] = self.observed.as_dict()
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunStats:
-        values = {f.name: data.get(f.name, f.default if f.name not in _COUNTERS else {}) for f in fields(cls)}
+        values = {f.name: data.get(f.name, f.default if f.name not in _COUNTERS else {})
+                  for f in fields(cls) if f.name != "observed"}
         for name in _COUNTERS:
             values[name] = Counter(values[name])
+        values["observed"] = Observations.from_dict(data.get("observed"))
         return cls(**values)

@@ -14,6 +14,7 @@ import orjson
 
 from zhclean.config import Config
 from zhclean.core.budget import OverBudget, budget
+from zhclean.core.observe import Observations, observe_result
 from zhclean.core.outcome import BadRecord, Dropped, Quarantined, Reason
 from zhclean.io import jsonsafe
 from zhclean.io.decode import UndecodableError, decode_bytes
@@ -197,14 +198,23 @@ def _clean_one(pipeline: Pipeline, text: str, max_seconds: float) -> Result | Ba
         return BadRecord(Reason.STEP_ERROR, f"a step failed: {type(error).__name__}: {error}")
 
 
-def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list[tuple[str, Any]]:
+class Outcomes(list):
+    """A batch's (kind, item outcome) pairs, in order, with the report's counters of its
+    documents (`observed`): they travel together from whichever process cleaned the batch."""
+
+    def __init__(self, observed: Observations | None = None) -> None:
+        super().__init__()
+        self.observed = observed or Observations()
+
+
+def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> Outcomes:
     """Per item, (KEPT, output record), (DROPPED, Dropped: the cleaned record and the filter's
     verdict), (QUARANTINED, Quarantined) or (SKIPPED, reason), in order. The good texts are cleaned together
     (`Pipeline.clean_many`), which is faster than one by one."""
     parsed = parse_all(items, config)
     good = [p for p in parsed if isinstance(p, tuple)]
     cleaned = iter(clean_texts(pipeline, [text for _, text in good], config.max_seconds))
-    out: list[tuple[str, Any]] = []
+    out = Outcomes()
     for item, entry in zip(items, parsed, strict=True):
         if isinstance(entry, Skip):
             out.append((SKIPPED, entry.reason))
@@ -216,6 +226,7 @@ def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> list
         if isinstance(result, BadRecord):
             out.append((QUARANTINED, quarantined(item, result)))
             continue
+        observe_result(out.observed, str(record[config.id_field]), entry[1], result)
         record[config.text_field] = result.text
         record["zhclean"] = result.meta
         if result.dropped_by is None:

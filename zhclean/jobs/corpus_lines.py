@@ -117,6 +117,8 @@ class LineApplyTask:
                         record_edits(record, self.config, new, {STEP: len(cuts)}, len(text) - len(new))
                         removed.update((cut.rule, text[cut.start:cut.end]) for cut in cuts)
                         stats.edits[STEP] += len(cuts)
+                        stats.observed.changed[STEP] += 1
+                        stats.observed.rules.update(f"{STEP}/{cut.rule}" for cut in cuts)
                         stats.chars_out -= len(text) - len(new)
                     kept.write(record)
             for (rule, unit), count in sorted(removed.items()):

@@ -29,6 +29,7 @@ import numpy as np
 import orjson
 
 from zhclean.config import Config
+from zhclean.core.observe import histogram_of
 from zhclean.core.outcome import BadRecord, Dropped
 from zhclean.core.stats import RunStats
 from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
@@ -333,6 +334,7 @@ def _cluster_summary(summary: Summary, sigs: Signatures, keeper: list[int], remo
     for k in keeper:
         sizes[k] += 1
     largest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    summary.stats.observed.histograms["cluster_sizes"] = histogram_of("cluster_sizes", sizes.values())
     summary.extra.update(
         documents=len(keeper), clusters=len(sizes), duplicates_removed=removed,
         largest_clusters=[{"cluster_id": sigs.ids[k], "size": n} for k, n in largest if n > 1],

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zhclean.config import Config
+from zhclean.core.observe import describe_example
 from zhclean.core.stats import RunStats
 from zhclean.engines.records import DROPPED, KEPT, SKIPPED, batches, process_batch
 from zhclean.io.shards import Item, Shard, bytes_read, line_limit, shard_items
@@ -74,6 +75,7 @@ class CleanTask:
         try:
             for batch, results in self._results(shard, mapper):
                 stats.bytes_in += sum(item.size for item in batch)
+                stats.observed.absorb(results.observed)
                 for kind, out in results:
                     if kind == KEPT:
                         if observer:
@@ -95,6 +97,7 @@ class CleanTask:
                 save_npz(f"{stem}.lines.npz", **observer.arrays())
                 files["lines"] = os.path.basename(f"{stem}.lines.npz")
             stats.bytes_in = bytes_read(shard, stats.bytes_in)
+            stats.observed.explain_candidates(partial(describe_example, worker_pipeline(self.config, warm=False)))
         except BaseException:
             kept.abort()
             quarantine.abort()

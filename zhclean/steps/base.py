@@ -34,6 +34,9 @@ class StepOutput:
     edits: int = 0
     fields: dict[str, Any] = field(default_factory=dict)
     removals: list[Removal] = field(default_factory=list)
+    # hits per rule, for the run's report (`zhclean report`): what fired, also when nothing
+    # was edited (a gloss verdict of "content"); None for a step that reports only edits
+    rules: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -444,7 +445,9 @@ def boilerplate(
     kept = remove_lines(lines, {i for i, _, _ in hits})
     reported = {k: v for k, v in extracted.items() if k not in rules.unreported and not fields.get(k)}
     edits = len(hits) + sum(len(cuts) for _, cuts in edited.values())
-    return StepOutput(kept, edits, reported, removals)
+    fired = Counter(rule for _, rule, _ in hits)
+    fired.update(rule for _, cuts in edited.values() for rule, _ in cuts)
+    return StepOutput(kept, edits, reported, removals, dict(fired))
 
 
 def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates: list[int],

@@ -190,4 +190,4 @@ def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -
         return StepOutput(text)  # a page that is only a notice: the filters decide
     taken = head + tail
     removals = [Removal("notice", "notice_sentence", 0, s.strip(_EDGE)) for s in taken] if explain else []
-    return StepOutput(new, len(taken), {}, removals)
+    return StepOutput(new, len(taken), {}, removals, {"notice_sentence": len(taken)})

@@ -277,10 +277,12 @@ def pinyin_gloss(
     parts, units, distinct = _scan(text)
     field_pairs = [(g.unit, g.written) for found in in_fields.values() for g in found]
     count = len(units) - units.count(None) + len(field_pairs)
-    if not count or glosses_are_content(count, distinct.union(field_pairs), options, text):
+    if not count:
         return StepOutput(text)
+    if glosses_are_content(count, distinct.union(field_pairs), options, text):
+        return StepOutput(text, rules={"kept_as_content": count})
     removals = _removals(text, find_glosses(text), fields, in_fields) if explain else []
-    return StepOutput(_remove(parts, units), count, _cleaned_fields(fields, in_fields), removals)
+    return StepOutput(_remove(parts, units), count, _cleaned_fields(fields, in_fields), removals, {"removed": count})
 
 
 def _cleaned_fields(fields: Mapping[str, Any], in_fields: dict[str, list[Gloss]]) -> dict[str, str]:

@@ -220,5 +220,21 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
         edits += n
     if held:
         text = text.replace(_LOST, "?")
-    removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain and text != before else []
-    return StepOutput(text, edits, removals=removals)
+    if text == before:
+        return StepOutput(text, edits)
+    removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain else []
+    return StepOutput(text, edits, removals=removals, rules=_converted_marks(before, text))
+
+
+_ASCII_MARKS = ",:;?!()"
+
+
+def _converted_marks(before: str, after: str) -> dict[str, int]:
+    """ASCII mark -> how many became full-width (one C-level count per mark, only for the
+    documents the step changed)."""
+    fired = {}
+    for mark in _ASCII_MARKS:
+        n = before.count(mark) - after.count(mark)
+        if n > 0:
+            fired[f"'{mark}'"] = n
+    return fired

@@ -195,4 +195,4 @@ def repeated_line(
     lines = text.split("\n")
     kept = remove_lines(lines, set(drop))
     removals = [Removal("repeated_line", "repeated_line", i, lines[i]) for i in drop] if explain else []
-    return StepOutput(kept, len(drop), removals=removals)
+    return StepOutput(kept, len(drop), removals=removals, rules={"repeated_line": len(drop)})

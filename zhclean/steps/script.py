@@ -236,7 +236,7 @@ def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain
     info["script_out"] = _script_of(new_text, options)
     edits = _changed_chars(text, new_text)
     removals = [Removal("script", f"to_{target}", 0, "", f"{edits} characters converted")] if explain and edits else []
-    return StepOutput(new_text, edits, info, removals)
+    return StepOutput(new_text, edits, info, removals, {f"to_{target}": 1} if edits else None)
 
 
 def _convert_together(convert: Callable[[str], str], texts: list[str]) -> list[str]:

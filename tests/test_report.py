@@ -1,0 +1,175 @@
+"""The run report: its numbers are the summary's, checked in the DOM headless Chromium builds
+from the HTML (Debian's `chromium`, installed here when absent and the machine allows it)."""
+
+import os
+import shutil
+import subprocess
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import read_jsonl, shared_path
+from zhclean.cli import main
+from zhclean.core.observe import HISTOGRAMS, Observations, bucket_labels, histogram_of
+from zhclean.report.html import build_report, render_html
+
+
+def _chromium() -> str | None:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found or os.environ.get("ZHCLEAN_NO_APT") or not shutil.which("apt-get") or os.geteuid() != 0:
+        return found
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        try:
+            subprocess.run(command, capture_output=True, timeout=900, check=True,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        except (subprocess.SubprocessError, OSError):
+            return None
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = _chromium()
+    if found is None:
+        pytest.skip("chromium is not installed and cannot be installed here (apt-get install chromium)")
+    return found
+
+
+def rendered_dom(chromium: str, html: Path) -> str:
+    """The document after Chromium parsed and laid it out (what a reader's browser shows)."""
+    proc = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", html.as_uri()],
+                          capture_output=True, timeout=120, check=True)
+    return proc.stdout.decode()
+
+
+class Dom(HTMLParser):
+    """Charts (their bars' labels and values) and tables (rows: key -> numeric cells)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.charts: dict[str, list[tuple[str, int]]] = {}
+        self.tables: dict[str, dict[str, list[float]]] = {}
+        self._chart: str | None = None
+        self._table: str | None = None
+        self._row: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "figure" and "data-chart" in a:
+            self._chart = a["data-chart"]
+            self.charts[self._chart] = []
+        elif tag == "rect" and self._chart:
+            self.charts[self._chart].append((a["data-label"], int(a["data-value"])))
+        elif tag == "table" and "data-table" in a:
+            self._table = a["data-table"]
+            self.tables.setdefault(self._table, {})
+        elif tag == "tr" and self._table and "data-key" in a:
+            self._row = a["data-key"]
+            self.tables[self._table][self._row] = []
+        elif tag == "td" and self._row is not None and "data-value" in a:
+            self.tables[self._table][self._row].append(float(a["data-value"]))
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self._chart = None
+        elif tag == "table":
+            self._table = self._row = None
+        elif tag == "tr":
+            self._row = None
+
+
+@pytest.fixture(scope="module")
+def dev_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("devrun") / "dev.jsonl"
+    assert main(["clean", str(shared_path("dev/noisy.jsonl")), "-o", str(out), "--quiet", "--report"]) == 0
+    return out
+
+
+def check_against_summary(dom: Dom, summary: dict) -> None:
+    observed = summary["observed"]
+    outcomes = {k: summary[k] for k in ("in", "kept", "dropped", "quarantined", "skipped")}
+    assert {k: v[0] for k, v in dom.tables["outcomes"].items()} == outcomes
+    assert dict(dom.charts["outcomes"]) == {k: v for k, v in outcomes.items() if k != "in" and v}
+    changed_steps = {s for s in set(summary["edits"]) | set(observed["changed"])
+                     if summary["edits"].get(s) or observed["changed"].get(s)}
+    assert {k: v for k, v in dom.tables["steps"].items()} == {
+        s: [observed["changed"].get(s, 0), summary["edits"].get(s, 0)] for s in changed_steps}
+    assert dict(dom.charts["steps"]) == {s: n for s, n in observed["changed"].items() if n}
+    assert {k: v[0] for k, v in dom.tables["rules"].items()} == observed["rules"]
+    top = sorted(observed["rules"].items(), key=lambda kv: (-kv[1], kv[0]))[: len(dom.charts["rules"])]
+    assert dom.charts["rules"] == top and len(top) >= min(len(observed["rules"]), 10)
+    for name, counts in observed["histograms"].items():
+        assert dom.charts[f"histogram:{name}"] == list(zip(bucket_labels(name), counts, strict=True))
+    for part, key in (("dropped", "dropped_reasons"), ("quarantined", "quarantine_reasons"),
+                      ("skipped", "skipped_reasons")):
+        reasons = summary.get(key, {})
+        assert {k: v[0] for k, v in dom.tables.get(part, {}).items()} == reasons
+        assert dict(dom.charts.get(part, [])) == reasons
+
+
+def test_the_dev_set_report_in_chromium_shows_the_summarys_numbers(dev_run, chromium):
+    summary = orjson.loads(dev_run.with_name("dev.summary.json").read_bytes())
+    dom = Dom(rendered_dom(chromium, dev_run.with_name("dev.report.html")))
+    assert set(summary["observed"]["histograms"]) >= {"chars_in", "chars_out", "han_share", "glosses_per_kb"}
+    assert {"outcomes", "run", "steps", "rules"} <= set(dom.tables)
+    assert {"outcomes", "steps", "rules"} | {f"histogram:{n}" for n in summary["observed"]["histograms"]} <= set(dom.charts)
+    check_against_summary(dom, summary)
+    assert sum(summary["observed"]["histograms"]["chars_in"]) == summary["kept"] + summary["dropped"]
+
+
+def test_a_dedup_run_with_drops_has_its_clusters_and_reasons_in_the_report(tmp_path, chromium):
+    noisy = shared_path("dev/noisy.jsonl").read_bytes().splitlines()[:200]
+    english = [orjson.dumps({"id": f"en{i}", "text": "An English page about something else. " * 30}) for i in range(3)]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(noisy + noisy[:40] + english + [b"{broken"]) + b"\n")
+    # the repeated 40 records are duplicates of themselves under other ids
+    lines = source.read_bytes().splitlines()
+    for i in range(200, 240):
+        record = orjson.loads(lines[i])
+        record["id"] = f"copy-{record['id']}"
+        lines[i] = orjson.dumps(record)
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "u.jsonl"
+    assert main(["run", str(source), "-o", str(out), "--quiet", "--report", "--workers", "1"]) == 0
+    summary = orjson.loads((tmp_path / "u.summary.json").read_bytes())
+    dom = Dom(rendered_dom(chromium, tmp_path / "u.report.html"))
+    assert summary["dropped"] >= 43 and summary["quarantined"] == 1
+    check_against_summary(dom, summary)
+    sizes = summary["observed"]["histograms"]["cluster_sizes"]
+    members = Counter(row["cluster_id"] for row in read_jsonl(tmp_path / "u.clusters.jsonl"))
+    assert sizes == histogram_of("cluster_sizes", members.values()) and sum(sizes[1:]) >= 40
+    assert {k: v[0] for k, v in dom.tables["dedup"].items()} == {
+        "documents": summary["documents"], "clusters": summary["clusters"],
+        "duplicates removed": summary["duplicates_removed"]}
+    assert dom.charts["histogram:cluster_sizes"] == list(zip(bucket_labels("cluster_sizes"), sizes, strict=True))
+
+
+def test_observations_add_up_in_any_grouping():
+    def observed(values):
+        o = Observations()
+        for v in values:
+            o.count("chars_in", v)
+            o.changed["script"] += 1
+            o.offer("step:script", f"d{v}", f"text {v}", v * 7919)
+        return o
+
+    values = list(range(0, 30_000, 97))
+    whole = observed(values)
+    parts = observed(values[:50]) + observed(values[50:200]) + observed(values[200:])
+    assert parts.histograms == whole.histograms == {"chars_in": histogram_of("chars_in", values)}
+    assert parts.changed == whole.changed
+    assert [c.doc_id for c in parts.candidates["step:script"]] == [c.doc_id for c in whole.candidates["step:script"]]
+    assert set(HISTOGRAMS) >= set(whole.histograms)
+
+
+def test_a_report_is_plain_self_contained_html():
+    summary = {"in": 2, "kept": 2, "dropped": 0, "quarantined": 0, "skipped": 0, "balanced": True,
+               "edits": {"markup": 3}, "observed": {"changed": {"markup": 1}, "rules": {"markup/<b>": 3},
+                                                    "histograms": {}, "examples": {}}}
+    html = render_html(build_report(summary, "/x/<run>.summary.json"))
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
+    assert "<script" not in html and "&lt;run&gt;" in html and "markup/&lt;b&gt;" in html
