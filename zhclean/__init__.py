@@ -8,5 +8,17 @@
 from zhclean.config import Config, load_config
 from zhclean.pipeline import Pipeline, Result, clean
 
+
+def __getattr__(name: str):
+    """`zhclean.deduplicate` and `zhclean.Deduplicator`, imported on first use (they need
+    numpy and rensa, which `import zhclean` for cleaning alone does not load)."""
+    if name in ("deduplicate", "Deduplicator", "Membership"):
+        from zhclean.dedup import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'zhclean' has no attribute {name!r}")
+
+
 __version__ = "0.1.0"
-__all__ = ["Config", "Pipeline", "Result", "__version__", "clean", "load_config"]
+__all__ = ["Config", "Deduplicator", "Membership", "Pipeline", "Result", "__version__", "clean", "deduplicate",
+           "load_config"]
