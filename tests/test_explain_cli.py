@@ -119,3 +119,18 @@ def test_report_after_a_run_and_again_from_its_output(tmp_path, capsys):
     assert main(["report", str(out)]) == 0 and html.exists()
     assert main(["report", str(tmp_path / "other.jsonl")]) == 2
     assert "no summary of a finished run" in capsys.readouterr().err
+
+
+def test_a_rerun_takes_the_old_report_away_and_a_folder_input_never_reads_one(tmp_path, capsys):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    out = folder / "clean.jsonl"
+    write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    assert main(["clean", str(tmp_path / "in.jsonl"), "-o", str(out), "--quiet", "--report"]) == 0
+    assert (folder / "clean.report.html").exists()
+    assert main(["clean", str(tmp_path / "in.jsonl"), "-o", str(out), "--quiet"]) == 0
+    assert not (folder / "clean.report.html").exists()  # it described the earlier run
+    assert main(["report", str(out)]) == 0
+    other = tmp_path / "again.jsonl"  # the run folder as input: records only, no report page
+    assert main(["clean", str(folder), "-o", str(other), "--quiet"]) == 0
+    assert orjson.loads((tmp_path / "again.summary.json").read_bytes())["in"] == len(RECORDS)

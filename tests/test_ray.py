@@ -210,7 +210,7 @@ def _clean_shards(tmp_path: Path):
 
 
 def test_actors_write_the_parts_in_parallel_and_send_back_only_done_markers(tmp_path):
-    from zhclean.core.observe import EXAMPLES_PER_KEY
+    from zhclean.core.observe import EXAMPLE_MAX_INPUT, EXAMPLES_PER_KEY
     from zhclean.engines.ray_engine import RayEngine
     from zhclean.jobs.parts import JobDir
 
@@ -238,10 +238,10 @@ def test_actors_write_the_parts_in_parallel_and_send_back_only_done_markers(tmp_
         assert marker == jobdir.done("clean", result["shard"])  # what came back is the marker on disk
         observed = marker["stats"].pop("observed")
         assert len(pickle.dumps(marker)) < 4096  # counts and file names, no record
-        examples = observed.pop("examples")
+        candidates = observed.pop("candidates")  # the report's example candidates: a few input texts per key
         assert len(pickle.dumps(observed)) < 8192  # the report's counters and histograms
-        assert examples and all(len(chosen) <= EXAMPLES_PER_KEY for chosen in examples.values())
-        assert len(pickle.dumps(examples)) < 32_768 * len(examples)  # a few short excerpts per key, whatever the shard's size
+        assert candidates and all(len(chosen) <= EXAMPLES_PER_KEY for chosen in candidates.values())
+        assert all(len(text) <= EXAMPLE_MAX_INPUT for chosen in candidates.values() for _, _, text in chosen)
         for name in marker["files"]["kept"]:
             assert (parts / name).stat().st_size > 500_000  # written by the actor
     pids = {r["pid"] for r in results}

@@ -5,22 +5,27 @@ histograms of what the documents look like before and after; and a few before/af
 examples per step and per filter. Every part merges with `+`, so shard tasks count on the
 workers and the driver only adds their markers up, as it does `RunStats`.
 
-The examples are a bottom-k sample: each candidate document is ranked by a hash of its
-text and each key keeps the k lowest, which is the same sample whatever the number of
-workers or shards, and mergeable. A shard keeps candidates' input texts only until it ends,
-then cleans those few again with explanations on (`Pipeline.clean(explain=True)`), so the
-trail costs nothing on the documents that are not shown.
+The examples are a bottom-k sample: each document is ranked by a hash of its id and each
+key (a step, or a filter that dropped it) keeps the k lowest, which is the same sample
+whatever the number of workers or shards, and mergeable. One rank for every key, so a
+document shown for one step is often shown for the others it changed: the report follows
+it through the pipeline, and few documents need describing. Shards keep and send only the
+candidates' input texts; once the run's candidates are known, those few documents (k per
+key, about thirty) are cleaned again with explanations on (`describe_candidates`, on a warm
+worker), so the explanations cost nothing on the documents that are not shown.
 """
 
 from __future__ import annotations
 
-import zlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from hashlib import blake2b
 from typing import Any
+
+import numpy as np
 
 from zhclean.core.textdiff import diff_segments
 
@@ -44,7 +49,7 @@ HISTOGRAM_TITLES = {
     "cluster_sizes": "Near-duplicate cluster sizes (documents per cluster)",
 }
 EXAMPLES_PER_KEY = 3
-EXAMPLE_MAX_INPUT = 20_000  # longer documents are not candidates: a shown example stays readable
+EXAMPLE_MAX_INPUT = 8_000  # longer documents are not candidates: an example stays readable, a marker small
 EXAMPLE_REMOVALS = 30
 EXAMPLE_SHOWN_CHARS = 600  # of a dropped document's text
 
@@ -84,14 +89,12 @@ def histogram_of(name: str, values: Iterable[float]) -> list[int]:
     return counts
 
 
-def text_rank(text: str) -> int:
-    """The sampling rank of a document: a hash of its text (the same on every engine)."""
-    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
-
-
-@lru_cache(maxsize=256)
-def _salt(key: str) -> int:
-    return zlib.crc32(key.encode())
+def text_rank(doc_id: str) -> int:
+    """The sampling rank of a document: a hash of its id, the same on every engine and in
+    every process (unlike `hash`), so the sample does not depend on who cleaned what. A
+    cryptographic hash, because ids are alike (`dev00062`, `dev00162`): a CRC of them is
+    not uniform, and the sample would be ids ending alike."""
+    return int.from_bytes(blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "little")
 
 
 @dataclass
@@ -112,6 +115,7 @@ class Observations:
     histograms: dict[str, list[int]] = field(default_factory=dict)
     candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # key -> bottom-k, until the shard ends
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> bottom-k examples
+    bars: dict[str, int] = field(default_factory=dict, repr=False)  # step or key -> rank a candidate must be under
 
     def count(self, name: str, value: float) -> None:
         counts = self.histograms.get(name)
@@ -119,12 +123,18 @@ class Observations:
             counts = self.histograms[name] = empty_histogram(name)
         counts[max(bisect_right(HISTOGRAMS[name], value) - 1, 0)] += 1
 
+    def count_many(self, name: str, values: list[float]) -> None:
+        if not values:
+            return
+        edges = HISTOGRAMS[name]
+        found = np.bincount(np.maximum(np.searchsorted(edges, values, side="right") - 1, 0), minlength=len(edges))
+        counts = self.histograms.get(name)
+        self.histograms[name] = [int(n) for n in found] if counts is None else [x + int(y) for x, y in zip(counts, found, strict=True)]
+
     def offer(self, key: str, doc_id: str, text: str, rank: int) -> None:
-        """Keep `text` as a candidate example of `key` if it ranks among the k lowest. The
-        rank is permuted per key, so that each step shows other documents."""
+        """Keep `text` as a candidate example of `key` if it ranks among the k lowest."""
         if len(text) > EXAMPLE_MAX_INPUT:
             return
-        rank = ((rank ^ _salt(key)) * 2654435761) & 0xFFFFFFFF
         kept = self.candidates.setdefault(key, [])
         if len(kept) == EXAMPLES_PER_KEY and rank >= kept[-1].rank:
             return
@@ -133,18 +143,21 @@ class Observations:
         kept.append(Candidate(rank, doc_id, text))
         kept.sort(key=lambda c: (c.rank, c.doc_id))
         del kept[EXAMPLES_PER_KEY:]
+        if len(kept) == EXAMPLES_PER_KEY:
+            self._raise_bar(key, kept[-1].rank)
 
-    def explain_candidates(self, describe: Callable[[str, str, str], dict[str, Any]]) -> None:
-        """Turn the candidates into examples: `describe(key, doc_id, text)` cleans one with
-        explanations on. Each document is described once per key it is a candidate of."""
-        for key, chosen in self.candidates.items():
-            described = []
-            for c in chosen:
-                try:
-                    described.append({"rank": c.rank, **describe(key, c.doc_id, c.text)})
-                except Exception:  # noqa: BLE001 - an example is never worth a failed shard
-                    continue
-            self.examples[key] = _bottom_k(self.examples.get(key, []) + described)
+    def _raise_bar(self, key: str, kth_rank: int) -> None:
+        """A document ranked above the k-th candidate cannot be one (ties go by id, in
+        `offer`); steps' bars are kept under the step's bare name, for `observe_batch`."""
+        self.bars[key.removeprefix("step:")] = kth_rank + 1
+
+    def describe(self, describe_all: Callable[[dict[str, list[Candidate]]], dict[str, list[dict[str, Any]]]]) -> None:
+        """Turn the candidates into examples: `describe_all(candidates)` cleans those few
+        documents again with explanations on (`describe_candidates`, on a worker)."""
+        if self.candidates:
+            described = describe_all(self.candidates)
+            for key, examples in described.items():
+                self.examples[key] = _bottom_k(self.examples.get(key, []) + examples)
         self.candidates = {}
 
     def absorb(self, other: Observations) -> None:
@@ -156,7 +169,9 @@ class Observations:
             self.histograms[name] = [x + y for x, y in zip(mine, counts, strict=True)] if mine else list(counts)
         for key, chosen in other.candidates.items():
             both = self.candidates.get(key, []) + chosen
-            self.candidates[key] = sorted(both, key=lambda c: (c.rank, c.doc_id))[:EXAMPLES_PER_KEY]
+            kept = self.candidates[key] = sorted(both, key=lambda c: (c.rank, c.doc_id))[:EXAMPLES_PER_KEY]
+            if len(kept) == EXAMPLES_PER_KEY:
+                self._raise_bar(key, kept[-1].rank)
         for key, examples in other.examples.items():
             self.examples[key] = _bottom_k(self.examples.get(key, []) + examples)
 
@@ -167,20 +182,28 @@ class Observations:
         return merged
 
     def as_dict(self) -> dict[str, Any]:
-        """As JSON (the candidates are a shard's private state and are not written)."""
-        return {
+        """As JSON. A shard's marker holds its candidates (their input texts); a finished
+        run's summary holds the examples made of them instead."""
+        out: dict[str, Any] = {
             "changed": dict(sorted(self.changed.items())),
             "rules": dict(sorted(self.rules.items())),
             "histograms": {name: self.histograms[name] for name in HISTOGRAMS if name in self.histograms},
             "examples": {key: self.examples[key] for key in sorted(self.examples)},
         }
+        if self.candidates:
+            out["candidates"] = {key: [[c.rank, c.doc_id, c.text] for c in chosen]
+                                 for key, chosen in sorted(self.candidates.items())}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Observations:
         data = data or {}
-        return cls(Counter(data.get("changed", {})), Counter(data.get("rules", {})),
-                   {k: list(v) for k, v in data.get("histograms", {}).items()},
-                   examples={k: list(v) for k, v in data.get("examples", {}).items()})
+        observed = cls(Counter(data.get("changed", {})), Counter(data.get("rules", {})),
+                       {k: list(v) for k, v in data.get("histograms", {}).items()},
+                       examples={k: list(v) for k, v in data.get("examples", {}).items()})
+        for key, chosen in data.get("candidates", {}).items():
+            observed.absorb(cls(candidates={key: [Candidate(rank, doc_id, text) for rank, doc_id, text in chosen]}))
+        return observed
 
 
 def _bottom_k(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -188,44 +211,81 @@ def _bottom_k(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [unique[k] for k in sorted(unique)][:EXAMPLES_PER_KEY]
 
 
-def observe_result(observed: Observations, doc_id: str, before: str, result: Any) -> None:
-    """Count one cleaned document (a `pipeline.Result`) whose input was `before`."""
-    meta = result.meta
-    rank = -1
-    for step, n in meta["edits"].items():
-        if n:
-            observed.changed[step] += 1
-            if rank < 0:
-                rank = text_rank(before)
-            observed.offer(f"step:{step}", doc_id, before, rank)
-    if result.rules:
-        observed.rules.update(result.rules)
-    observed.count("chars_in", meta["chars_in"])
-    observed.count("chars_out", meta["chars_out"])
-    language = result.signals.get("language")
-    if language and "han_share" in language:
-        observed.count("han_share", language["han_share"])
-    if meta.get("script_in") in ("traditional", "mixed"):
-        observed.count("machine_converted_score", meta.get("machine_converted_score") or 0.0)
-    glosses = meta["edits"].get("pinyin_gloss", 0)
-    if glosses:
-        observed.count("glosses_per_kb", glosses * 1000 / max(meta["chars_in"], 1))
-    if result.dropped_by is not None:
-        observed.offer(f"filter:{result.dropped_by}", doc_id, before, text_rank(before) if rank < 0 else rank)
+def observe_batch(observed: Observations, cleaned: list[tuple[str, str, Any]]) -> None:
+    """Count a batch of cleaned documents: (id, input text, `pipeline.Result`) each.
+
+    By batch, not by document, because it runs on every record: the histograms are
+    bucketed with numpy in one call each, and a document is offered as an example of a
+    step only when its rank beats the k-th lowest that step holds, a comparison of ints.
+    """
+    metas = [result.meta for _, _, result in cleaned]
+    changed, rules, bars = observed.changed, observed.rules, observed.bars
+    for (doc_id, before, result), meta in zip(cleaned, metas, strict=True):
+        rank = text_rank(doc_id)
+        for step, n in meta["edits"].items():
+            if n:
+                changed[step] += 1
+                if rank < bars.get(step, _NO_BAR):
+                    observed.offer(step_key(step), doc_id, before, rank)
+        for rule, n in result.rules.items():
+            rules[rule] = rules.get(rule, 0) + n
+        if result.dropped_by is not None:
+            observed.offer(f"filter:{result.dropped_by}", doc_id, before, rank)
+    observed.count_many("chars_in", [meta["chars_in"] for meta in metas])
+    observed.count_many("chars_out", [meta["chars_out"] for meta in metas])
+    shares = [lang["han_share"] for _, _, r in cleaned if (lang := r.signals.get("language")) and "han_share" in lang]
+    observed.count_many("han_share", shares)
+    observed.count_many("machine_converted_score", [meta.get("machine_converted_score") or 0.0 for meta in metas
+                                                    if meta.get("script_in") in ("traditional", "mixed")])
+    observed.count_many("glosses_per_kb", [meta["edits"]["pinyin_gloss"] * 1000 / max(meta["chars_in"], 1)
+                                           for meta in metas if meta["edits"].get("pinyin_gloss")])
 
 
-def describe_example(pipeline: Any, key: str, doc_id: str, text: str) -> dict[str, Any]:
-    """An example of `key`: for `step:NAME`, the step's input and output when the document
-    is cleaned again step by step (`Pipeline.step_by_step`), as a diff, with its removals;
-    for `filter:NAME`, the cleaned text's start and the filter's verdict."""
-    kind, name = key.split(":", 1)
-    if kind == "step":
-        for step, before, out in pipeline.step_by_step(text):
-            if step == name:
-                return {"id": doc_id, "edits": out.edits, "diff": [list(s) for s in diff_segments(before, out.text)],
-                        **_removals(out.removals)}
+_NO_BAR = 1 << 33  # above every rank: a key holding fewer than k candidates takes any
+
+
+@lru_cache(maxsize=256)
+def step_key(step: str) -> str:
+    return f"step:{step}"
+
+
+def describe_candidates(pipeline: Any, candidates: dict[str, list[Candidate]]) -> dict[str, list[dict[str, Any]]]:
+    """The examples of `candidates` (key -> documents). Each document is cleaned again once,
+    however many keys it is a candidate of: step by step (`Pipeline.step_by_step`) for the
+    steps, whose examples are a diff of that step's input and output with its removals;
+    whole, with explanations, for the filters, whose examples are the verdict, the signals
+    and the cleaned text's start. A document that fails is left out: an example is never
+    worth a failed run."""
+    traces: dict[tuple[str, str], dict[str, tuple[str, Any]]] = {}
+    cleaned: dict[tuple[str, str], Any] = {}
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for key, chosen in candidates.items():
+        kind, name = key.split(":", 1)
+        for c in chosen:
+            doc = (c.doc_id, c.text)
+            try:
+                if kind == "step":
+                    if doc not in traces:
+                        traces[doc] = {step: (before, out) for step, before, out in pipeline.step_by_step(c.text)}
+                    example = _step_example(c.doc_id, *traces[doc].get(name, (c.text, None)))
+                else:
+                    if doc not in cleaned:
+                        cleaned[doc] = pipeline.clean(c.text, explain=True)
+                    example = _filter_example(c.doc_id, name, cleaned[doc])
+            except Exception:  # noqa: BLE001
+                continue
+            examples.setdefault(key, []).append({"rank": c.rank, **example})
+    return examples
+
+
+def _step_example(doc_id: str, before: str, out: Any) -> dict[str, Any]:
+    if out is None:
         return {"id": doc_id, "edits": 0, "diff": [], **_removals([])}
-    result = pipeline.clean(text, explain=True)
+    return {"id": doc_id, "edits": out.edits, "diff": [list(s) for s in diff_segments(before, out.text)],
+            **_removals(out.removals)}
+
+
+def _filter_example(doc_id: str, name: str, result: Any) -> dict[str, Any]:
     verdict = result.verdict if result.dropped_by == name else None
     return {"id": doc_id, "reason": verdict.reason if verdict else None,
             "value": verdict.value if verdict else None, "chars": len(result.text),

@@ -24,6 +24,9 @@ class Engine(Protocol):
     def map_shards(self, task: Task, shards: Sequence[Shard],
                    on_done: Callable[[Any], None] | None = None) -> list[Any]: ...
 
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` once, where it is cheapest (small work after a stage)."""
+
     def terminate(self) -> None:
         """Stop at once: a failed start, Ctrl-C."""
 

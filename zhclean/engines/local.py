@@ -120,6 +120,13 @@ class LocalEngine:
             raise
         return [results[shard.index] for shard in shards]
 
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` on one of the workers when they are running (whatever it needs,
+        such as the pipeline, is built and warm there), else in this process."""
+        if self._pool is None:
+            return function(*args)
+        return _submit(self._pool, function, *args).result()
+
     def streaming_map(self, function: Callable[[list], Any]) -> Callable[[Iterable[list]], Iterator[Any]]:
         """`function` over a stream of batches, in order, on the workers: at most
         2 x workers batches in flight, so memory stays flat."""

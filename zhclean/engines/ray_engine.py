@@ -148,6 +148,11 @@ class RayEngine:
             self._kill_actors()  # give the CPUs back: a later stage may run Ray Data on them
         return [results[shard.index] for shard in shards]
 
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` here, in the driver: the actors are gone between stages, and
+        starting one takes longer than the small work a call is for."""
+        return function(*args)
+
     def start(self, warm: Callable[[], Any] | None = None) -> None:
         """Actors start with each `map_shards` (they are sized by its shards): nothing now."""
 

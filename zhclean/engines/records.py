@@ -14,7 +14,7 @@ import orjson
 
 from zhclean.config import Config
 from zhclean.core.budget import OverBudget, budget
-from zhclean.core.observe import Observations, observe_result
+from zhclean.core.observe import Observations, observe_batch
 from zhclean.core.outcome import BadRecord, Dropped, Quarantined, Reason
 from zhclean.io import jsonsafe
 from zhclean.io.decode import UndecodableError, decode_bytes
@@ -215,6 +215,7 @@ def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> Outc
     good = [p for p in parsed if isinstance(p, tuple)]
     cleaned = iter(clean_texts(pipeline, [text for _, text in good], config.max_seconds))
     out = Outcomes()
+    observed: list[tuple[str, str, Result]] = []
     for item, entry in zip(items, parsed, strict=True):
         if isinstance(entry, Skip):
             out.append((SKIPPED, entry.reason))
@@ -226,7 +227,7 @@ def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> Outc
         if isinstance(result, BadRecord):
             out.append((QUARANTINED, quarantined(item, result)))
             continue
-        observe_result(out.observed, str(record[config.id_field]), entry[1], result)
+        observed.append((str(record[config.id_field]), entry[1], result))
         record[config.text_field] = result.text
         record["zhclean"] = result.meta
         if result.dropped_by is None:
@@ -234,4 +235,5 @@ def process_batch(items: list[Item], pipeline: Pipeline, config: Config) -> Outc
         else:
             verdict = result.verdict
             out.append((DROPPED, Dropped(record, result.dropped_by, verdict.reason, verdict.value)))
+    observe_batch(out.observed, observed)
     return out

@@ -41,7 +41,8 @@ MAX_SHARD_BYTES = 128 << 20
 SHARDS_PER_INPUT = 64  # enough to keep many workers busy, and a short tail when the last shards run
 _BLOCK = 1 << 20
 # The side files zhclean writes beside or inside an output; a folder input never reads them.
-_SIDE_FILE = re.compile(r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl)$")
+_SIDE_FILE = re.compile(
+    r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl|shared_lines\.jsonl|report\.html|report\.json)$")
 # A folder holding these is a dedup signature index, which a folder input never reads.
 _INDEX_FILES = {"index.json", "segment-00001.npz"}
 JSON_BLANK = b" \t\r\n"  # JSON's whitespace: a line of only these is no record

@@ -100,6 +100,10 @@ class Job:
         return [markers[s.index] for s in shards]
 
     def summary(self, stats: RunStats) -> Summary:
+        """The run's summary; the report's examples are made of its candidates first."""
+        from zhclean.jobs.shard_task import describe_examples
+
+        stats.observed.describe(lambda candidates: self.engine.call(describe_examples, self.config, candidates))
         return Summary(stats, time.monotonic() - self.started, self.engine.workers, len(self.plan.shards),
                        time.process_time(), self.plan.skipped)
 

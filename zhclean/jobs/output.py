@@ -60,13 +60,17 @@ class OutputSpec:
     def side(self, name: str) -> str:
         return f"{self.stem}.{name}.{'json' if name == 'summary' else 'jsonl'}"
 
+    def report_paths(self) -> tuple[str, str]:
+        """`OUT.report.html` and `OUT.report.json` (`zhclean report`, `--report`)."""
+        return f"{self.stem}.report.html", f"{self.stem}.report.json"
+
     @property
     def parts_dir(self) -> str:
         return f"{self.stem}.parts"
 
     def written_paths(self) -> list[str]:
         """Every path the job writes, for the checks against its inputs."""
-        paths = [self.parts_dir, self.side("summary"), *(self.side(n) for n in SIDE_FILES)]
+        paths = [self.parts_dir, self.side("summary"), *(self.side(n) for n in SIDE_FILES), *self.report_paths()]
         return paths if self.kind == "stdout" else [self.path, *paths]
 
     def describe(self) -> dict[str, Any]:
@@ -148,12 +152,13 @@ class Staging:
         concat_jsonl(parts, self._built(self.out.side(name)), ".jsonl")
 
     def commit(self, summary: bytes) -> None:
-        """Rename everything into place, the summary last. An earlier run's summary goes
-        first: a new record file never sits beside an old summary."""
+        """Rename everything into place, the summary last. An earlier run's summary and
+        report go first: a new record file never sits beside an old summary or report."""
         summary_path = self.out.side("summary")
         os.makedirs(os.path.dirname(os.path.abspath(summary_path)), exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(summary_path)
+        for stale in (summary_path, *self.out.report_paths()):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(stale)
         for built, final in self.moves:
             if os.path.isdir(built):
                 _swap_folder(built, final, os.path.join(self.out.parts_dir, "old"))

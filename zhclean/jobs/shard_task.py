@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zhclean.config import Config
-from zhclean.core.observe import describe_example
+from zhclean.core.observe import Candidate, describe_candidates
 from zhclean.core.stats import RunStats
 from zhclean.engines.records import DROPPED, KEPT, SKIPPED, batches, process_batch
 from zhclean.io.shards import Item, Shard, bytes_read, line_limit, shard_items
@@ -40,6 +40,12 @@ def worker_pipeline(config: Config, warm: bool = True) -> Pipeline:
         pipeline = Pipeline.from_config(config)
         _pipelines[key] = pipeline.prepare_worker() if warm else pipeline
     return _pipelines[key]
+
+
+def describe_examples(config: Config, candidates: dict[str, list[Candidate]]) -> dict[str, list[dict[str, Any]]]:
+    """The report's examples of a run's candidates; run where the pipeline is built (a
+    worker, or the driver of a one-worker run), by `Engine.call`."""
+    return describe_candidates(worker_pipeline(config, warm=False), candidates)
 
 
 def kept_opener(suffix: str) -> Callable[[str], Any]:
@@ -97,7 +103,6 @@ class CleanTask:
                 save_npz(f"{stem}.lines.npz", **observer.arrays())
                 files["lines"] = os.path.basename(f"{stem}.lines.npz")
             stats.bytes_in = bytes_read(shard, stats.bytes_in)
-            stats.observed.explain_candidates(partial(describe_example, worker_pipeline(self.config, warm=False)))
         except BaseException:
             kept.abort()
             quarantine.abort()
