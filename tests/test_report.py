@@ -18,12 +18,17 @@ from zhclean.report.html import build_report, render_html
 
 
 def _chromium() -> str | None:
+    """Chromium's path; installed with apt-get first when absent (as root, or through a
+    password-less sudo), unless ZHCLEAN_NO_APT is set. None when it cannot be had."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found or os.environ.get("ZHCLEAN_NO_APT") or not shutil.which("apt-get") or os.geteuid() != 0:
+    if found or os.environ.get("ZHCLEAN_NO_APT") or not shutil.which("apt-get"):
         return found
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if prefix and (not shutil.which("sudo") or subprocess.run([*prefix, "true"], capture_output=True).returncode):
+        return None
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
         try:
-            subprocess.run(command, capture_output=True, timeout=900, check=True,
+            subprocess.run([*prefix, *command], capture_output=True, timeout=900, check=True,
                            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         except (subprocess.SubprocessError, OSError):
             return None
