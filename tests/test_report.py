@@ -178,3 +178,13 @@ def test_a_report_is_plain_self_contained_html():
     html = render_html(build_report(summary, "/x/<run>.summary.json"))
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
     assert "<script" not in html and "&lt;run&gt;" in html and "markup/&lt;b&gt;" in html
+
+
+def test_every_step_that_edits_names_its_rules():
+    import zhclean
+
+    result = zhclean.clean("正文第一段，<b>加粗</b>的文字。\n![](a.png)\n中\u200b文&amp;字，\r\n全角ＡＢＣ１２３")
+    assert {k: v for k, v in result.rules.items() if k.startswith(("markup/", "unicode/"))} == {
+        "markup/html_tag": 2, "markup/markdown_image": 1, "markup/html_entity": 1,
+        "unicode/invisible": 1, "unicode/line_ending": 1, "unicode/fullwidth_to_ascii": 6}
+    assert result.edits["markup"] == 4 and result.edits["unicode"] == 8

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import html.entities
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -280,33 +281,41 @@ def _unescape(text: str, removals: list[Removal] | None) -> tuple[str, int]:
 def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     removals: list[Removal] | None = [] if explain else None
     edits = 0
+    rules: Counter = Counter()
     # Entities first: what they decode to may be markup (`&lt;p&gt;`, `&#91;&#93;`).
     if "&" in text:
         text, edits = _unescape(text, removals)
-    text, removed, joined = _remove_markup(text, removals)
+        rules["html_entity"] += edits
+    text, removed, joined = _remove_markup(text, removals, rules)
     if removed:
-        text, edits = _after_removals(text, edits + removed, joined, removals)
-    return StepOutput(text, edits, removals=removals or [])
+        text, edits = _after_removals(text, edits + removed, joined, removals, rules)
+    return StepOutput(text, edits, removals=removals or [], rules={k: n for k, n in rules.items() if n} or None)
 
 
-def _remove_markup(text: str, removals: list[Removal] | None) -> tuple[str, int, bool]:
+def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) -> tuple[str, int, bool]:
     """Markdown, HTML blocks and tags and bracket-only lines removed: (text, edits, whether
-    a removal inside a line joined characters that may need the unicode step again)."""
+    a removal inside a line joined characters that may need the unicode step again); the
+    edits of each rule added to `rules`."""
     edits, joined = 0, False
     if "](" in text:
         text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
         edits += n
+        rules["markdown_image"] += n
         # The marks around a link's text show where it was joined to what stood beside it.
         text, n = _sub_counted(_LINK, lambda m: f"{_GONE}{m.group(1)}{_GONE}", text, "markdown_link", removals)
         edits += n
+        rules["markdown_link"] += n
         if n and "![" in text:
             text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
             edits += n
+            rules["markdown_image"] += n
     if "<" in text:
         text, n = _remove_blocks(text, removals)
         edits += n
+        rules["html_block"] += n
         text, n = _remove_tags(text, removals)
         edits += n
+        rules["html_tag"] += n
         # What a tag or an image stood in may have been a comment's end: `<!--<b>>`, `<!--![](x)>`.
         if (n or _GONE in text) and "<" in text:
             if _GONE in text:
@@ -314,9 +323,11 @@ def _remove_markup(text: str, removals: list[Removal] | None) -> tuple[str, int,
                 text = drop_emptied_lines(text)
             text, n = _remove_blocks(text, removals)
             edits += n
+            rules["html_block"] += n
     if _BRACKET_LINE_START.search("\n" + text):
         text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
         edits += n
+        rules["bracket_only_line"] += n
     if _GONE in text:
         joined = joined or _joins_need_work(text)
         text = drop_emptied_lines(text)
@@ -358,10 +369,12 @@ def _marked_runs(text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None) -> tuple[str, int]:
+def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None,
+                    rules: Counter) -> tuple[str, int]:
     """What removing markup joined: an entity (`&copy<b>;`), characters that compose
     (`e<b></b>\u0301`) or mojibake. The next cleaning would find them."""
     if "&" in text:
         text, n = _unescape(text, removals)
         edits += n
+        rules["html_entity"] += n
     return (normalize(text)[0] if joined else text), edits
