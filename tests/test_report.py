@@ -188,3 +188,18 @@ def test_every_step_that_edits_names_its_rules():
         "markup/html_tag": 2, "markup/markdown_image": 1, "markup/html_entity": 1,
         "unicode/invisible": 1, "unicode/line_ending": 1, "unicode/fullwidth_to_ascii": 6}
     assert result.edits["markup"] == 4 and result.edits["unicode"] == 8
+
+
+def test_the_counters_and_examples_are_the_same_on_any_number_of_workers_and_shards(dev_run, tmp_path):
+    config = tmp_path / "shards.toml"
+    config.write_text("[io]\nshard_bytes = 100000\n")  # about ten shards of the dev set
+    out = tmp_path / "many.jsonl"
+    assert main(["clean", str(shared_path("dev/noisy.jsonl")), "-o", str(out), "--quiet", "--workers", "2",
+                 "--config", str(config)]) == 0
+    many = orjson.loads((tmp_path / "many.summary.json").read_bytes())
+    one = orjson.loads(dev_run.with_name("dev.summary.json").read_bytes())
+    assert many["shards"] > 5 and one["shards"] == 1
+    assert many["observed"] == one["observed"]
+    examples = one["observed"]["examples"]
+    assert set(examples) == {f"step:{s}" for s, n in one["observed"]["changed"].items() if n}
+    assert all(len(chosen) == 3 for chosen in examples.values())

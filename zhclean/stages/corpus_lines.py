@@ -449,24 +449,43 @@ def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np
     distinct, in_documents = np.unique(keys[_first_of_pairs(keys, documents.astype(np.uint64))],
                                        return_counts=True)
     candidates = distinct[in_documents >= needed]
-    order = np.argsort(documents, kind="stable")
-    keys_sorted, docs_sorted = keys[order], documents[order]
+    # The shard tasks observe document after document: the observations usually come in
+    # document order already, and then need no sort (nor a gather and a scatter back).
+    in_order = bool(np.all(documents[1:] >= documents[:-1]))
+    order = None if in_order else np.argsort(documents, kind="stable")
+    keys_sorted, docs_sorted = (keys, documents) if order is None else (keys[order], documents[order])
     starts = np.flatnonzero(np.r_[True, docs_sorted[1:] != docs_sorted[:-1]])
     top = np.uint64(np.iinfo(np.uint64).max)
     own = np.where(np.isin(keys_sorted, candidates), top, keys_sorted)
     smallest_own = np.minimum.reduceat(own, starts)
     smallest_any = np.minimum.reduceat(keys_sorted, starts)
     per_document = np.where(smallest_own == top, smallest_any, smallest_own)
+    by_document = np.repeat(per_document, np.diff(np.r_[starts, keys.size]))
+    if order is None:
+        return by_document
     context = np.empty_like(keys)
-    context[order] = np.repeat(per_document, np.diff(np.r_[starts, keys.size]))
+    context[order] = by_document
     return context
 
 
 def _first_of_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One index per distinct (a, b) pair, by a 64-bit mix of the pair (one 1-D sort)."""
+    """One index per distinct (a, b) pair, by a 64-bit mix of the pair (one 1-D sort), in
+    the order of the mixed values."""
     with np.errstate(over="ignore"):
         mixed = _mix(a ^ _mix(b + np.uint64(0x9E3779B97F4A7C15)))
-    return np.unique(mixed, return_index=True)[1]
+    return one_index_per_value(mixed)
+
+
+def one_index_per_value(values: np.ndarray) -> np.ndarray:
+    """An index of each distinct value, in the order of the values: what
+    `np.unique(values, return_index=True)[1]` gives, but any index of a value, not the first.
+    Its callers only read what every index of a value shares; so the sort need not be
+    stable, and an unstable argsort takes a quarter of the time (0.18 s for 5 M, not 0.76)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(values)
+    ordered = values[order]
+    return order[np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))]
 
 
 @dataclass(frozen=True)
@@ -534,7 +553,7 @@ def site_frequent(keys: np.ndarray, contexts: np.ndarray, variants: np.ndarray, 
     keys, contexts, variants, sites = keys[known], contexts[known], variants[known], sites[known]
     pairs = site_pairs(keys, sites)
     spread = Spread.of(pairs, contexts, variants)
-    first = np.unique(pairs, return_index=True)[1]  # in the order of `spread.keys`
+    first = one_index_per_value(pairs)  # in the order of `spread.keys`
     pair_sites, pair_keys = sites[first], keys[first]
     size = np.array([site_documents.get(int(site), 0) for site in pair_sites.tolist()], dtype=np.int64)
     chosen = spread.shared(np.maximum(min_documents, np.ceil(min_share * size)), max_variant_share)
