@@ -153,11 +153,14 @@ def _filters(report: dict[str, Any]) -> list[str]:
 def _histograms(report: dict[str, Any]) -> list[str]:
     out = ["<h2>The documents</h2>"]
     for name, h in report["histograms"].items():
-        if name == "cluster_sizes":
-            continue
-        out.append(_bar_chart(f"histogram:{name}", h["title"], list(zip(h["labels"], h["counts"], strict=True)),
-                              keep_zero=True))
+        if name != "cluster_sizes":  # shown with the near-duplicates
+            out.append(_histogram_chart(name, h))
     return out
+
+
+def _histogram_chart(name: str, h: dict[str, Any]) -> str:
+    """A histogram as a bar chart: every bucket, empty ones too (the shape is the point)."""
+    return _bar_chart(f"histogram:{name}", h["title"], list(zip(h["labels"], h["counts"], strict=True)), keep_zero=True)
 
 
 def _dedup_section(report: dict[str, Any]) -> list[str]:
@@ -173,8 +176,7 @@ def _dedup_section(report: dict[str, Any]) -> list[str]:
                           [(c["cluster_id"], c["size"]) for c in largest]))
     h = report["histograms"].get("cluster_sizes")
     if h:
-        out.append(_bar_chart("histogram:cluster_sizes", h["title"], list(zip(h["labels"], h["counts"], strict=True)),
-                              keep_zero=True))
+        out.append(_histogram_chart("cluster_sizes", h))
     return out
 
 
