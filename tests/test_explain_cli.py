@@ -89,12 +89,14 @@ def test_a_filters_verdict_is_in_the_json(tmp_path, capsys):
 @pytest.mark.parametrize(("argv", "message"), [
     (["--id", "zz"], "no record with id 'zz'"),
     (["--line", "9"], "no line 9"),
+    (["--line", "3"], "cannot be cleaned (text_not_string"),
     ([], "pick one with --id ID or --line N"),
     (["--line", "2"], "cannot be cleaned"),
+    (["--id", "bad"], "cannot be cleaned (text_not_string"),
 ])
 def test_a_record_that_is_not_there_or_not_cleanable_is_a_one_line_error(tmp_path, capsys, argv, message):
     path = tmp_path / "in.jsonl"
-    path.write_bytes(orjson.dumps(RECORDS[0]) + b"\n{not json\n")
+    path.write_bytes(orjson.dumps(RECORDS[0]) + b"\n{not json\n" + orjson.dumps({"id": "bad", "text": 7}) + b"\n")
     assert main(["explain", str(path), *argv]) == 2
     error = capsys.readouterr().err
     assert message in error
@@ -134,3 +136,7 @@ def test_a_rerun_takes_the_old_report_away_and_a_folder_input_never_reads_one(tm
     other = tmp_path / "again.jsonl"  # the run folder as input: records only, no report page
     assert main(["clean", str(folder), "-o", str(other), "--quiet"]) == 0
     assert orjson.loads((tmp_path / "again.summary.json").read_bytes())["in"] == len(RECORDS)
+    # a crawl's own report.html (no zhclean summary beside it) is a page like any other
+    (folder / "report.html").write_text("<html><body><p>" + RECORDS[0]["text"] + "</p></body></html>")
+    assert main(["clean", str(folder), "-o", str(other), "--quiet"]) == 0
+    assert orjson.loads((tmp_path / "again.summary.json").read_bytes())["in"] == len(RECORDS) + 1

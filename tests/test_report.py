@@ -203,3 +203,19 @@ def test_the_counters_and_examples_are_the_same_on_any_number_of_workers_and_sha
     examples = one["observed"]["examples"]
     assert set(examples) == {f"step:{s}" for s, n in one["observed"]["changed"].items() if n}
     assert all(len(chosen) == 3 for chosen in examples.values())
+
+
+def test_the_example_sample_does_not_depend_on_the_order_documents_arrive_in():
+    offers = [("step:markup", f"d{i}", f"text {i}", rank) for i, rank in enumerate([5, 5, 5, 5, 1, 9, 5])]
+    forward, backward, halves = Observations(), Observations(), [Observations(), Observations()]
+    for offer in offers:
+        forward.offer(*offer)
+    for offer in reversed(offers):
+        backward.offer(*offer)
+    for k, offer in enumerate(offers):
+        halves[k % 2].offer(*offer)
+    merged = halves[0] + halves[1] + halves[0]  # a document offered twice takes one place
+    chosen = [(c.rank, c.doc_id) for c in forward.candidates["step:markup"]]
+    assert chosen == [(1, "d4"), (5, "d0"), (5, "d1")]
+    assert [(c.rank, c.doc_id) for c in backward.candidates["step:markup"]] == chosen
+    assert [(c.rank, c.doc_id) for c in merged.candidates["step:markup"]] == chosen

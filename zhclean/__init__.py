@@ -9,7 +9,7 @@ from zhclean.config import Config, load_config
 from zhclean.pipeline import Pipeline, Result, clean
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """`zhclean.deduplicate` and `zhclean.Deduplicator`, imported on first use (they need
     numpy and rensa, which `import zhclean` for cleaning alone does not load)."""
     if name in ("deduplicate", "Deduplicator", "Membership"):

@@ -244,11 +244,7 @@ def cmd_dedup(args: argparse.Namespace, clean_first: bool = False) -> int:
 
 
 def _report_after(args: argparse.Namespace) -> None:
-    if args.report:
-        if args.output == "-":
-            err.print("[bold yellow]zhclean: warning:[/] --report needs an output file or folder, not -",
-                      highlight=False)
-            return
+    if args.report:  # with -o -, beside the summary zhclean-stdout.summary.json
         _write_report(args.output)
 
 
@@ -303,7 +299,7 @@ def _hint(summary, output: str, config) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from zhclean.explain import Picked, explain_document, explanation
+    from zhclean.explain import explain_document, explanation
 
     config = _config(args)
     picked = _picked_document(args, config)
@@ -312,8 +308,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
         sys.stdout.write(orjson.dumps(explanation(picked, config), option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    assert isinstance(picked, Picked)
-    title = f"record {picked.doc_id} (line {picked.line})" if picked.doc_id is not None else None
+    chosen = args.record_id is not None or args.line is not None
+    title = f"record {picked.doc_id} (line {picked.line})" if chosen else None
     explain_document(picked.text, config, Console(), title=title)
     return 0
 

@@ -37,21 +37,41 @@ def pick_record(path: str, config: Config, doc_id: str | None = None, line: int 
     from zhclean.engines.records import parse_all
     from zhclean.io.shards import plan_shards, shard_items
 
-    for shard in plan_shards([path]).shards:
-        for item in shard_items(shard):
-            if line is not None and item.line != line:
-                continue
-            (parsed,) = parse_all([item], config)
-            if isinstance(parsed, tuple):
-                record, text = parsed
-                found = str(record[config.id_field])
-                if doc_id is None or found == doc_id:
-                    return Picked(text, found, item.line)
-            elif isinstance(parsed, BadRecord) and (line is not None or f"{item.name}:{item.line}" == doc_id):
-                raise ValueError(f"{path}:{item.line}: that record cannot be cleaned ({parsed.reason.value}: "
-                                 f"{parsed.detail}); a run sends it to quarantine")
+    items = (item for shard in plan_shards([path]).shards for item in shard_items(shard))
+    for item in items:
+        if line is not None and item.line != line:
+            if item.line > line:  # one file: its lines only grow, and line `line` is not there
+                break
+            continue
+        (parsed,) = parse_all([item], config)
+        if isinstance(parsed, tuple):
+            record, text = parsed
+            found = str(record[config.id_field])
+            if doc_id is None or found == doc_id:
+                return Picked(text, found, item.line)
+        elif isinstance(parsed, BadRecord) and (line is not None or _may_be(item, doc_id, config)):
+            raise ValueError(f"{path}:{item.line}: that record cannot be cleaned ({parsed.reason.value}: "
+                             f"{parsed.detail}); a run sends it to quarantine")
     wanted = f"no record with id {doc_id!r}" if doc_id is not None else f"no line {line}"
     raise ValueError(f"{path}: {wanted}")
+
+
+def _may_be(item: Any, doc_id: str | None, config: Config) -> bool:
+    """Whether an item that cannot be cleaned is the record `doc_id`: by the id a run gives
+    it, or by its own id when it is a JSON object with one (its text is what is wrong)."""
+    if doc_id is None:
+        return False
+    if f"{item.name}:{item.line}" == doc_id:
+        return True
+    if item.raw is None or doc_id.encode() not in item.raw:
+        return False
+    from zhclean.io import jsonsafe
+
+    try:
+        record = jsonsafe.loads(item.raw)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and str(record.get(config.id_field)) == doc_id
 
 
 def explanation(picked: Picked, config: Config) -> dict[str, Any]:

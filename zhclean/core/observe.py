@@ -41,8 +41,8 @@ HISTOGRAMS: dict[str, tuple[float, ...]] = {
     "cluster_sizes": (1, 2, 3, 5, 10, 20, 50, 100, 1_000, 10_000),
 }
 HISTOGRAM_TITLES = {
-    "chars_in": "Characters per document, before cleaning",
-    "chars_out": "Characters per document, after cleaning",
+    "chars_in": "Characters per document, before cleaning (kept and dropped documents)",
+    "chars_out": "Characters per document, after cleaning (kept and dropped documents)",
     "han_share": "Han share of letters, after cleaning (documents the language filter measured)",
     "machine_converted_score": "Machine-conversion score (Traditional and mixed documents)",
     "glosses_per_kb": "Pinyin glosses removed per 1,000 characters (documents with any)",
@@ -94,7 +94,7 @@ def text_rank(doc_id: str) -> int:
     every process (unlike `hash`), so the sample does not depend on who cleaned what. A
     cryptographic hash, because ids are alike (`dev00062`, `dev00162`): a CRC of them is
     not uniform, and the sample would be ids ending alike."""
-    return int.from_bytes(blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "little")
+    return int.from_bytes(blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 @dataclass
@@ -132,11 +132,12 @@ class Observations:
         self.histograms[name] = [int(n) for n in found] if counts is None else [x + int(y) for x, y in zip(counts, found, strict=True)]
 
     def offer(self, key: str, doc_id: str, text: str, rank: int) -> None:
-        """Keep `text` as a candidate example of `key` if it ranks among the k lowest."""
+        """Keep `text` as a candidate example of `key` if (rank, id) is among the k lowest:
+        the same order `absorb` merges by, so the sample does not depend on arrival order."""
         if len(text) > EXAMPLE_MAX_INPUT:
             return
         kept = self.candidates.setdefault(key, [])
-        if len(kept) == EXAMPLES_PER_KEY and rank >= kept[-1].rank:
+        if len(kept) == EXAMPLES_PER_KEY and (rank, doc_id) >= (kept[-1].rank, kept[-1].doc_id):
             return
         if any(c.rank == rank and c.doc_id == doc_id for c in kept):
             return
@@ -147,9 +148,11 @@ class Observations:
             self._raise_bar(key, kept[-1].rank)
 
     def _raise_bar(self, key: str, kth_rank: int) -> None:
-        """A document ranked above the k-th candidate cannot be one (ties go by id, in
-        `offer`); steps' bars are kept under the step's bare name, for `observe_batch`."""
-        self.bars[key.removeprefix("step:")] = kth_rank + 1
+        """A document ranked above the k-th candidate cannot be one (an equal rank goes to
+        `offer`, which decides by id). Read by `observe_batch` for the steps, under the
+        step's bare name."""
+        if key.startswith("step:"):
+            self.bars[key[5:]] = kth_rank + 1
 
     def describe(self, describe_all: Callable[[dict[str, list[Candidate]]], dict[str, list[dict[str, Any]]]]) -> None:
         """Turn the candidates into examples: `describe_all(candidates)` cleans those few
@@ -168,8 +171,8 @@ class Observations:
             mine = self.histograms.get(name)
             self.histograms[name] = [x + y for x, y in zip(mine, counts, strict=True)] if mine else list(counts)
         for key, chosen in other.candidates.items():
-            both = self.candidates.get(key, []) + chosen
-            kept = self.candidates[key] = sorted(both, key=lambda c: (c.rank, c.doc_id))[:EXAMPLES_PER_KEY]
+            both = {(c.rank, c.doc_id): c for c in self.candidates.get(key, []) + chosen}  # a document once
+            kept = self.candidates[key] = [both[k] for k in sorted(both)][:EXAMPLES_PER_KEY]
             if len(kept) == EXAMPLES_PER_KEY:
                 self._raise_bar(key, kept[-1].rank)
         for key, examples in other.examples.items():
@@ -211,26 +214,33 @@ def _bottom_k(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [unique[k] for k in sorted(unique)][:EXAMPLES_PER_KEY]
 
 
+_NO_BAR = 1 << 65  # above every rank: a key holding fewer than k candidates takes any
+
+
 def observe_batch(observed: Observations, cleaned: list[tuple[str, str, Any]]) -> None:
     """Count a batch of cleaned documents: (id, input text, `pipeline.Result`) each.
 
-    By batch, not by document, because it runs on every record: the histograms are
-    bucketed with numpy in one call each, and a document is offered as an example of a
-    step only when its rank beats the k-th lowest that step holds, a comparison of ints.
+    Documents changed per step and hits per rule are counted over the kept documents, as
+    the summary's edits are; the histograms describe every document cleaned, kept or
+    dropped (what a filter dropped is what they are for). By batch, not by document,
+    because it runs on every record: the histograms are bucketed with numpy in one call
+    each, and a document is offered as an example of a step only when its rank is under
+    the k-th that step holds, a comparison of ints.
     """
     metas = [result.meta for _, _, result in cleaned]
     changed, rules, bars = observed.changed, observed.rules, observed.bars
     for (doc_id, before, result), meta in zip(cleaned, metas, strict=True):
         rank = text_rank(doc_id)
+        if result.dropped_by is not None:
+            observed.offer(f"filter:{result.dropped_by}", doc_id, before, rank)
+            continue
         for step, n in meta["edits"].items():
             if n:
                 changed[step] += 1
                 if rank < bars.get(step, _NO_BAR):
                     observed.offer(step_key(step), doc_id, before, rank)
-        for rule, n in result.rules.items():
-            rules[rule] = rules.get(rule, 0) + n
-        if result.dropped_by is not None:
-            observed.offer(f"filter:{result.dropped_by}", doc_id, before, rank)
+        if result.rules:
+            rules.update(result.rules)
     observed.count_many("chars_in", [meta["chars_in"] for meta in metas])
     observed.count_many("chars_out", [meta["chars_out"] for meta in metas])
     shares = [lang["han_share"] for _, _, r in cleaned if (lang := r.signals.get("language")) and "han_share" in lang]
@@ -239,9 +249,6 @@ def observe_batch(observed: Observations, cleaned: list[tuple[str, str, Any]]) -
                                                     if meta.get("script_in") in ("traditional", "mixed")])
     observed.count_many("glosses_per_kb", [meta["edits"]["pinyin_gloss"] * 1000 / max(meta["chars_in"], 1)
                                            for meta in metas if meta["edits"].get("pinyin_gloss")])
-
-
-_NO_BAR = 1 << 33  # above every rank: a key holding fewer than k candidates takes any
 
 
 @lru_cache(maxsize=256)
@@ -272,23 +279,26 @@ def describe_candidates(pipeline: Any, candidates: dict[str, list[Candidate]]) -
                     if doc not in cleaned:
                         cleaned[doc] = pipeline.clean(c.text, explain=True)
                     example = _filter_example(c.doc_id, name, cleaned[doc])
+                if example is None:  # the step fired only on a settling pass; the filter on other text
+                    continue
             except Exception:  # noqa: BLE001
                 continue
             examples.setdefault(key, []).append({"rank": c.rank, **example})
     return examples
 
 
-def _step_example(doc_id: str, before: str, out: Any) -> dict[str, Any]:
-    if out is None:
-        return {"id": doc_id, "edits": 0, "diff": [], **_removals([])}
+def _step_example(doc_id: str, before: str, out: Any) -> dict[str, Any] | None:
+    if out is None or not out.edits:
+        return None
     return {"id": doc_id, "edits": out.edits, "diff": [list(s) for s in diff_segments(before, out.text)],
             **_removals(out.removals)}
 
 
-def _filter_example(doc_id: str, name: str, result: Any) -> dict[str, Any]:
-    verdict = result.verdict if result.dropped_by == name else None
-    return {"id": doc_id, "reason": verdict.reason if verdict else None,
-            "value": verdict.value if verdict else None, "chars": len(result.text),
+def _filter_example(doc_id: str, name: str, result: Any) -> dict[str, Any] | None:
+    if result.dropped_by != name or result.verdict is None:
+        return None
+    verdict = result.verdict
+    return {"id": doc_id, "reason": verdict.reason, "value": verdict.value, "chars": len(result.text),
             "text": result.text[:EXAMPLE_SHOWN_CHARS], "signals": result.signals.get(name, {})}
 
 

@@ -119,7 +119,7 @@ class Deduplicator:
 
 
 def deduplicate(records: Iterable[Mapping[str, Any]], threshold: float | None = None, *, keep_all: bool = False,
-          config: Config | None = None, clean: bool = True) -> list[dict[str, Any]]:
+                config: Config | None = None, clean: bool = True) -> list[dict[str, Any]]:
     """One record per near-duplicate cluster, in input order, each with its `cluster_id`
     (with `keep_all=True`: every record, with `cluster_id`, `is_kept` and `similarity`).
     The records are copied; their texts are returned as given.

@@ -41,8 +41,9 @@ MAX_SHARD_BYTES = 128 << 20
 SHARDS_PER_INPUT = 64  # enough to keep many workers busy, and a short tail when the last shards run
 _BLOCK = 1 << 20
 # The side files zhclean writes beside or inside an output; a folder input never reads them.
-_SIDE_FILE = re.compile(
-    r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl|shared_lines\.jsonl|report\.html|report\.json)$")
+_SIDE_FILE = re.compile(r"(^|\.)(summary\.json|quarantine\.jsonl|dropped\.jsonl|clusters\.jsonl)$")
+# Side files whose names a crawl may hold too (`report.html`): zhclean's only beside its summary.
+_SUMMARISED_SIDE_FILE = re.compile(r"\.(shared_lines\.jsonl|report\.html|report\.json)$")
 # A folder holding these is a dedup signature index, which a folder input never reads.
 _INDEX_FILES = {"index.json", "segment-00001.npz"}
 JSON_BLANK = b" \t\r\n"  # JSON's whitespace: a line of only these is no record
@@ -96,7 +97,10 @@ def input_root(paths: list[str]) -> str:
 
 
 def _is_side_path(path: Path) -> bool:
-    return bool(_SIDE_FILE.search(path.name)) or path.name.endswith(".parts")
+    if _SIDE_FILE.search(path.name) or path.name.endswith(".parts"):
+        return True
+    summarised = _SUMMARISED_SIDE_FILE.search(path.name)
+    return bool(summarised) and path.with_name(path.name[: summarised.start()] + ".summary.json").exists()
 
 
 def _folder_files(folder: str, skipped: Counter) -> list[str]:

@@ -103,7 +103,12 @@ class Job:
         """The run's summary; the report's examples are made of its candidates first."""
         from zhclean.jobs.shard_task import describe_examples
 
-        stats.observed.describe(lambda candidates: self.engine.call(describe_examples, self.config, candidates))
+        try:
+            stats.observed.describe(lambda candidates: self.engine.call(describe_examples, self.config, candidates))
+        except Exception as error:  # noqa: BLE001 - a finished run is never lost for its report's examples
+            stats.observed.candidates = {}
+            sys.stderr.write(f"zhclean: warning: the report's examples could not be made "
+                             f"({type(error).__name__}: {error}); the run is complete\n")
         return Summary(stats, time.monotonic() - self.started, self.engine.workers, len(self.plan.shards),
                        time.process_time(), self.plan.skipped)
 

@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 from zhclean.config import Config
 from zhclean.core.observe import Candidate, describe_candidates
 from zhclean.core.stats import RunStats
-from zhclean.engines.records import DROPPED, KEPT, SKIPPED, batches, process_batch
+from zhclean.engines.records import DROPPED, KEPT, SKIPPED, Outcomes, batches, process_batch
 from zhclean.io.shards import Item, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz
 from zhclean.pipeline import Pipeline
 
 _pipelines: dict[int, Pipeline] = {}
-Mapper = Callable[[Iterable[list[Item]]], Iterator[list[tuple[str, Any]]]]
+Mapper = Callable[[Iterable[list[Item]]], Iterator[Outcomes]]
 
 
 def worker_pipeline(config: Config, warm: bool = True) -> Pipeline:
@@ -86,8 +86,9 @@ class CleanTask:
                     if kind == KEPT:
                         if observer:
                             observer.add(out[self.config.text_field], site_hash(out))
-                            if self.notice_after_count:
-                                with_notice_step(out, self.config)
+                            if self.notice_after_count and (late := with_notice_step(out, self.config)):
+                                stats.observed.changed.update(late)  # documents changed, by step
+                                stats.observed.rules["notice/notice_sentence"] += late["notice"]
                         kept.write(out)
                         stats.add_kept(out["zhclean"])
                     elif kind == DROPPED:
@@ -111,7 +112,7 @@ class CleanTask:
         stats.cpu_seconds = time.process_time() - start
         return job.mark_done(self.stage, shard.index, files, stats, {"bytes": shard.size})
 
-    def _results(self, shard: Shard, mapper: Mapper | None) -> Iterator[tuple[list[Item], list]]:
+    def _results(self, shard: Shard, mapper: Mapper | None) -> Iterator[tuple[list[Item], Outcomes]]:
         """(batch, its results) in order; the batches are cleaned by `mapper`, or here."""
         mapper = mapper or partial(map, partial(clean_batch, self.config))
         pending: deque[list[Item]] = deque()
@@ -141,10 +142,11 @@ def site_hash(record: dict[str, Any]) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8", "replace"), digest_size=8).digest(), "little") or 1
 
 
-def with_notice_step(record: dict[str, Any], config: Config) -> None:
+def with_notice_step(record: dict[str, Any], config: Config) -> dict[str, int]:
     """`record` (a kept output, cleaned with `config`, which skips the notice step) after the
     notice step, and after the other steps again over what it exposed, as the pipeline
-    settles it (`StepSpec.exposes`); its counts and the fields it had not found updated."""
+    settles it (`StepSpec.exposes`); its counts and the fields it had not found updated.
+    Returns the edits it made, by step (none: the notice step found nothing)."""
     from zhclean.pipeline import FIELD_KEYS, SETTLE_PASSES
 
     text = new = record[config.text_field]
@@ -165,6 +167,7 @@ def with_notice_step(record: dict[str, Any], config: Config) -> None:
                 meta[key] = again.meta[key]
     if edits:
         record_edits(record, config, new, edits, len(text) - len(new))
+    return edits
 
 
 _steps_pipelines: dict[int, Pipeline] = {}
@@ -208,7 +211,7 @@ def _observer():
     return LineObserver()
 
 
-def clean_batch(config: Config, batch: list[Item]) -> list[tuple[str, Any]]:
+def clean_batch(config: Config, batch: list[Item]) -> Outcomes:
     """One batch through this process's pipeline: a worker's, warmed when it started, or,
     in the driver, one that loads its tables as the documents need them."""
     return process_batch(batch, worker_pipeline(config, warm=False), config)

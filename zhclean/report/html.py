@@ -122,9 +122,9 @@ def _steps(report: dict[str, Any]) -> list[str]:
     out = ["<h2>What each step changed</h2>"]
     if not steps:
         return [*out, "<p>No step changed any document.</p>"]
-    out.append(_table("steps", ("step", "documents changed", "edits"),
+    out.append(_table("steps", ("step", "kept documents changed", "edits"),
                       [(s["step"], s["documents_changed"], s["edits"]) for s in steps]))
-    out.append(_bar_chart("steps", "Documents changed per step", [(s["step"], s["documents_changed"]) for s in steps]))
+    out.append(_bar_chart("steps", "Kept documents changed per step", [(s["step"], s["documents_changed"]) for s in steps]))
     rules = report["rules"]
     if rules:
         shown = rules[:_TOP_RULES]
