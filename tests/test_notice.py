@@ -130,3 +130,16 @@ def test_the_deferred_notice_step_settles_too(tmp_path):
         assert record["text"].startswith(BODY) and record["zhclean"]["source"] == "新华网"
         assert record["zhclean"]["edits"]["notice"] == 1
         assert record["zhclean"]["chars_out"] == len(record["text"])
+
+
+@pytest.mark.parametrize("text", [
+    # a no-break space after the last mark: the whitespace step removes it after this step ran
+    "部门召开会议，布置下一阶段的工作。\n\n关注我们有惊喜\n。\u00a0",
+    "部门召开会议，布置下一阶段的工作。\n\n关注我们有惊喜\n。&nbsp;",
+    # a space before a mark at the head: the mark alone is no sentence
+    "\n\u00a0！免责声明：本文仅代表作者观点，与本站立场无关。\n部门召开会议，布置下一阶段的工作。",
+])
+def test_spaces_around_marks_at_the_edges_do_not_hide_a_notice(text):
+    once = zhclean.clean(text).text
+    assert "关注我们" not in once and "免责声明" not in once
+    assert zhclean.clean(once).text == once

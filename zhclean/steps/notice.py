@@ -58,7 +58,8 @@ _SENTENCE = re.compile(r"[^\n。！？!?；;…]+(?:[。！？!?；;…]+[」』
 _MAX_NOTICE_CHARS = 160
 _TAIL_LINES = 3
 _WINDOW = 1000  # characters at a line's edge that are looked at: notices are short
-_EDGE = " \t\u3000"
+_EDGE = " \t\u3000\xa0"  # as the whitespace step (after this one) leaves them: a no-break space is a space
+_EDGE_AND_MARKS = _EDGE + "。！？!?；;…」』”’\"）)】"
 
 
 _SPREAD_FROM = 30  # folded characters from which a notice's words must reach its second half
@@ -123,7 +124,7 @@ def _tail_cut(lines: list[str]) -> tuple[int, int, list[str]]:
     cut = (len(lines), 0)
     for i in filled:
         start = max(0, len(lines[i]) - _WINDOW)
-        sentences = [(m.start(), m.group()) for m in _SENTENCE.finditer(lines[i], start) if m.group().strip(_EDGE)]
+        sentences = [(m.start(), m.group()) for m in _SENTENCE.finditer(lines[i], start) if _worded(m.group())]
         at = len(sentences)
         floor = 1 if start else 0  # the window's first sentence may be a piece of one
         while at > floor and is_notice(sentences[at - 1][1]):
@@ -146,7 +147,7 @@ def _head_cut(lines: list[str], stop: int) -> tuple[int, int, list[str]]:
         at, last_end, complete = 0, 0, True
         for m in _SENTENCE.finditer(lines[i], 0, end):  # lazily: most first sentences are no notice
             sentence = m.group()
-            if not sentence.strip(_EDGE):
+            if not _worded(sentence):
                 continue
             if (m.end() == end < len(lines[i])) or not is_notice(sentence, at_head=True):
                 complete = False
@@ -156,6 +157,13 @@ def _head_cut(lines: list[str], stop: int) -> tuple[int, int, list[str]]:
         if not complete or end < len(lines[i]):
             return (i, last_end, taken)
     return (scanned[-1] + 1 if scanned else 0, 0, taken)
+
+
+def _worded(sentence: str) -> bool:
+    """Whether a match of `_SENTENCE` is a sentence, not spaces and marks (`\xa0！` where a
+    space stood before the mark: the whitespace step removes it, and the next cleaning would
+    read past the mark)."""
+    return bool(sentence.strip(_EDGE_AND_MARKS))
 
 
 def _filled(order: range, lines: list[str]) -> list[int]:
