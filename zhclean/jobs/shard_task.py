@@ -86,9 +86,8 @@ class CleanTask:
                     if kind == KEPT:
                         if observer:
                             observer.add(out[self.config.text_field], site_hash(out))
-                            if self.notice_after_count and (late := with_notice_step(out, self.config)):
-                                stats.observed.changed.update(late)  # documents changed, by step
-                                stats.observed.rules["notice/notice_sentence"] += late["notice"]
+                            if self.notice_after_count:
+                                self._notice_step(out, stats)
                         kept.write(out)
                         stats.add_kept(out["zhclean"])
                     elif kind == DROPPED:
@@ -111,6 +110,15 @@ class CleanTask:
             raise
         stats.cpu_seconds = time.process_time() - start
         return job.mark_done(self.stage, shard.index, files, stats, {"bytes": shard.size})
+
+    def _notice_step(self, record: dict[str, Any], stats: RunStats) -> None:
+        """The deferred notice step on a kept record, its edits in the report's counters: a
+        step counts the record as changed only if the first cleaning had not."""
+        before = dict(record["zhclean"]["edits"])
+        late = with_notice_step(record, self.config)
+        if late:
+            stats.observed.changed.update(step for step, n in late.items() if n and not before.get(step))
+            stats.observed.rules["notice/notice_sentence"] += late.get("notice", 0)
 
     def _results(self, shard: Shard, mapper: Mapper | None) -> Iterator[tuple[list[Item], Outcomes]]:
         """(batch, its results) in order; the batches are cleaned by `mapper`, or here."""
