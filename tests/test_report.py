@@ -157,7 +157,7 @@ def test_observations_add_up_in_any_grouping():
     def observed(values):
         o = Observations()
         for v in values:
-            o.count("chars_in", v)
+            o.count_many("chars_in", [v])
             o.changed["script"] += 1
             o.offer("step:script", f"d{v}", f"text {v}", v * 7919)
         return o
@@ -169,6 +169,8 @@ def test_observations_add_up_in_any_grouping():
     assert parts.changed == whole.changed
     assert [c.doc_id for c in parts.candidates["step:script"]] == [c.doc_id for c in whole.candidates["step:script"]]
     assert set(HISTOGRAMS) >= set(whole.histograms)
+    # the buckets' lower edges are inclusive: 0 | 1–49 | 50–99 | … | ≥ 100,000
+    assert histogram_of("chars_in", [0, 1, 49, 50, 99, 100_000, 10**9]) == [1, 2, 2] + [0] * 9 + [2]
 
 
 def test_a_report_is_plain_self_contained_html():
@@ -219,3 +221,22 @@ def test_the_example_sample_does_not_depend_on_the_order_documents_arrive_in():
     assert chosen == [(1, "d4"), (5, "d0"), (5, "d1")]
     assert [(c.rank, c.doc_id) for c in backward.candidates["step:markup"]] == chosen
     assert [(c.rank, c.doc_id) for c in merged.candidates["step:markup"]] == chosen
+
+
+def _changed_in_output(path: Path) -> Counter:
+    return Counter(step for record in read_jsonl(path) for step, n in record["zhclean"]["edits"].items() if n)
+
+
+def test_documents_changed_per_step_are_the_kept_records_each_step_edited(dev_run, tmp_path):
+    summary = orjson.loads(dev_run.with_name("dev.summary.json").read_bytes())
+    assert Counter(summary["observed"]["changed"]) == _changed_in_output(dev_run)
+    # with --corpus-lines the notice step runs after the count, and the stage after the cleaning
+    body = "市政府今天召开会议，研究部署下一阶段的城市更新工作，要求各区加快进度。"
+    notices = "本文经作者授权发布，未经许可不得转载。欢迎转载，转载请在文末留言获取授权。"  # two, for the notice step
+    records = [{"id": f"n{i}", "text": f"{body}第{i}项任务已经完成。\n{notices}"} for i in range(30)]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    out = tmp_path / "lines.jsonl"
+    assert main(["clean", str(source), "-o", str(out), "--quiet", "--corpus-lines"]) == 0
+    observed = orjson.loads((tmp_path / "lines.summary.json").read_bytes())["observed"]
+    assert Counter(observed["changed"]) == _changed_in_output(out) and observed["changed"]["notice"] == 30

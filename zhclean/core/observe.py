@@ -17,7 +17,6 @@ worker), so the explanations cost nothing on the documents that are not shown.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -77,19 +76,19 @@ def _number(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
-def empty_histogram(name: str) -> list[int]:
-    return [0] * len(HISTOGRAMS[name])
-
-
 def histogram_of(name: str, values: Iterable[float]) -> list[int]:
-    counts = empty_histogram(name)
+    """The counts of `values` in histogram `name`'s buckets (one numpy call, not a loop)."""
     edges = HISTOGRAMS[name]
-    for value in values:
-        counts[max(bisect_right(edges, value) - 1, 0)] += 1
-    return counts
+    buckets = np.maximum(np.searchsorted(edges, np.fromiter(values, dtype=np.float64), side="right") - 1, 0)
+    return np.bincount(buckets, minlength=len(edges)).tolist()
 
 
-def text_rank(doc_id: str) -> int:
+def _added(counts: list[int] | None, more: list[int]) -> list[int]:
+    """Two histograms of the same buckets, added (`None`: none yet)."""
+    return list(more) if counts is None else [x + y for x, y in zip(counts, more, strict=True)]
+
+
+def id_rank(doc_id: str) -> int:
     """The sampling rank of a document: a hash of its id, the same on every engine and in
     every process (unlike `hash`), so the sample does not depend on who cleaned what. A
     cryptographic hash, because ids are alike (`dev00062`, `dev00162`): a CRC of them is
@@ -113,23 +112,13 @@ class Observations:
     changed: Counter = field(default_factory=Counter)  # step -> documents it changed
     rules: Counter = field(default_factory=Counter)  # "step/rule" -> hits
     histograms: dict[str, list[int]] = field(default_factory=dict)
-    candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # key -> bottom-k, until the shard ends
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # key -> bottom-k, until the run's end
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> bottom-k examples
     bars: dict[str, int] = field(default_factory=dict, repr=False)  # step or key -> rank a candidate must be under
 
-    def count(self, name: str, value: float) -> None:
-        counts = self.histograms.get(name)
-        if counts is None:
-            counts = self.histograms[name] = empty_histogram(name)
-        counts[max(bisect_right(HISTOGRAMS[name], value) - 1, 0)] += 1
-
     def count_many(self, name: str, values: list[float]) -> None:
-        if not values:
-            return
-        edges = HISTOGRAMS[name]
-        found = np.bincount(np.maximum(np.searchsorted(edges, values, side="right") - 1, 0), minlength=len(edges))
-        counts = self.histograms.get(name)
-        self.histograms[name] = [int(n) for n in found] if counts is None else [x + int(y) for x, y in zip(counts, found, strict=True)]
+        if values:
+            self.histograms[name] = _added(self.histograms.get(name), histogram_of(name, values))
 
     def offer(self, key: str, doc_id: str, text: str, rank: int) -> None:
         """Keep `text` as a candidate example of `key` if (rank, id) is among the k lowest:
@@ -168,8 +157,7 @@ class Observations:
         self.changed.update(other.changed)
         self.rules.update(other.rules)
         for name, counts in other.histograms.items():
-            mine = self.histograms.get(name)
-            self.histograms[name] = [x + y for x, y in zip(mine, counts, strict=True)] if mine else list(counts)
+            self.histograms[name] = _added(self.histograms.get(name), counts)
         for key, chosen in other.candidates.items():
             both = {(c.rank, c.doc_id): c for c in self.candidates.get(key, []) + chosen}  # a document once
             kept = self.candidates[key] = [both[k] for k in sorted(both)][:EXAMPLES_PER_KEY]
@@ -230,7 +218,7 @@ def observe_batch(observed: Observations, cleaned: list[tuple[str, str, Any]]) -
     metas = [result.meta for _, _, result in cleaned]
     changed, rules, bars = observed.changed, observed.rules, observed.bars
     for (doc_id, before, result), meta in zip(cleaned, metas, strict=True):
-        rank = text_rank(doc_id)
+        rank = id_rank(doc_id)
         if result.dropped_by is not None:
             observed.offer(f"filter:{result.dropped_by}", doc_id, before, rank)
             continue

@@ -62,7 +62,9 @@ class OutputSpec:
 
     def report_paths(self) -> tuple[str, str]:
         """`OUT.report.html` and `OUT.report.json` (`zhclean report`, `--report`)."""
-        return f"{self.stem}.report.html", f"{self.stem}.report.json"
+        from zhclean.report.html import report_paths
+
+        return report_paths(self.side("summary"))
 
     @property
     def parts_dir(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from zhclean.core.observe import HISTOGRAM_TITLES, HISTOGRAMS, bucket_labels
+from zhclean.jobs.parts import write_atomic
 
 _BAR_HEIGHT = 18
 _LABEL_WIDTH = 230
@@ -274,13 +275,6 @@ def write_report(summary_path: str) -> tuple[str, str]:
         summary = orjson.loads(f.read())
     report = build_report(summary, os.path.abspath(summary_path))
     html_path, json_path = report_paths(summary_path)
-    _write_atomic(json_path, orjson.dumps(report, option=orjson.OPT_INDENT_2))
-    _write_atomic(html_path, render_html(report).encode())
+    write_atomic(json_path, orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    write_atomic(html_path, render_html(report).encode())
     return html_path, json_path
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "wb") as f:
-        f.write(data)
-    os.replace(temporary, path)
