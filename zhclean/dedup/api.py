@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from zhclean.config import Config, load_config
-from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
 from zhclean.dedup.clusters import Signatures, cluster
-from zhclean.dedup.minhash import signatures
+from zhclean.dedup.minhash import sign_texts
 
 
 @dataclass(frozen=True)
@@ -103,14 +102,14 @@ class Deduplicator:
     def _sign(self, names: list[str], texts: list[str]) -> None:
         if not texts:
             return
-        codes = [canonical_codes(t) for t in texts]
+        hashes, matrix = sign_texts(texts, self.config.dedup.ngram, self.config.dedup.num_perm)
         self._ids += names
         self._lengths += [len(t) for t in texts]
-        self._hashes += [canonical_hash(c) for c in codes]
-        self._blocks.append(signatures([shingle_hashes(c, self.config.dedup.ngram) for c in codes],
-                                       self.config.dedup.num_perm))
+        self._hashes += hashes
+        self._blocks.append(matrix)
 
     def _cleaner(self) -> Any:
+        """The config's steps (the filters do not decide here), built on first use."""
         if self._pipeline is None:
             from zhclean.pipeline import Pipeline
 

@@ -16,6 +16,8 @@ from functools import lru_cache
 import numpy as np
 import rensa
 
+from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
+
 SEED = 1234
 
 
@@ -28,6 +30,12 @@ def signatures(shingle_sets: list[np.ndarray], num_perm: int) -> np.ndarray:
     flat = np.concatenate(shingle_sets) if sizes.sum() else np.zeros(0, dtype=np.uint64)
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm, SEED)
     return np.asarray(matrix.to_rows(), dtype=np.uint64).reshape(len(shingle_sets), num_perm)
+
+
+def sign_texts(texts: list[str], ngram: int, num_perm: int) -> tuple[list[bytes], np.ndarray]:
+    """Per cleaned text, its canonical form's hash and its MinHash signature (one matrix)."""
+    codes = [canonical_codes(text) for text in texts]
+    return [canonical_hash(c) for c in codes], signatures([shingle_hashes(c, ngram) for c in codes], num_perm)
 
 
 def _probability(s: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -32,10 +32,9 @@ from zhclean.config import Config
 from zhclean.core.observe import histogram_of
 from zhclean.core.outcome import BadRecord, Dropped
 from zhclean.core.stats import RunStats
-from zhclean.dedup.canonical import canonical_codes, canonical_hash, shingle_hashes
 from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered, with_prior
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
-from zhclean.dedup.minhash import signatures
+from zhclean.dedup.minhash import sign_texts
 from zhclean.engines.records import Skip, batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
@@ -69,7 +68,7 @@ class SignatureTask:
         position = 0
         for batch in batches(shard_items(shard, line_limit(self.config.max_chars))):
             stats.bytes_in += sum(item.size for item in batch)
-            shingles = []
+            texts = []
             for item, entry in zip(batch, _cleaned(parse_all(batch, self.config), pipeline, self.config.max_seconds), strict=True):
                 position += 1
                 if isinstance(entry, Skip):
@@ -81,14 +80,14 @@ class SignatureTask:
                     stats.add_quarantined(bad.reason.value, bad.rows)
                     continue
                 record, text = entry
-                codes = canonical_codes(text)
                 positions.append(position - 1)
                 ids.append(str(record[self.config.id_field]))
                 lengths.append(len(text))
-                hashes.append(canonical_hash(codes))
-                shingles.append(shingle_hashes(codes, self.config.dedup.ngram))
-            if shingles:
-                blocks.append(signatures(shingles, self.config.dedup.num_perm))
+                texts.append(text)
+            if texts:
+                batch_hashes, batch_matrix = sign_texts(texts, self.config.dedup.ngram, self.config.dedup.num_perm)
+                hashes += batch_hashes
+                blocks.append(batch_matrix)
         matrix = np.vstack(blocks) if blocks else np.zeros((0, self.config.dedup.num_perm), dtype=np.uint64)
         save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
                   lengths=np.array(lengths, dtype=np.int64),
