@@ -22,8 +22,6 @@ import orjson
 from zhclean.config import Config, load_config
 from zhclean.pipeline import Pipeline
 
-_PIPELINES: dict[str, Pipeline] = {}  # per process: config -> its pipeline
-
 
 def clean_batch(batch: Mapping[str, Sequence[Any]], text_field: str = "text",
                 config: Config | None = None) -> dict[str, list[Any]]:
@@ -48,8 +46,7 @@ def _metadata(result: Any) -> dict[str, Any]:
 
 
 def _pipeline(config: Config | None) -> Pipeline:
-    key = repr(config)
-    pipeline = _PIPELINES.get(key)
-    if pipeline is None:
-        pipeline = _PIPELINES[key] = Pipeline.from_config(config or load_config(None))
-    return pipeline
+    """This process's pipeline for `config`, built on first use (`worker_pipeline`)."""
+    from zhclean.jobs.shard_task import worker_pipeline
+
+    return worker_pipeline(config or load_config(None), warm=False)

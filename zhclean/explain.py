@@ -61,7 +61,9 @@ def _may_be(item: Any, doc_id: str | None, config: Config) -> bool:
     it, or by its own id when it is a JSON object with one (its text is what is wrong)."""
     if doc_id is None:
         return False
-    if f"{item.name}:{item.line}" == doc_id:
+    from zhclean.engines.records import made_id
+
+    if made_id(item) == doc_id:
         return True
     if item.raw is None or doc_id.encode() not in item.raw:
         return False

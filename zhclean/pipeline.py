@@ -178,7 +178,7 @@ class Pipeline:
         fired: list[dict[str, int]] = [{} for _ in current]
         todo = range(len(current))
         for settling in range(SETTLE_PASSES):
-            todo = self._run_steps(todo, current, edits, found, (trails, fired), explain, first=settling == 0)
+            todo = self._run_steps(todo, current, edits, found, trails, fired, explain, first=settling == 0)
             if not todo:
                 break
         results = [
@@ -194,14 +194,13 @@ class Pipeline:
         return results
 
     def _run_steps(self, todo: Sequence[int], current: list[str], edits: list[dict[str, int]],
-                   found: list[dict[str, Any]], trails: tuple[list[list[Removal]], list[dict[str, int]]],
+                   found: list[dict[str, Any]], trails: list[list[Removal]], fired: list[dict[str, int]],
                    explain: bool, first: bool) -> list[int]:
         """Every step over the documents `todo`, in place; the documents a step that exposes
         text to the earlier ones (`StepSpec.exposes`) edited, which need another pass. On a
         later pass the fields of the first stand (the script step would see the converted
         text and call it Simplified); fields it did not find are added."""
         again: set[int] = set()
-        removals, fired = trails
         for spec, (name, function, options) in zip(self.specs, self._calls, strict=True):
             for i in todo:
                 out = function(current[i], found[i], options, explain)
@@ -223,7 +222,7 @@ class Pipeline:
                         key = f"{name}/{rule}"
                         hits[key] = hits.get(key, 0) + n
                 if explain:
-                    removals[i].extend(out.removals)
+                    trails[i].extend(out.removals)
         return sorted(again)
 
     def step_by_step(self, text: str) -> list[tuple[str, str, StepOutput]]:

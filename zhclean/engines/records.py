@@ -142,10 +142,15 @@ def quarantined(item: Item, error: BadRecord) -> Quarantined:
 
 
 def ensure_id(record: dict[str, Any], item: Item, config: Config) -> None:
-    """Keep the record's id, or make one from the file's name relative to the input root
-    and the line number (`2024/part.jsonl:17`)."""
+    """Keep the record's id, or make one (`made_id`)."""
     if config.id_field not in record:
-        record[config.id_field] = f"{item.name}:{item.line}"
+        record[config.id_field] = made_id(item)
+
+
+def made_id(item: Item) -> str:
+    """The id of a record that has none: the file's name relative to the input root and
+    the line number (`2024/part.jsonl:17`)."""
+    return f"{item.name}:{item.line}"
 
 
 Parsed = tuple[dict[str, Any], str] | BadRecord | Skip

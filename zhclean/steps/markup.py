@@ -289,7 +289,7 @@ def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bo
     text, removed, joined = _remove_markup(text, removals, rules)
     if removed:
         text, edits = _after_removals(text, edits + removed, joined, removals, rules)
-    return StepOutput(text, edits, removals=removals or [], rules={k: n for k, n in rules.items() if n} or None)
+    return StepOutput(text, edits, removals=removals or [], rules=dict(+rules) or None)
 
 
 def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) -> tuple[str, int, bool]:

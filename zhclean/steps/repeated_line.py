@@ -107,7 +107,7 @@ def _contained_mask(lines: list[str], min_han: int) -> np.ndarray:
     if len(lines) * len(whole) <= _PLAIN_SEARCH_BUDGET:
         return np.fromiter((_inside_a_longer_line(line, lines, whole) for line in lines), dtype=bool,
                            count=len(lines))
-    return _ContainedLines(lines, min_han).mask()
+    return _ContainedLines(lines, whole, min_han).mask()
 
 
 def _inside_a_longer_line(line: str, lines: list[str], whole: str) -> bool:
@@ -134,11 +134,13 @@ class _ContainedLines:
     A line with a window found nowhere else (almost every line) is settled without a single
     comparison; the others are compared at the places their rarest window marks."""
 
-    def __init__(self, lines: list[str], min_han: int) -> None:
+    def __init__(self, lines: list[str], whole: str, min_han: int) -> None:
+        """`whole`: the lines joined by newlines (the caller has joined them already)."""
         self.lines = lines
         self.k = max(1, min(min_han, _MAX_ANCHOR))
-        self.starts = np.cumsum([0, *(len(line) + 1 for line in lines[:-1])], dtype=np.int64)
-        self.whole = "\n".join(lines)
+        self.lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+        self.starts = np.concatenate(([0], np.cumsum(self.lengths[:-1] + 1)))
+        self.whole = whole
         codes = codes_of(self.whole)  # uint32, added to the uint64 hashes as they are
         n_windows = len(codes) - self.k + 1
         if n_windows <= 0:
@@ -175,7 +177,7 @@ class _ContainedLines:
 
     def _rarest_window_counts(self, counts: np.ndarray) -> np.ndarray:
         """Per line, how often its rarest window occurs in the document (1: nowhere else)."""
-        lengths = np.fromiter(map(len, self.lines), dtype=np.int64, count=len(self.lines))
+        lengths = self.lengths
         rarest = np.ones(len(self.lines), dtype=np.int64)
         long_enough = np.flatnonzero(lengths >= self.k)
         if len(long_enough):
@@ -188,9 +190,8 @@ class _ContainedLines:
     def mask(self) -> np.ndarray:
         """`inside_longer` of every line, asked only of the lines whose rarest window occurs
         twice or more (or that are shorter than a window): the others are settled as they are."""
-        lengths = np.fromiter(map(len, self.lines), dtype=np.int64, count=len(self.lines))
         found = np.zeros(len(self.lines), dtype=bool)
-        for i in np.flatnonzero((self.rarest >= 2) | (lengths < self.k)).tolist():
+        for i in np.flatnonzero((self.rarest >= 2) | (self.lengths < self.k)).tolist():
             found[i] = self.inside_longer(i)
         return found
 

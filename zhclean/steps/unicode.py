@@ -273,4 +273,4 @@ def unicode_step(
     removals: list[Removal] | None = [] if explain else None
     rules: Counter = Counter()
     text, edits = normalize(text, options.repair_mojibake, removals, rules)
-    return StepOutput(text, edits, removals=removals or [], rules={k: n for k, n in rules.items() if n} or None)
+    return StepOutput(text, edits, removals=removals or [], rules=dict(+rules) or None)
