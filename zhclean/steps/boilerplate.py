@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from zhclean.boilerplate_rules import CLOSE, EDGE, LEADING_DATE, OPEN, RuleSet, load_rules
-from zhclean.chars import HAN_CLASS, codes_of
+from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS, codes_of
 from zhclean.config import setting
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 from zhclean.steps.punctuation import punctuation
@@ -46,7 +46,7 @@ FIELDS = ("source", "editor", "original_title", "author", "source_url", "publish
 # A run of glosses goes whole (`来(lai)(lai)源：`): the gloss step removes adjacent duplicates
 # together. Spaces include U+00A0, which the whitespace step makes a space.
 _GLOSS_BODY = "[ \t\u00a0]*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü][a-zA-Z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü \t\u00a0]{0,30}[)）]"
-_GLOSS_RUN = f"{_GLOSS_BODY}(?:[(（]{_GLOSS_BODY})*+"
+_GLOSS_RUN = f"{_GLOSS_BODY}(?:[(（]{_GLOSS_BODY})*+(?:[ \t\u00a0]+(?=[{HAN_CLASS}{CJK_PUNCT_CLASS}]))?"
 _VIEW_GLOSS = re.compile(f"[(（](?<=[{HAN_CLASS}][(（]){_GLOSS_RUN}")
 _VIEW_GLOSS_ASCII = re.compile(f"\\((?<=[{HAN_CLASS}]\\(){_GLOSS_RUN}")
 _VIEW_GLOSS_FULL = re.compile(f"（(?<=[{HAN_CLASS}]（){_GLOSS_RUN}")
@@ -375,11 +375,14 @@ def _reshaped_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
         kept.append(m.group())
         return _SLOT.format(len(kept) - 1)
 
+    # Glosses go first: a key glued after one (`女(nü)记者：`) is split from the character it
+    # follows, not from the gloss, whose removal takes the separator space with it.
+    line = _without_glosses(line)
     shaped = _PROTECTED.sub(slot, _ID_GROUP.sub("", line))
     shaped = _split_glued_pairs(shaped, rules)
     if shaped == line:
         return None
-    values = _glossed_field_values(shaped, rules)
+    values = _field_values(shaped, rules)
     if values is None:
         return None
     restored = {name: _SLOTTED.sub(lambda m: kept[int(m.group(1))], value) for name, value in values.items()}
