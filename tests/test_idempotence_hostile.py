@@ -85,6 +85,9 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     assert _clean("编辑：们（men） ；们(men)(men)(n)动还成工产着面加#") == ""
     assert _clean("来源：好女(nü)记者：小部起时里体化合性分工我用自体所是它把國有的") == ""
     assert _clean("〔\u00a0记者：王") == ""
+    # Nested links go innermost first, all in one cleaning (the outer one's text held `[`).
+    assert _clean("[}[新华网](http://news.cn)国( guó )](#『![【王】国(guó)国") == "}新华网国( guó )国"
+    assert _clean("这[是[一](#a)个[链](#b)接](http://x.cn)。") == "这是一个链接。"
     assert _clean("<<b>a>x") == "x"
 
 

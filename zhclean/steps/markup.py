@@ -32,8 +32,13 @@ from zhclean.text import GONE as _GONE
 
 # An image may span what a link's removal left (`![x][[y](http://a)…)`: the link's `[` went,
 # and its mark stands between `]` and `(`): the pass after the links finds it.
-_IMAGE = re.compile(rf"!\[[^\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
-_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
+_IMAGE = re.compile(rf"!\[[^\[\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
+# A link's text holds no bracket: in `[}[新华网](http://a)…](#b)` the inner link is the link (as
+# in CommonMark), and a text that could hold `[` made each `[` of a run scan 200 characters.
+# Removing an inner link leaves its text inside the outer one, so the pattern runs again while
+# it finds links, up to a nesting no page has (each pass takes every link of its depth).
+_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
+_MAX_LINK_NESTING = 8
 _BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 # HTML element names (the living standard's, common obsolete ones, and custom elements with a
 # hyphen): `<BLOOMBERG 免責聲明>` is a bracketed heading in a Taiwan news article, not a tag.
@@ -302,7 +307,7 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
         edits += n
         rules["markdown_image"] += n
         # The marks around a link's text show where it was joined to what stood beside it.
-        text, n = _sub_counted(_LINK, lambda m: f"{_GONE}{m.group(1)}{_GONE}", text, "markdown_link", removals)
+        text, n = _remove_links(text, removals)
         edits += n
         rules["markdown_link"] += n
         if n and "![" in text:
@@ -332,6 +337,22 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
         joined = joined or _joins_need_work(text)
         text = drop_emptied_lines(text)
     return text, edits, joined
+
+
+def _remove_links(text: str, removals: list[Removal] | None) -> tuple[str, int]:
+    """Markdown links removed, their text kept between marks that show where it was joined to
+    what stood beside it; nested links by repeated passes, innermost first."""
+    total = 0
+    for _ in range(_MAX_LINK_NESTING):
+        text, n = _sub_counted(_LINK, _link_text, text, "markdown_link", removals)
+        total += n
+        if not n or "](" not in text:
+            break
+    return text, total
+
+
+def _link_text(match: re.Match) -> str:
+    return f"{_GONE}{match.group(1)}{_GONE}"
 
 
 _AROUND = 4  # characters each side of a join that decide whether it needs the unicode step
