@@ -88,6 +88,11 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     # Nested links go innermost first, all in one cleaning (the outer one's text held `[`).
     assert _clean("[}[新华网](http://news.cn)国( guó )](#『![【王】国(guó)国") == "}新华网国( guó )国"
     assert _clean("这[是[一](#a)个[链](#b)接](http://x.cn)。") == "这是一个链接。"
+    # An image around an image, or one whose `(` only an entity writes, or a link whose `](`
+    # an image stood inside: all in the same cleaning.
+    assert _clean("![![]()]()制把过量") == "制把过量"
+    assert _clean("正文![图![图](http://a.cn/b.jpg)](开出&#x28;de&#x29;返回") == "正文返回"
+    assert _clean("[）(中](![](x)#在)里定地") == "）(中里定地"
     assert _clean("<<b>a>x") == "x"
 
 
@@ -147,3 +152,17 @@ def hostile_documents(draw: st.DrawFn) -> str:
 def test_idempotent_on_hostile_documents(text: str) -> None:
     once = _clean(text)
     assert _clean(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_documents())
+def test_blank_lines_at_the_ends_change_nothing(text: str) -> None:
+    """The whitespace step drops blank lines at a document's ends, so every step before it
+    must decide as it would without them (a window at the document's start was shorter than
+    the same line's elsewhere, which tipped the script verdict)."""
+    assert _clean("\n" + text + "\n") == _clean(text)
+
+
+def test_a_leading_blank_line_does_not_tip_the_script_verdict() -> None:
+    text = "在‘定制也时\n國\n在‘定制也时\n國"
+    assert _clean("\n" + text) == _clean(text)

@@ -224,10 +224,20 @@ class Spots:
 
 
 def _windows(text: str, positions: list[int]) -> tuple[list[str], list[int]]:
-    """Short windows around `positions` (line breaks blanked, so they can be converted in one
-    newline-joined OpenCC call) and where each position sits in its window."""
-    windows = [text[max(0, p - _WINDOW) : p + _WINDOW + 1].replace("\n", " ") for p in positions]
-    return windows, [min(p, _WINDOW) for p in positions]
+    """Short windows around `positions` and where each position sits in its window (always
+    at `_WINDOW`). A window holds its own line only, padded with spaces past the line's
+    edges: a phrase never crosses a line break, and the same line gives the same window
+    wherever it stands (distinct windows are counted once; a line at the document's start
+    had one shorter than its repeat, and was counted twice until a blank line came first).
+    Spaces let the windows go to OpenCC in one newline-joined call."""
+    return [_window(text, p) for p in positions], [_WINDOW] * len(positions)
+
+
+def _window(text: str, position: int) -> str:
+    start = text.rfind("\n", max(0, position - _WINDOW), position) + 1 or max(0, position - _WINDOW)
+    end = text.find("\n", position + 1, position + _WINDOW + 1)
+    end = end if end >= 0 else min(len(text), position + _WINDOW + 1)
+    return f"{' ' * (_WINDOW - position + start)}{text[start:end]}{' ' * (position + _WINDOW + 1 - end)}"
 
 
 @dataclass(slots=True)

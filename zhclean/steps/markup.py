@@ -33,12 +33,12 @@ from zhclean.text import GONE as _GONE
 # An image may span what a link's removal left (`![x][[y](http://a)…)`: the link's `[` went,
 # and its mark stands between `]` and `(`): the pass after the links finds it.
 _IMAGE = re.compile(rf"!\[[^\[\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
-# A link's text holds no bracket: in `[}[新华网](http://a)…](#b)` the inner link is the link (as
+# A link's text holds no bracket (and what an image's removal left may stand inside its `](`): in `[}[新华网](http://a)…](#b)` the inner link is the link (as
 # in CommonMark), and a text that could hold `[` made each `[` of a run scan 200 characters.
-# Removing an inner link leaves its text inside the outer one, so the pattern runs again while
-# it finds links, up to a nesting no page has (each pass takes every link of its depth).
-_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\(((?:https?:)?//|www\.|/|#)[^)\s]{0,2000}\)")
-_MAX_LINK_NESTING = 8
+# Removing an inner link leaves its text inside the outer one, so the patterns run again while
+# they find any, up to a nesting no page has (each pass takes every link of its depth).
+_LINK = re.compile(rf"\[([^\[\]\n]{{1,200}})\]{_GONE}*\({_GONE}*((?:https?:)?//|www\.|/|#)[^)\s]{{0,2000}}\)")
+_MAX_MARKDOWN_NESTING = 8
 _BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 # HTML element names (the living standard's, common obsolete ones, and custom elements with a
 # hyphen): `<BLOOMBERG 免責聲明>` is a bracketed heading in a Taiwan news article, not a tag.
@@ -303,17 +303,10 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
     edits of each rule added to `rules`."""
     edits, joined = 0, False
     if "](" in text:
-        text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
-        edits += n
-        rules["markdown_image"] += n
-        # The marks around a link's text show where it was joined to what stood beside it.
-        text, n = _remove_links(text, removals)
-        edits += n
-        rules["markdown_link"] += n
-        if n and "![" in text:
-            text, n = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
-            edits += n
-            rules["markdown_image"] += n
+        text, images, links = _remove_markdown(text, removals)
+        edits += images + links
+        rules["markdown_image"] += images
+        rules["markdown_link"] += links
     if "<" in text:
         text, n = _remove_blocks(text, removals)
         edits += n
@@ -339,16 +332,20 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
     return text, edits, joined
 
 
-def _remove_links(text: str, removals: list[Removal] | None) -> tuple[str, int]:
-    """Markdown links removed, their text kept between marks that show where it was joined to
-    what stood beside it; nested links by repeated passes, innermost first."""
-    total = 0
-    for _ in range(_MAX_LINK_NESTING):
-        text, n = _sub_counted(_LINK, _link_text, text, "markdown_link", removals)
-        total += n
-        if not n or "](" not in text:
+def _remove_markdown(text: str, removals: list[Removal] | None) -> tuple[str, int, int]:
+    """Markdown images and links removed: (text, images, links). A link's text stays, between
+    marks that show where it was joined to what stood beside it. What one removal leaves can
+    be an image or a link itself (`![![]()]()`, `[a[b](#x)](#y)`, or an image whose `[` and
+    `(` a link's removal brought together), so the passes go on, innermost first, while they
+    find any."""
+    images = links = 0
+    for _ in range(_MAX_MARKDOWN_NESTING):
+        text, found_images = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
+        text, found_links = _sub_counted(_LINK, _link_text, text, "markdown_link", removals)
+        images, links = images + found_images, links + found_links
+        if not (found_images or found_links) or "](" not in text:
             break
-    return text, total
+    return text, images, links
 
 
 def _link_text(match: re.Match) -> str:
