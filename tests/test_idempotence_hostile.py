@@ -88,6 +88,8 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     # Nested links go innermost first, all in one cleaning (the outer one's text held `[`).
     assert _clean("[}[新华网](http://news.cn)国( guó )](#『![【王】国(guó)国") == "}新华网国( guó )国"
     assert _clean("这[是[一](#a)个[链](#b)接](http://x.cn)。") == "这是一个链接。"
+    # A notice after `!\u3000』`: the punctuation step makes it `！』`, which ends a sentence.
+    assert _clean("正文很长的一句话!\u3000』特别声明：以上内容为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。") == "正文很长的一句话！』"
     # An image around an image, or one whose `(` only an entity writes, or a link whose `](`
     # an image stood inside: all in the same cleaning.
     assert _clean("![![]()]()制把过量") == "制把过量"
