@@ -90,6 +90,11 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     assert _clean("这[是[一](#a)个[链](#b)接](http://x.cn)。") == "这是一个链接。"
     # A notice after `!\u3000』`: the punctuation step makes it `！』`, which ends a sentence.
     assert _clean("正文很长的一句话!\u3000』特别声明：以上内容为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。") == "正文很长的一句话！』"
+    # Between two marks of an end, a space the punctuation step removes (`。\u00a0!` → `。！`).
+    assert _clean("正文很长的一句话。\u00a0!特别声明：以上内容为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。") == "正文很长的一句话。！"
+    # Markdown that HTML's removal leaves, and HTML that Markdown's removal leaves.
+    assert _clean("[x](/<!-- c -->a)好") == "x好"
+    assert _clean("正文!<b>[](x)好") == "正文好"
     # An image around an image, or one whose `(` only an entity writes, or a link whose `](`
     # an image stood inside: all in the same cleaning.
     assert _clean("![![]()]()制把过量") == "制把过量"

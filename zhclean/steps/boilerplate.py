@@ -53,10 +53,10 @@ _VIEW_GLOSS_FULL = re.compile(f"（(?<=[{HAN_CLASS}]（){_GLOSS_RUN}")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 # Glued notices: whole sentences stuck to a paragraph (`…競爭力。違反上述規定者，中時電子報有權
 # 刪除留言…`). A sentence ends with a run of these and the closing quotes after it.
-# Spaces before a closing quote belong to the end too: the punctuation step removes those
-# beside the marks it writes (`好!\u3000』` becomes `好！』`), and the next cleaning must cut the
-# line where this one did.
-_SENTENCE = re.compile(f"[^。！？!?…]*(?:[。！？!?…]+(?:[{EDGE}]*[」』”’])*|$)")
+# Spaces between the marks of an end and before its closing quotes belong to the end too:
+# the punctuation step removes those beside the marks it writes (`好!\u3000』` becomes `好！』`,
+# `。\u00a0!` becomes `。！`), and the next cleaning must cut the line where this one did.
+_SENTENCE = re.compile(f"[^。！？!?…]*(?:[。！？!?…]+(?:[{EDGE}]*[。！？!?…」』”’]+)*|$)")
 _MAX_GLUED_SENTENCES = 3
 _GLUED_WINDOW = 700  # characters at each end of a line where a glued notice can sit
 _SPACE_RUN_INSIDE = re.compile(f"[{EDGE}]+")

@@ -32,7 +32,7 @@ from zhclean.text import GONE as _GONE
 
 # An image may span what a link's removal left (`![x][[y](http://a)…)`: the link's `[` went,
 # and its mark stands between `]` and `(`): the pass after the links finds it.
-_IMAGE = re.compile(rf"!\[[^\[\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
+_IMAGE = re.compile(rf"!{_GONE}*\[[^\[\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
 # A link's text holds no bracket (and what an image's removal left may stand inside its `](`): in `[}[新华网](http://a)…](#b)` the inner link is the link (as
 # in CommonMark), and a text that could hold `[` made each `[` of a run scan 200 characters.
 # Removing an inner link leaves its text inside the outer one, so the patterns run again while
@@ -300,28 +300,25 @@ def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bo
 def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) -> tuple[str, int, bool]:
     """Markdown, HTML blocks and tags and bracket-only lines removed: (text, edits, whether
     a removal inside a line joined characters that may need the unicode step again); the
-    edits of each rule added to `rules`."""
+    edits of each rule added to `rules`. What HTML's removal leaves may be Markdown
+    (`[x](/<!-- c -->a)`) and the reverse (`<![](x)p>`): each kind runs again after the
+    other removed something, while they find any (bounded, as nesting is)."""
     edits, joined = 0, False
-    if "](" in text:
-        text, images, links = _remove_markdown(text, removals)
-        edits += images + links
-        rules["markdown_image"] += images
-        rules["markdown_link"] += links
-    if "<" in text:
-        text, n = _remove_blocks(text, removals)
-        edits += n
-        rules["html_block"] += n
-        text, n = _remove_tags(text, removals)
-        edits += n
-        rules["html_tag"] += n
-        # What a tag or an image stood in may have been a comment's end: `<!--<b>>`, `<!--![](x)>`.
-        if (n or _GONE in text) and "<" in text:
-            if _GONE in text:
-                joined = _joins_need_work(text)
-                text = drop_emptied_lines(text)
-            text, n = _remove_blocks(text, removals)
-            edits += n
-            rules["html_block"] += n
+    markdown_due, html_due = "](" in text, True
+    for _ in range(_MAX_MARKDOWN_NESTING):
+        markdown = html = 0
+        if markdown_due:
+            text, images, links = _remove_markdown(text, removals)
+            markdown = images + links
+            rules["markdown_image"] += images
+            rules["markdown_link"] += links
+        if html_due and "<" in text:
+            text, html, html_joined = _remove_html(text, removals, rules)
+            joined = joined or html_joined
+        edits += markdown + html
+        markdown_due, html_due = bool(html) and "](" in text, bool(markdown) and "<" in text
+        if not (markdown_due or html_due):
+            break
     if _BRACKET_LINE_START.search("\n" + text):
         text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
         edits += n
@@ -330,6 +327,23 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
         joined = joined or _joins_need_work(text)
         text = drop_emptied_lines(text)
     return text, edits, joined
+
+
+def _remove_html(text: str, removals: list[Removal] | None, rules: Counter) -> tuple[str, int, bool]:
+    """HTML blocks (scripts, styles, comments) and tags removed: (text, edits, joined)."""
+    joined = False
+    text, blocks = _remove_blocks(text, removals)
+    text, tags = _remove_tags(text, removals)
+    rules["html_tag"] += tags
+    # What a tag or an image stood in may have been a comment's end: `<!--<b>>`, `<!--![](x)>`.
+    if (tags or _GONE in text) and "<" in text:
+        if _GONE in text:
+            joined = _joins_need_work(text)
+            text = drop_emptied_lines(text)
+        text, n = _remove_blocks(text, removals)
+        blocks += n
+    rules["html_block"] += blocks
+    return text, blocks + tags, joined
 
 
 def _remove_markdown(text: str, removals: list[Removal] | None) -> tuple[str, int, int]:
