@@ -95,6 +95,10 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     # Markdown that HTML's removal leaves, and HTML that Markdown's removal leaves.
     assert _clean("[x](/<!-- c -->a)好") == "x好"
     assert _clean("正文!<b>[](x)好") == "正文好"
+    # A field line that is one only once the punctuation step removed a space and the glued
+    # pairs are split; an image whose `](` a tag's removal wrote.
+    assert _clean("编辑：『“; 等主当他国们新华社记者：王") == ""
+    assert _clean("![《]<a href=\"/x\">(de)正文") == "正文"
     # An image around an image, or one whose `(` only an entity writes, or a link whose `](`
     # an image stood inside: all in the same cleaning.
     assert _clean("![![]()]()制把过量") == "制把过量"

@@ -331,15 +331,21 @@ def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
     and whitespace steps will leave it (`来源:; 新华社…` is 14 characters of value, `来源：；新华社…`
     13, past and within a limit) is one too: the next cleaning would remove it."""
     trimmed = _spaced(line.strip(EDGE))
-    values = _glossed_field_values(trimmed, rules)
+    values = _fields_in_any_shape(trimmed, rules)
     # The marks the punctuation step writes count as the ASCII ones do here; only the spaces
-    # beside them that it removes can change the verdict.
+    # beside them that it removes can change the verdict, in any of the shapes.
     if values is None and _SPACED_MARK.search(trimmed) and (marked := _marked(trimmed)) != trimmed:
-        values = _glossed_field_values(marked, rules)
-    if values is None and rules.key_scan is not None and _MAY_RESHAPE.search(trimmed):
-        values = _reshaped_fields(trimmed, rules)
-    if values is None and (dated := _LEADING_DATE.match(trimmed)):
-        values = _dated_fields(trimmed, dated, rules)
+        values = _fields_in_any_shape(marked, rules)
+    return values
+
+
+def _fields_in_any_shape(line: str, rules: RuleSet) -> dict[str, str] | None:
+    """The fields of `line` read as pairs, reshaped (`_reshaped_fields`) or after a date."""
+    values = _glossed_field_values(line, rules)
+    if values is None and rules.key_scan is not None and _MAY_RESHAPE.search(line):
+        values = _reshaped_fields(line, rules)
+    if values is None and (dated := _LEADING_DATE.match(line)):
+        values = _dated_fields(line, dated, rules)
     return values
 
 

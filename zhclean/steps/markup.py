@@ -316,7 +316,7 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
             text, html, html_joined = _remove_html(text, removals, rules)
             joined = joined or html_joined
         edits += markdown + html
-        markdown_due, html_due = bool(html) and "](" in text, bool(markdown) and "<" in text
+        markdown_due, html_due = bool(html) and _may_hold_markdown(text), bool(markdown) and "<" in text
         if not (markdown_due or html_due):
             break
     if _BRACKET_LINE_START.search("\n" + text):
@@ -357,9 +357,18 @@ def _remove_markdown(text: str, removals: list[Removal] | None) -> tuple[str, in
         text, found_images = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
         text, found_links = _sub_counted(_LINK, _link_text, text, "markdown_link", removals)
         images, links = images + found_images, links + found_links
-        if not (found_images or found_links) or "](" not in text:
+        if not (found_images or found_links) or not _may_hold_markdown(text):
             break
     return text, images, links
+
+
+_MARKED_OPENING = re.compile(rf"\]{_GONE}+\(")
+
+
+def _may_hold_markdown(text: str) -> bool:
+    """Whether `text` may hold an image or a link: a `](`, or a `]` and `(` with only what a
+    removal left between them (`![x]<b>(y)`)."""
+    return "](" in text or (_GONE in text and _MARKED_OPENING.search(text) is not None)
 
 
 def _link_text(match: re.Match) -> str:
