@@ -164,7 +164,7 @@ def test_hashed_line_search_finds_what_plain_search_finds(monkeypatch: pytest.Mo
     from zhclean.steps import repeated_line as module
 
     rng = random.Random(19)
-    alphabet = "的一是在不了有和人这中大为上个国我以要他时来 a，"
+    alphabet = "的一是在不了有和人这中大为上个国我以要他时来 a，" + ">" * 2  # `>`: breadcrumbs too
     documents = []
     for _ in range(3000):
         lines: list[str] = []
@@ -177,8 +177,12 @@ def test_hashed_line_search_finds_what_plain_search_finds(monkeypatch: pytest.Mo
                 lines.append("".join(rng.choices(alphabet, k=rng.randint(0, 30))))
         documents.append("\n".join(lines))
     cases = [(text, min_han) for text in documents for min_han in (0, 3, 8, 20)]
-    plain = [module.repeated_lines(text, min_han) for text, min_han in cases]
+    plain = [module.repeated_lines(text, min_han) for text, min_han in cases]  # line by line
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "_FEW_LINES", 0)  # the array path, plain search
+        arrays = [module.repeated_lines(text, min_han) for text, min_han in cases]
     monkeypatch.setattr(module, "_PLAIN_SEARCH_BUDGET", 0)
     hashed = [module.repeated_lines(text, min_han) for text, min_han in cases]
     assert sum(map(len, plain)) > 1000  # the cases do exercise the step
+    assert arrays == plain
     assert hashed == plain

@@ -100,3 +100,10 @@ def register(name: str, options: type = NoOptions, doc: str | None = None, expos
         return function
 
     return decorate
+
+
+def tally(rules: dict[str, int], rule: str, hits: int) -> None:
+    """Add `hits` of `rule` to a step's counts; none leaves no key, so a step whose rules found
+    nothing returns an empty dict (a plain dict: `Counter` cost more than some steps' work)."""
+    if hits:
+        rules[rule] = rules.get(rule, 0) + hits

@@ -20,12 +20,11 @@ from __future__ import annotations
 import html
 import html.entities
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register, tally
 from zhclean.steps.unicode import joined_needs_normalizing, normalize
 from zhclean.text import BRACKET_LINE_BODY, drop_emptied_lines
 from zhclean.text import GONE as _GONE
@@ -286,33 +285,33 @@ def _unescape(text: str, removals: list[Removal] | None) -> tuple[str, int]:
 def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     removals: list[Removal] | None = [] if explain else None
     edits = 0
-    rules: Counter = Counter()
+    rules: dict[str, int] = {}
     # Entities first: what they decode to may be markup (`&lt;p&gt;`, `&#91;&#93;`).
     if "&" in text:
         text, edits = _unescape(text, removals)
-        rules["html_entity"] += edits
+        tally(rules, "html_entity", edits)
     text, removed, joined = _remove_markup(text, removals, rules)
     if removed:
         text, edits = _after_removals(text, edits + removed, joined, removals, rules)
-    return StepOutput(text, edits, removals=removals or [], rules=dict(+rules) or None)
+    return StepOutput(text, edits, removals=removals or [], rules=rules or None)
 
 
-def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) -> tuple[str, int, bool]:
+def _remove_markup(text: str, removals: list[Removal] | None, rules: dict[str, int]) -> tuple[str, int, bool]:
     """Markdown, HTML blocks and tags and bracket-only lines removed: (text, edits, whether
     a removal inside a line joined characters that may need the unicode step again); the
     edits of each rule added to `rules`. What HTML's removal leaves may be Markdown
     (`[x](/<!-- c -->a)`) and the reverse (`<![](x)p>`): each kind runs again after the
     other removed something, while they find any (bounded, as nesting is)."""
     edits, joined = 0, False
-    markdown_due, html_due = "](" in text, True
-    for _ in range(_MAX_MARKDOWN_NESTING):
+    markdown_due, html_due = "](" in text, "<" in text
+    for _ in range(_MAX_MARKDOWN_NESTING if markdown_due or html_due else 0):
         markdown = html = 0
         if markdown_due:
             text, images, links = _remove_markdown(text, removals)
             markdown = images + links
-            rules["markdown_image"] += images
-            rules["markdown_link"] += links
-        if html_due and "<" in text:
+            tally(rules, "markdown_image", images)
+            tally(rules, "markdown_link", links)
+        if html_due and (markdown == 0 or "<" in text):
             text, html, html_joined = _remove_html(text, removals, rules)
             joined = joined or html_joined
         edits += markdown + html
@@ -322,19 +321,19 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: Counter) ->
     if _BRACKET_LINE_START.search("\n" + text):
         text, n = _sub_counted(_BRACKET_ONLY_LINE, _GONE, text, "bracket_only_line", removals)
         edits += n
-        rules["bracket_only_line"] += n
+        tally(rules, "bracket_only_line", n)
     if _GONE in text:
         joined = joined or _joins_need_work(text)
         text = drop_emptied_lines(text)
     return text, edits, joined
 
 
-def _remove_html(text: str, removals: list[Removal] | None, rules: Counter) -> tuple[str, int, bool]:
+def _remove_html(text: str, removals: list[Removal] | None, rules: dict[str, int]) -> tuple[str, int, bool]:
     """HTML blocks (scripts, styles, comments) and tags removed: (text, edits, joined)."""
     joined = False
     text, blocks = _remove_blocks(text, removals)
     text, tags = _remove_tags(text, removals)
-    rules["html_tag"] += tags
+    tally(rules, "html_tag", tags)
     # What a tag or an image stood in may have been a comment's end: `<!--<b>>`, `<!--![](x)>`.
     if (tags or _GONE in text) and "<" in text:
         if _GONE in text:
@@ -342,7 +341,7 @@ def _remove_html(text: str, removals: list[Removal] | None, rules: Counter) -> t
             text = drop_emptied_lines(text)
         text, n = _remove_blocks(text, removals)
         blocks += n
-    rules["html_block"] += blocks
+    tally(rules, "html_block", blocks)
     return text, blocks + tags, joined
 
 
@@ -411,11 +410,11 @@ def _marked_runs(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None,
-                    rules: Counter) -> tuple[str, int]:
+                    rules: dict[str, int]) -> tuple[str, int]:
     """What removing markup joined: an entity (`&copy<b>;`), characters that compose
     (`e<b></b>\u0301`) or mojibake. The next cleaning would find them."""
     if "&" in text:
         text, n = _unescape(text, removals)
         edits += n
-        rules["html_entity"] += n
+        tally(rules, "html_entity", n)
     return (normalize(text)[0] if joined else text), edits

@@ -46,11 +46,14 @@ def _has_min_han(line: str, minimum: int) -> bool:
 # A navigation line: a breadcrumb (`首页 > 综合百科 > 标题`, `当前位置：首页 » 新闻`) names the page's
 # title because it is a path to the page, not a copy of its text; the title under it stays.
 _PATH_SEPARATOR = re.compile(r"[ \t]*(?:>|＞|»|›|→)[ \t]*|[ \t]+/[ \t]+")  # a slash only spaced: not a date
+_PATH_MARKS = (">", "＞", "»", "›", "→", "/")
 _NAVIGATION_LEAD = re.compile(r"[ \t]*(?:首页|首頁|主页|主頁|当前位置|當前位置|您的位置|你的位置|现在位置|目前位置)")
 
 
 def is_navigation(line: str) -> bool:
     """Whether `line` is a breadcrumb: two path separators, or one after a home/position word."""
+    if not any(mark in line for mark in _PATH_MARKS):  # most lines: a few scans in C, no regex
+        return False
     separators = len(_PATH_SEPARATOR.findall(line))
     return separators >= 2 or (separators == 1 and _NAVIGATION_LEAD.match(line) is not None)
 
@@ -65,6 +68,8 @@ def repeated_lines(text: str, min_han: int) -> list[int]:
     if "  " in text or "\u00a0" in text:
         text = SPACE_RUN.sub(" ", text)
     stripped = [line.strip() for line in text.split("\n")]
+    if len(stripped) <= _FEW_LINES and len(stripped) * len(text) <= _PLAIN_SEARCH_BUDGET:
+        return _repeated_among_few(stripped, min_han)
     # Each line's id among the distinct lines (numbered in order of first occurrence): the
     # decisions below are array operations on ids, so the Python work is per distinct line
     # asked about, not per line. A line is a copy when an earlier line has its id.
@@ -87,6 +92,30 @@ def repeated_lines(text: str, min_han: int) -> list[int]:
     first_in = np.flatnonzero(is_first & contained[ids])
     enough = _min_han_of(uniques, np.unique(np.concatenate((ids[copy_of], ids[first_in]))), min_han)
     drop = [i for i in np.sort(np.concatenate((copy_of, first_in))).tolist() if enough[ids[i]]]
+    return drop
+
+
+# Up to this many lines, a loop over the lines beats the array operations below, whose fixed
+# cost per call (a dozen numpy calls) is most of the time on an ordinary article.
+_FEW_LINES = 256
+
+
+def _repeated_among_few(stripped: list[str], min_han: int) -> list[int]:
+    """`repeated_lines` for a document of few lines, line by line, cheapest tests first (most
+    lines occur once): the same decisions."""
+    whole = "\n".join(stripped)
+    seen: set[str] = set()
+    drop = []
+    for i, line in enumerate(stripped):
+        if len(line) < min_han:
+            continue
+        if line in seen:
+            if _has_min_han(line, min_han):
+                drop.append(i)
+            continue
+        seen.add(line)
+        if whole.count(line) > 1 and _has_min_han(line, min_han) and _in_a_longer_line(line, stripped):
+            drop.append(i)
     return drop
 
 
@@ -113,7 +142,11 @@ def _contained_mask(lines: list[str], min_han: int) -> np.ndarray:
 def _inside_a_longer_line(line: str, lines: list[str], whole: str) -> bool:
     """Whether `line` stands inside a longer line of `lines` (joined: `whole`) that is not
     a breadcrumb, by plain search."""
-    return whole.count(line) > 1 and any(len(o) > len(line) and line in o and not is_navigation(o) for o in lines)
+    return whole.count(line) > 1 and _in_a_longer_line(line, lines)
+
+
+def _in_a_longer_line(line: str, lines: list[str]) -> bool:
+    return any(len(o) > len(line) and line in o and not is_navigation(o) for o in lines)
 
 
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd: the window hash is a bijection of its last code

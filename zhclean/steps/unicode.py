@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 from zhclean.chars import codes_of, text_of
-from zhclean.steps.base import Removal, StepOutput, register
+from zhclean.steps.base import Removal, StepOutput, register, tally
 from zhclean.text import LINE_EDGE, SPACE_RUN
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
@@ -130,7 +129,7 @@ def _repair_mojibake(text: str, removals: list[Removal] | None) -> tuple[str, in
 def _normalize_repaired(line: str) -> str:
     """A repaired line with the step's other passes done on it."""
     line = _LINE_ENDINGS.sub("\n", line) if "\r" in line else line
-    return _normalize_chars(line, set(_ANY_WORK.findall(line)), None, Counter())[0]
+    return _normalize_chars(line, set(_ANY_WORK.findall(line)), None, {})[0]
 
 
 def _repair_line(line: str) -> str:
@@ -156,7 +155,7 @@ def _fullwidth_to_ascii(text: str) -> tuple[str, int]:
 
 
 def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None,
-                     rules: Counter) -> tuple[str, int, bool]:
+                     rules: dict[str, int]) -> tuple[str, int, bool]:
     """Invisible characters, full-width letters and digits, then NFC. NFC comes last because
     each removal or replacement before it can put a combining mark after a new base
     (`ü\\x03\\u0328`, `Ａ\\u0301`): composed first, the text would compose again next time.
@@ -170,21 +169,21 @@ def _normalize_chars(text: str, found: set[str], removals: list[Removal] | None,
             )
         text, n = _INVISIBLE.subn("", text)
         edits += n
-        rules["invisible"] += n
+        tally(rules, "invisible", n)
         joined = not found.isdisjoint(_MOJIBAKE_LEADS)
     if not found.isdisjoint(_FULLWIDTH_CHARS):
         text, fullwidth = _fullwidth_to_ascii(text)
         edits += fullwidth
-        rules["fullwidth_to_ascii"] += fullwidth
+        tally(rules, "fullwidth_to_ascii", fullwidth)
     if not unicodedata.is_normalized("NFC", text):
         text, cut = _long_mark_runs().subn(r"\1", text)
         edits += cut
-        rules["long_mark_run"] += cut
+        tally(rules, "long_mark_run", cut)
         if cut and unicodedata.is_normalized("NFC", text):
             return text, edits, joined
         text = unicodedata.normalize("NFC", text)
         edits += 1
-        rules["nfc"] += 1
+        tally(rules, "nfc", 1)
         joined = True
     return text, edits, joined
 
@@ -236,7 +235,7 @@ def joined_needs_normalizing(before: str, piece: str, after: str) -> bool:
 
 
 def normalize(text: str, repair_mojibake: bool = True, removals: list[Removal] | None = None,
-              rules: Counter | None = None) -> tuple[str, int]:
+              rules: dict[str, int] | None = None) -> tuple[str, int]:
     """Everything the step does, as (text, edits). Steps that decode text (HTML entities)
     call it on what they decoded, so that a second cleaning finds nothing to do.
 
@@ -247,22 +246,22 @@ def normalize(text: str, repair_mojibake: bool = True, removals: list[Removal] |
     if not found and unicodedata.is_normalized("NFC", text):
         return text, 0
     edits = 0
-    rules = Counter() if rules is None else rules
+    rules = {} if rules is None else rules
     if "\r" in found:
         text, edits = _LINE_ENDINGS.subn("\n", text)
-        rules["line_ending"] += edits
+        tally(rules, "line_ending", edits)
     repair = repair_mojibake and not found.isdisjoint(_MOJIBAKE_LEADS) and _MOJIBAKE.search(text)
     if repair:
         text, n = _repair_mojibake(text, removals)
         edits += n
-        rules["mojibake"] += n
+        tally(rules, "mojibake", n)
         found = set(_ANY_WORK.findall(text))
     text, n, joined = _normalize_chars(text, found, removals, rules)
     edits += n
     if joined and repair_mojibake and _MOJIBAKE.search(text):
         text, n = _repair_mojibake(text, removals)
         edits += n
-        rules["mojibake"] += n
+        tally(rules, "mojibake", n)
     return text, edits
 
 
@@ -271,6 +270,6 @@ def unicode_step(
     text: str, fields: Mapping[str, Any], options: UnicodeOptions, explain: bool
 ) -> StepOutput:
     removals: list[Removal] | None = [] if explain else None
-    rules: Counter = Counter()
+    rules: dict[str, int] = {}
     text, edits = normalize(text, options.repair_mojibake, removals, rules)
-    return StepOutput(text, edits, removals=removals or [], rules=dict(+rules) or None)
+    return StepOutput(text, edits, removals=removals or [], rules=rules or None)
