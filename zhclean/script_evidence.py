@@ -230,14 +230,22 @@ def _windows(text: str, positions: list[int]) -> tuple[list[str], list[int]]:
     wherever it stands (distinct windows are counted once; a line at the document's start
     had one shorter than its repeat, and was counted twice until a blank line came first).
     Spaces let the windows go to OpenCC in one newline-joined call."""
-    return [_window(text, p) for p in positions], [_WINDOW] * len(positions)
+    padded = _PAD + text + _PAD
+    windows = [padded[p : p + 2 * _WINDOW + 1] for p in positions]
+    return [w if "\n" not in w else _own_line(w) for w in windows], [_WINDOW] * len(positions)
 
 
-def _window(text: str, position: int) -> str:
-    start = text.rfind("\n", max(0, position - _WINDOW), position) + 1 or max(0, position - _WINDOW)
-    end = text.find("\n", position + 1, position + _WINDOW + 1)
-    end = end if end >= 0 else min(len(text), position + _WINDOW + 1)
-    return f"{' ' * (_WINDOW - position + start)}{text[start:end]}{' ' * (position + _WINDOW + 1 - end)}"
+_PAD = " " * _WINDOW
+
+
+def _own_line(window: str) -> str:
+    """`window` with what lies past a line break on either side of its centre blanked."""
+    left, right = window[:_WINDOW], window[_WINDOW + 1 :]
+    if (cut := left.rfind("\n")) >= 0:
+        left = " " * (cut + 1) + left[cut + 1 :]
+    if (cut := right.find("\n")) >= 0:
+        right = right[:cut] + " " * (len(right) - cut)
+    return left + window[_WINDOW] + right
 
 
 @dataclass(slots=True)
