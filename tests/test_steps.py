@@ -332,3 +332,23 @@ def test_unknown_step_and_option_are_errors():
         Pipeline(steps=["nope"])
     with pytest.raises(ValueError, match="unknown option"):
         Pipeline(step_options={"script": {"nope": 1}})
+
+
+def test_script_verdict_cache_cleared_while_a_document_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the window-verdict cache is full, judging a document's new windows clears it of
+    the windows the same document had already found there: the step must still count them
+    (a long run on one worker raised KeyError, and the batch was cleaned one by one)."""
+    from zhclean import script_evidence
+    from zhclean.chars import codes_of
+    from zhclean.script_evidence import Spots, conversion_evidence
+
+    converted = "會議強調，各級干部要爲群衆辦實事，干部作風建設常抓不懈。"
+    new = "群衆路線教育實踐活動中，干部下基層，並且幹實事。"
+    monkeypatch.setattr(script_evidence, "_WINDOW_VERDICTS", {})
+    text = converted + "\n" + new
+    expected = conversion_evidence(text, Spots.of(codes_of(text)))
+    monkeypatch.setattr(script_evidence, "_WINDOW_VERDICTS", {})
+    conversion_evidence(converted, Spots.of(codes_of(converted)))  # its windows are now cached
+    monkeypatch.setattr(script_evidence, "_WINDOW_VERDICTS_MAX", len(script_evidence._WINDOW_VERDICTS))  # full
+    assert expected > 0
+    assert conversion_evidence(text, Spots.of(codes_of(text))) == expected

@@ -350,10 +350,12 @@ def conversion_evidence(text: str, spots: Spots) -> int:
     if not positions:
         return opencc_forms
     keys = list(zip(*_windows(text, positions), strict=True))
-    unknown = [key for key in dict.fromkeys(keys) if key not in _WINDOW_VERDICTS]
-    if unknown:
-        _judge_windows(unknown)
-    return sum(map(_WINDOW_VERDICTS.__getitem__, keys)) + opencc_forms
+    # The document's verdicts are kept here: judging its unknown windows may clear the cache
+    # (when it is full) of the windows it held.
+    verdicts = {key: found for key in dict.fromkeys(keys) if (found := _WINDOW_VERDICTS.get(key)) is not None}
+    if len(verdicts) < len(set(keys)):
+        verdicts.update(_judge_windows([key for key in dict.fromkeys(keys) if key not in verdicts]))
+    return sum(map(verdicts.__getitem__, keys)) + opencc_forms
 
 
 # (window, centre) -> does the centre survive no round trip. A verdict depends on the window
@@ -362,8 +364,8 @@ _WINDOW_VERDICTS: dict[tuple[str, int], bool] = {}
 _WINDOW_VERDICTS_MAX = 100_000
 
 
-def _judge_windows(keys: list[tuple[str, int]]) -> None:
-    """Round-trip the windows in one OpenCC call per standard and remember each verdict."""
+def _judge_windows(keys: list[tuple[str, int]]) -> dict[tuple[str, int], bool]:
+    """Round-trip the windows in one OpenCC call per standard; each verdict, also remembered."""
     trip = _MainlandTrip.of_windows(list(range(len(keys))), [w for w, _ in keys], [c for _, c in keys])
     table = feature_table()
     verdicts, recheck = [False] * len(keys), []
@@ -378,9 +380,11 @@ def _judge_windows(keys: list[tuple[str, int]]) -> None:
     for i, place in trip.places(recheck).items():
         if place.char not in (place.taiwan, place.hong_kong):
             verdicts[trip.positions[i]] = True
+    judged = dict(zip(keys, verdicts, strict=True))
     if len(_WINDOW_VERDICTS) + len(keys) > _WINDOW_VERDICTS_MAX:
         _WINDOW_VERDICTS.clear()
-    _WINDOW_VERDICTS.update(zip(keys, verdicts, strict=True))
+    _WINDOW_VERDICTS.update(judged)
+    return judged
 
 
 # --- 2. the OpenCC standard -----------------------------------------------------------------

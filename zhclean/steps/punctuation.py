@@ -234,7 +234,9 @@ def _converted_marks(before: str, after: str) -> dict[str, int]:
     documents the step changed)."""
     fired = {}
     for mark in _ASCII_MARKS:
-        n = before.count(mark) - after.count(mark)
-        if n > 0:
-            fired[f"'{mark}'"] = n
+        if (n := before.count(mark)) and (n := n - after.count(mark)) > 0:
+            fired[_MARK_RULE[mark]] = n
     return fired
+
+
+_MARK_RULE = {mark: f"'{mark}'" for mark in _ASCII_MARKS}
