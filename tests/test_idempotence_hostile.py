@@ -95,6 +95,8 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     # Markdown that HTML's removal leaves, and HTML that Markdown's removal leaves.
     assert _clean("[x](/<!-- c -->a)好") == "x好"
     assert _clean("正文!<b>[](x)好") == "正文好"
+    # A rule's bounded gap must reach as far as on the next cleaning, where `\u3000;` is `；`.
+    assert _clean("「\u3000特别声明：以上内容为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。]()})<工等在\u3000;）〕][现在們與東發頭幹動群\u0300個務種務群且範樣;/家过就人可加?）】>’") == "「"
     # A field line that is one only once the punctuation step removed a space and the glued
     # pairs are split; an image whose `](` a tag's removal wrote.
     assert _clean("编辑：『“; 等主当他国们新华社记者：王") == ""

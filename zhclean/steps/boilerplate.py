@@ -141,7 +141,17 @@ def _first_notice(view: str, rules: RuleSet) -> str | None:
     candidates = [view]
     if len(view) > 2 and view[0] in OPEN and view[-1] in CLOSE:
         candidates.append(view[1:-1].strip())
-    return next((name for c in candidates if (name := rules.notices.first_match(c))), None)
+    return next((name for c in candidates if (name := _notice_match(rules.notices, c))), None)
+
+
+def _notice_match(matcher, piece: str) -> str | None:
+    """The first rule that matches the whole of `piece`, read also as the punctuation step will
+    leave it: it removes the spaces beside the marks it writes (`在\u3000;` becomes `在；`), and a
+    rule's bounded gap (`.{0,60}`) must reach as far on the next cleaning as on this one."""
+    name = matcher.first_match(piece)
+    if name is None and _SPACED_MARK.search(piece) and (marked := _marked(piece)) != piece:
+        name = matcher.first_match(marked)
+    return name
 
 
 def candidate_lines(view: str, rules: RuleSet) -> list[int]:
@@ -275,7 +285,7 @@ def _glued_edge(view: str, lo: int, hi: int, runs: _EdgeRuns, rules: RuleSet) ->
     is set off by a space, not a full stop; and the punctuation step removes the spaces
     beside the marks it writes, so a second cleaning may find the run before a notice last)."""
     for start, end in _edge_pieces(view, lo, hi, runs):
-        if name := rules.glued.first_match(view[start:end].strip(EDGE)):
+        if name := _notice_match(rules.glued, view[start:end].strip(EDGE)):
             return start, end, name
     return None
 
