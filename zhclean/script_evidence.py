@@ -352,9 +352,10 @@ def conversion_evidence(text: str, spots: Spots) -> int:
     keys = list(zip(*_windows(text, positions), strict=True))
     # The document's verdicts are kept here: judging its unknown windows may clear the cache
     # (when it is full) of the windows it held.
-    verdicts = {key: found for key in dict.fromkeys(keys) if (found := _WINDOW_VERDICTS.get(key)) is not None}
-    if len(verdicts) < len(set(keys)):
-        verdicts.update(_judge_windows([key for key in dict.fromkeys(keys) if key not in verdicts]))
+    distinct = list(dict.fromkeys(keys))
+    verdicts = {key: found for key in distinct if (found := _WINDOW_VERDICTS.get(key)) is not None}
+    if unknown := [key for key in distinct if key not in verdicts]:
+        verdicts.update(_judge_windows(unknown))
     return sum(map(verdicts.__getitem__, keys)) + opencc_forms
 
 

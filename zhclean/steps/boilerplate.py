@@ -30,7 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from zhclean.boilerplate_rules import CLOSE, EDGE, LEADING_DATE, OPEN, RuleSet, load_rules
+from zhclean.boilerplate_rules import (
+    CLOSE,
+    EDGE,
+    LEADING_DATE,
+    OPEN,
+    NoticeSet,
+    RuleSet,
+    load_rules,
+)
 from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS, codes_of
 from zhclean.config import setting
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
@@ -141,15 +149,16 @@ def _first_notice(view: str, rules: RuleSet) -> str | None:
     candidates = [view]
     if len(view) > 2 and view[0] in OPEN and view[-1] in CLOSE:
         candidates.append(view[1:-1].strip())
-    return next((name for c in candidates if (name := _notice_match(rules.notices, c))), None)
+    return next((name for c in candidates if (name := rules.notices.first_match(c))), None)
 
 
-def _notice_match(matcher, piece: str) -> str | None:
+def _notice_match(matcher: NoticeSet, piece: str) -> str | None:
     """The first rule that matches the whole of `piece`, read also as the punctuation step will
     leave it: it removes the spaces beside the marks it writes (`在\u3000;` becomes `在；`), and a
-    rule's bounded gap (`.{0,60}`) must reach as far on the next cleaning as on this one."""
+    rule's bounded gap (`.{0,60}`) must reach as far on the next cleaning as on this one. For
+    glued pieces; whole lines are read so by `_notice_rule`."""
     name = matcher.first_match(piece)
-    if name is None and _SPACED_MARK.search(piece) and (marked := _marked(piece)) != piece:
+    if name is None and (marked := _respaced(piece)) is not None:
         name = matcher.first_match(marked)
     return name
 
@@ -344,7 +353,7 @@ def _line_fields(line: str, rules: RuleSet) -> dict[str, str] | None:
     values = _fields_in_any_shape(trimmed, rules)
     # The marks the punctuation step writes count as the ASCII ones do here; only the spaces
     # beside them that it removes can change the verdict, in any of the shapes.
-    if values is None and _SPACED_MARK.search(trimmed) and (marked := _marked(trimmed)) != trimmed:
+    if values is None and (marked := _respaced(trimmed)) is not None:
         values = _fields_in_any_shape(marked, rules)
     return values
 
@@ -437,6 +446,16 @@ _PUNCTUATION_WORK = re.compile("[,:;?!(]")  # what the punctuation step may chan
 def _marked(text: str) -> str:
     """`text` as the punctuation step will leave it (most text: as it is, after one scan)."""
     return punctuation(text, {}, NoOptions(), False).text if _PUNCTUATION_WORK.search(text) else text
+
+
+def _respaced(text: str) -> str | None:
+    """`text` as the punctuation step will leave it, when that differs by the spaces it
+    removes beside the marks it writes (the one change that can alter a rule's verdict: the
+    marks it writes count as the ASCII ones do); None otherwise."""
+    if not _SPACED_MARK.search(text):
+        return None
+    marked = _marked(text)
+    return marked if marked != text else None
 
 
 @register("boilerplate", options=BoilerplateOptions)

@@ -29,15 +29,15 @@ from zhclean.steps.unicode import joined_needs_normalizing, normalize
 from zhclean.text import BRACKET_LINE_BODY, drop_emptied_lines
 from zhclean.text import GONE as _GONE
 
-# An image may span what a link's removal left (`![x][[y](http://a)…)`: the link's `[` went,
-# and its mark stands between `]` and `(`): the pass after the links finds it.
+# An image may span what a removal left: its mark between `!` and `[` or between `]` and `(`
+# (`![x]<b>(y)`, `!<b>[](x)`); the pass after that removal finds it. Neither an image's nor a
+# link's text holds `[`: in `[}[新华网](http://a)…](#b)` the inner link is the link (as in
+# CommonMark), and a text that could hold `[` made each `[` of a run scan 200 characters.
+# Removing an inner one leaves its text inside the outer one, so the patterns run again while
+# they find any, up to a nesting no page has (each pass takes every one of its depth).
 _IMAGE = re.compile(rf"!{_GONE}*\[[^\[\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
-# A link's text holds no bracket (and what an image's removal left may stand inside its `](`): in `[}[新华网](http://a)…](#b)` the inner link is the link (as
-# in CommonMark), and a text that could hold `[` made each `[` of a run scan 200 characters.
-# Removing an inner link leaves its text inside the outer one, so the patterns run again while
-# they find any, up to a nesting no page has (each pass takes every link of its depth).
 _LINK = re.compile(rf"\[([^\[\]\n]{{1,200}})\]{_GONE}*\({_GONE}*((?:https?:)?//|www\.|/|#)[^)\s]{{0,2000}}\)")
-_MAX_MARKDOWN_NESTING = 8
+_MAX_MARKDOWN_NESTING = 8  # passes of images and links, and rounds of Markdown and HTML
 _BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 # HTML element names (the living standard's, common obsolete ones, and custom elements with a
 # hyphen): `<BLOOMBERG 免責聲明>` is a bracketed heading in a Taiwan news article, not a tag.

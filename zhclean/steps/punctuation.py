@@ -227,6 +227,7 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
 
 
 _ASCII_MARKS = ",:;?!()"
+_MARK_RULE = {mark: f"'{mark}'" for mark in _ASCII_MARKS}  # a mark's rule name in the counters
 
 
 def _converted_marks(before: str, after: str) -> dict[str, int]:
@@ -237,6 +238,3 @@ def _converted_marks(before: str, after: str) -> dict[str, int]:
         if (n := before.count(mark)) and (n := n - after.count(mark)) > 0:
             fired[_MARK_RULE[mark]] = n
     return fired
-
-
-_MARK_RULE = {mark: f"'{mark}'" for mark in _ASCII_MARKS}
