@@ -96,8 +96,8 @@ class Deduplicator:
         sigs = Signatures(list(self._ids), np.array(self._lengths, dtype=np.int64), list(self._hashes),
                           np.vstack(self._blocks))
         keeper, similarity = cluster(sigs, self.config.dedup.threshold, self.config.dedup.num_perm)
-        return [Membership(name, self._ids[keeper[i]], keeper[i] == i, similarity[i])
-                for i, name in enumerate(self._ids)]
+        return [Membership(name, self._ids[k], k == i, s)
+                for i, (name, k, s) in enumerate(zip(self._ids, keeper.tolist(), similarity.tolist(), strict=True))]
 
     def _sign(self, names: list[str], texts: list[str]) -> None:
         if not texts:

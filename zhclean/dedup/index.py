@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zhclean.dedup.minhash import SEED
+from zhclean.dedup.minhash import SEED, as_signature_values
 
 FORMAT = 1
 
@@ -32,7 +32,7 @@ class IndexedDocs:
     kept: np.ndarray  # bool
     lengths: np.ndarray  # int64
     hashes: list[bytes]
-    matrix: np.ndarray  # (n, num_perm) uint64
+    matrix: np.ndarray  # (n, num_perm) uint32
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -72,7 +72,7 @@ class SignatureIndex:
         num_perm = self.settings["num_perm"]
         if not parts:
             return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), [],
-                               np.zeros((0, num_perm), np.uint64))
+                               np.zeros((0, num_perm), np.uint32))
         ids = [str(x) for p in parts for x in p["ids"]]
         return IndexedDocs(
             ids=ids,
@@ -80,7 +80,7 @@ class SignatureIndex:
             kept=np.concatenate([p["kept"] for p in parts]),
             lengths=np.concatenate([p["lengths"] for p in parts]),
             hashes=[row.tobytes() for p in parts for row in p["hashes"]],
-            matrix=np.vstack([p["matrix"] for p in parts]),
+            matrix=np.vstack([as_signature_values(p["matrix"]) for p in parts]),
         )
 
     def append(self, docs: IndexedDocs, updates: dict[str, str] | None = None, job: str = "") -> Path | None:
@@ -103,7 +103,7 @@ class SignatureIndex:
             kept=docs.kept.astype(bool),
             lengths=docs.lengths.astype(np.int64),
             hashes=np.frombuffer(b"".join(docs.hashes), dtype=np.uint8).reshape(len(docs), -1),
-            matrix=docs.matrix.astype(np.uint64),
+            matrix=as_signature_values(np.asarray(docs.matrix)),
             updated_ids=np.array(list(updates), dtype=str),
             updated_cluster_ids=np.array(list(updates.values()), dtype=str),
             job=np.array(job),

@@ -22,14 +22,23 @@ SEED = 1234
 
 
 def signatures(shingle_sets: list[np.ndarray], num_perm: int) -> np.ndarray:
-    """(len(shingle_sets), num_perm) uint64 matrix of MinHash values."""
+    """(len(shingle_sets), num_perm) matrix of MinHash values: uint32, as rensa computes them
+    (half the memory of uint64 at every stage that holds signatures)."""
     if not shingle_sets:
-        return np.zeros((0, num_perm), dtype=np.uint64)
+        return np.zeros((0, num_perm), dtype=np.uint32)
     sizes = np.array([s.size for s in shingle_sets], dtype=np.uint64)
     offsets = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(sizes, dtype=np.uint64)])
     flat = np.concatenate(shingle_sets) if sizes.sum() else np.zeros(0, dtype=np.uint64)
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm, SEED)
-    return np.asarray(matrix.to_rows(), dtype=np.uint64).reshape(len(shingle_sets), num_perm)
+    return as_signature_values(np.asarray(matrix.to_rows(), dtype=np.uint64).reshape(len(shingle_sets), num_perm))
+
+
+def as_signature_values(matrix: np.ndarray) -> np.ndarray:
+    """`matrix` as uint32 when every value fits (rensa's are 32-bit; index segments written
+    before stored them as uint64), else unchanged: equality, all dedup asks of them, is kept."""
+    if matrix.dtype != np.uint32 and (not matrix.size or int(matrix.max()) < 1 << 32):
+        return matrix.astype(np.uint32)
+    return matrix
 
 
 def sign_texts(texts: list[str], ngram: int, num_perm: int) -> tuple[list[bytes], np.ndarray]:

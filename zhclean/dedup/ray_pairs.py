@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from zhclean.config import Config
-from zhclean.dedup.clusters import bucket_pairs
+from zhclean.dedup.clusters import bucket_pairs, same_size_buckets, unique_pairs
 from zhclean.engines.ray_engine import init_ray, require_ray
 
 ROWS_PER_PARTITION = 1_000_000
@@ -26,10 +26,10 @@ SHUFFLE = "sort_shuffle_pull_based"
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads MinHash values (small numbers) over partitions
 
 
-def candidate_pairs(matrix: np.ndarray, bands: int, rows: int, config: Config) -> set[tuple[int, int]]:
+def candidate_pairs(matrix: np.ndarray, bands: int, rows: int, config: Config) -> np.ndarray:
     n = matrix.shape[0]
     if n < 2:
-        return set()
+        return np.zeros((0, 2), dtype=np.int64)
     ray = require_ray()
     init_ray(config)  # started already by the signature stage, unless a resumed job skipped it
     table = band_rows(matrix, bands, rows, partitions(n * bands, ray))
@@ -39,12 +39,11 @@ def candidate_pairs(matrix: np.ndarray, bands: int, rows: int, config: Config) -
     strategy, context.shuffle_strategy = context.shuffle_strategy, SHUFFLE
     try:
         grouped = ray.data.from_arrow(blocks).groupby("part").map_groups(_partition_pairs, batch_format="numpy")
-        pairs: set[tuple[int, int]] = set()
-        for batch in grouped.iter_batches(batch_size=None, batch_format="numpy"):
-            pairs.update(zip(batch["a"].tolist(), batch["b"].tolist(), strict=True))
+        found = [np.stack((batch["a"], batch["b"]), axis=1)
+                 for batch in grouped.iter_batches(batch_size=None, batch_format="numpy")]
     finally:
         context.shuffle_strategy = strategy
-    return pairs
+    return unique_pairs(found, n)
 
 
 def partitions(count: int, ray) -> int:
@@ -83,7 +82,7 @@ def _partition_pairs(group: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         changed[1:] |= ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(changed)
     ends = np.append(starts[1:], len(order))
-    found: list[tuple[int, int]] = []
-    for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
-        found.extend(bucket_pairs(docs[start:end].tolist()))
-    return {"a": np.array([a for a, _ in found], dtype=np.int64), "b": np.array([b for _, b in found], dtype=np.int64)}
+    sizable = ends - starts > 1
+    found = [bucket_pairs(buckets) for buckets in same_size_buckets(starts[sizable], ends[sizable], docs)]
+    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+    return {"a": pairs[:, 0].astype(np.int64), "b": pairs[:, 1].astype(np.int64)}

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -32,14 +31,30 @@ from zhclean.config import Config
 from zhclean.core.observe import histogram_of
 from zhclean.core.outcome import BadRecord, Dropped
 from zhclean.core.stats import RunStats
-from zhclean.dedup.clusters import Signatures, as_indexed, cluster, reclustered, with_prior
+from zhclean.dedup.clusters import (
+    Signatures,
+    as_indexed,
+    band_keys,
+    cluster,
+    reclustered,
+    with_prior,
+)
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
-from zhclean.dedup.minhash import sign_texts
+from zhclean.dedup.minhash import optimal_bands, sign_texts
+from zhclean.dedup.rows import StoredRows, take_rows
 from zhclean.engines.records import Skip, batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
 from zhclean.jobs.output import OutputSpec, Staging, part_paths, shards_of
-from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, save_npz, write_atomic
+from zhclean.jobs.parts import (
+    JobDir,
+    PartWriter,
+    RollingPart,
+    jsonl_opener,
+    save_npy,
+    save_npz,
+    write_atomic,
+)
 from zhclean.jobs.shard_task import kept_opener, worker_pipeline
 from zhclean.summary import Summary
 
@@ -88,11 +103,17 @@ class SignatureTask:
                 batch_hashes, batch_matrix = sign_texts(texts, self.config.dedup.ngram, self.config.dedup.num_perm)
                 hashes += batch_hashes
                 blocks.append(batch_matrix)
-        matrix = np.vstack(blocks) if blocks else np.zeros((0, self.config.dedup.num_perm), dtype=np.uint64)
+        dedup = self.config.dedup
+        matrix = np.vstack(blocks) if blocks else np.zeros((0, dedup.num_perm), dtype=np.uint32)
+        # The matrix on its own, for the driver to read rows of through a memory map; the
+        # band keys beside the rest, so the driver never needs the matrix to find candidates.
+        save_npy(f"{stem}.signatures.matrix.npy", matrix)
         save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
                   lengths=np.array(lengths, dtype=np.int64),
-                  hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"), matrix=matrix)
-        files = {"signatures": os.path.basename(f"{stem}.signatures.npz"), "quarantine": quarantine.commit()}
+                  hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"),
+                  keys=band_keys(matrix, *optimal_bands(dedup.threshold, dedup.num_perm)))
+        files = {"signatures": os.path.basename(f"{stem}.signatures.npz"),
+                 "matrix": os.path.basename(f"{stem}.signatures.matrix.npy"), "quarantine": quarantine.commit()}
         stats.bytes_in = bytes_read(shard, stats.bytes_in)
         return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
 
@@ -210,7 +231,8 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     indexed_at = already_indexed(prior, sigs)
     fresh = _subset(sigs, [j for j, at in enumerate(indexed_at) if at is None])
     offset = len(prior) if prior else 0
-    everything = with_prior(prior, fresh) if prior else fresh
+    banding = optimal_bands(config.dedup.threshold, config.dedup.num_perm)
+    everything = with_prior(prior, fresh, banding) if prior else fresh
     keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
                                  prior.kept if prior else None, _pair_finder(config))
     _write_verdicts(job.parts, shards, counts, everything.ids, keeper, similarity, indexed_at, offset)
@@ -230,11 +252,11 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
         summary.extra["corpus_lines"] = shared[1]
     new_keepers = keeper[offset:]
     if index:
-        kept_flags = np.array([k == i for i, k in enumerate(new_keepers, start=offset)], dtype=bool)
-        index.append(as_indexed(fresh, [everything.ids[k] for k in new_keepers], kept_flags),
+        kept_flags = new_keepers == np.arange(offset, offset + len(new_keepers))
+        index.append(as_indexed(fresh, [everything.ids[k] for k in new_keepers.tolist()], kept_flags),
                      {everything.ids[i]: cluster_id for i, cluster_id in updates.items()}, job.stamp)
         summary.extra.update(index_documents_before=offset, index_documents_reclustered=len(updates),
-                             duplicates_of_index=sum(k < offset for k in new_keepers),
+                             duplicates_of_index=int(np.count_nonzero(new_keepers < offset)),
                              already_indexed=len(sigs.ids) - len(fresh.ids))
     _cluster_summary(summary, everything, new_keepers, stats.dropped_reasons["near_duplicate/near_duplicate"])
     job.finish(staging, summary)
@@ -242,18 +264,22 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
 
 
 def _load_signatures(parts: JobDir, markers: list[dict[str, Any]], num_perm: int) -> tuple[Signatures, list[int]]:
-    """Every shard's signatures, in shard order, and how many documents each shard has."""
+    """Every shard's signatures, in shard order, and how many documents each shard has: ids,
+    lengths, hashes and band keys read; the matrices left in their files (`StoredRows`)."""
     ids: list[str] = []
-    lengths, hashes, matrices, counts = [], [], [], []
+    lengths, hashes, keys, blocks, counts, dtypes = [], [], [], [], [], []
     for marker in markers:
         with np.load(parts.file(marker["files"]["signatures"]), allow_pickle=False) as data:
             ids.extend(data["ids"].tolist())
             lengths.append(data["lengths"])
             hashes.extend(bytes(h).ljust(HASH_BYTES, b"\0") for h in data["hashes"])
-            matrices.append(data["matrix"])
+            keys.append(data["keys"])
             counts.append(len(data["lengths"]))
-    matrix = np.concatenate(matrices) if matrices else np.zeros((0, num_perm), dtype=np.uint64)
-    return Signatures(ids, np.concatenate(lengths) if lengths else np.zeros(0, np.int64), hashes, matrix), counts
+        blocks.append(parts.file(marker["files"]["matrix"]))
+        dtypes.append(np.load(blocks[-1], mmap_mode="r").dtype)
+    matrix = StoredRows(blocks, counts, num_perm, np.result_type(*dtypes) if dtypes else np.uint32)
+    return Signatures(ids, np.concatenate(lengths) if lengths else np.zeros(0, np.int64), hashes, matrix,
+                      np.concatenate(keys) if keys else None), counts
 
 
 def already_indexed(prior: IndexedDocs | None, sigs: Signatures) -> list[int | None]:
@@ -270,36 +296,34 @@ def _subset(sigs: Signatures, chosen: list[int]) -> Signatures:
     if len(chosen) == len(sigs.ids):
         return sigs
     return Signatures([sigs.ids[j] for j in chosen], sigs.lengths[chosen], [sigs.hashes[j] for j in chosen],
-                      sigs.matrix[chosen])
+                      take_rows(sigs.matrix, chosen), None if sigs.keys is None else sigs.keys[chosen])
 
 
-def _write_verdicts(parts: JobDir, shards: list[Shard], counts: list[int], ids: list[str], keeper: list[int],
-                    similarity: dict[int, float], indexed_at: list[int | None], offset: int) -> None:
+def _write_verdicts(parts: JobDir, shards: list[Shard], counts: list[int], ids: list[str], keeper: np.ndarray,
+                    similarity: np.ndarray, indexed_at: list[int | None], offset: int) -> None:
     """Each shard's verdicts, in its documents' order. A document's place among everything
     clustered is after the index's documents, unless it is one of them (`indexed_at`)."""
-    places, fresh = [], offset
-    for at in indexed_at:
-        places.append(fresh if at is None else at)
-        fresh += at is None
+    known = np.array([-1 if at is None else at for at in indexed_at], dtype=np.int64)
+    fresh = known < 0
+    places = np.where(fresh, offset + np.cumsum(fresh) - 1, known)
     start = 0
     for shard, count in zip(shards, counts, strict=True):
         span = places[start:start + count]
         save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"),
-                  cluster_ids=np.array([ids[keeper[i]] for i in span], dtype=str),
-                  is_kept=np.array([keeper[i] == i for i in span], dtype=bool),
-                  similarity=np.array([similarity[i] for i in span], dtype=np.float64),
-                  already_indexed=np.array([at is not None for at in indexed_at[start:start + count]], dtype=bool))
+                  cluster_ids=np.array([ids[k] for k in keeper[span].tolist()], dtype=str),
+                  is_kept=keeper[span] == span, similarity=similarity[span].astype(np.float64),
+                  already_indexed=~fresh[start:start + count])
         start += count
 
 
-def _update_rows(parts: JobDir, prior, everything: Signatures, similarity: dict[int, float],
+def _update_rows(parts: JobDir, prior, everything: Signatures, similarity: np.ndarray,
                  updates: dict[int, str]) -> list[str]:
     """Rows for earlier documents whose cluster this run changed, as one more part."""
     if not updates:
         return []
     path = parts.file("updates.clusters.jsonl")
     rows = b"".join(orjson.dumps({"id": everything.ids[i], "cluster_id": cid, "is_kept": bool(prior.kept[i]),
-                                  "similarity": similarity[i], "updated": True}) + b"\n"
+                                  "similarity": float(similarity[i]), "updated": True}) + b"\n"
                     for i, cid in updates.items())
     write_atomic(path, rows)
     return [path]
@@ -319,22 +343,21 @@ def _run_stats(clean: RunStats | None, sig: RunStats, apply: RunStats) -> RunSta
 
 
 def _pair_finder(config: Config):
-    if config.engine == "ray":
-        from zhclean.dedup.ray_pairs import candidate_pairs as on_ray
+    """On Ray, the finder that shuffles band buckets on the cluster; locally None, the
+    clustering's own (from the band keys the signature stage wrote)."""
+    if config.engine != "ray":
+        return None
+    from zhclean.dedup.ray_pairs import candidate_pairs as on_ray
 
-        return partial(on_ray, config=config)
-    from zhclean.dedup.clusters import candidate_pairs
-
-    return candidate_pairs
+    return partial(on_ray, config=config)
 
 
-def _cluster_summary(summary: Summary, sigs: Signatures, keeper: list[int], removed: int) -> None:
-    sizes: dict[int, int] = defaultdict(int)
-    for k in keeper:
-        sizes[k] += 1
-    largest = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-    summary.stats.observed.histograms["cluster_sizes"] = histogram_of("cluster_sizes", sizes.values())
+def _cluster_summary(summary: Summary, sigs: Signatures, keeper: np.ndarray, removed: int) -> None:
+    keepers, sizes = np.unique(keeper, return_counts=True)
+    largest = np.lexsort((keepers, -sizes))[:5]
+    summary.stats.observed.histograms["cluster_sizes"] = histogram_of("cluster_sizes", sizes.tolist())
     summary.extra.update(
-        documents=len(keeper), clusters=len(sizes), duplicates_removed=removed,
-        largest_clusters=[{"cluster_id": sigs.ids[k], "size": n} for k, n in largest if n > 1],
+        documents=len(keeper), clusters=len(keepers), duplicates_removed=removed,
+        largest_clusters=[{"cluster_id": sigs.ids[int(keepers[j])], "size": int(sizes[j])}
+                          for j in largest.tolist() if sizes[j] > 1],
     )

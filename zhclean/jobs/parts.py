@@ -46,6 +46,15 @@ def save_npz(path: str, **arrays: Any) -> None:
     os.replace(temp, path)
 
 
+def save_npy(path: str, array: Any) -> None:
+    """One numpy array as `.npy` (readable through a memory map), in place only when complete."""
+    import numpy as np
+
+    temp = f"{path}.tmp.npy"
+    np.save(temp, array)
+    os.replace(temp, path)
+
+
 class PartWriter:
     """One part file written under a temporary name; `commit` renames it into place.
     Opened lazily: a part that gets no row leaves no file."""
