@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from zhclean.dedup import clusters
+from zhclean.dedup.canonical import hash_array
 from zhclean.dedup.clusters import Signatures, cluster, components
 from zhclean.dedup.minhash import optimal_bands
 
@@ -29,7 +30,7 @@ def reference(sigs: Signatures, threshold: float, num_perm: int, prior_kept=None
 
     first: dict[bytes, int] = {}
     for i, h in enumerate(sigs.hashes):
-        union(first.setdefault(h, i), i)
+        union(first.setdefault(h.tobytes(), i), i)
     bands, rows = optimal_bands(threshold, num_perm)
     pairs = set()
     for band in range(bands):
@@ -76,7 +77,7 @@ def signatures(n: int, num_perm: int, seed: int) -> Signatures:
         matrix[600:5700, 8:16] = matrix[599, 8:16]
     hashes = [rng.bytes(16) for _ in range(n)]
     hashes[300:320] = [hashes[310]] * 20
-    return Signatures([f"d{i}" for i in range(n)], rng.integers(1, 40, n), hashes, matrix)
+    return Signatures([f"d{i}" for i in range(n)], rng.integers(1, 40, n), hash_array(hashes), matrix)
 
 
 @pytest.mark.parametrize(("n", "threshold", "num_perm", "prior", "seed"),
@@ -108,3 +109,21 @@ def test_components_label_each_document_with_its_smallest_member():
     assert components(10, a, b).tolist() == [0, 0, 2, 3, 4, 3, 6, 3, 8, 8]
     chain = np.arange(999)
     assert set(components(1000, chain[::-1] + 1, chain[::-1]).tolist()) == {0}
+
+
+def test_id_list_gives_back_every_id():
+    from zhclean.dedup.rows import IdList
+
+    ids = ["d1", "新闻-2", "", "a\nb", "\ud800x", "d1"]
+    joined = IdList.joined([IdList(ids[:2]), ids[2:4], IdList(ids[4:])])
+    assert list(joined) == ids and len(joined) == 6
+    assert [joined[i] for i in range(6)] == ids and joined[-1] == "d1" and joined[1:3] == ids[1:3]
+    assert list(["x"] + IdList(["y"])) == ["x", "y"]
+
+
+def test_equal_canonical_hashes_join_the_first_with_the_others():
+    from zhclean.dedup.clusters import hash_edges
+
+    hashes = hash_array([bytes([k]) * 16 for k in (3, 1, 3, 2, 1, 3)])
+    first, other = hash_edges(hashes)
+    assert sorted(zip(first.tolist(), other.tolist(), strict=True)) == [(0, 2), (0, 5), (1, 4)]

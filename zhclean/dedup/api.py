@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from zhclean.config import Config, load_config
+from zhclean.dedup.canonical import hash_array
 from zhclean.dedup.clusters import Signatures, cluster
 from zhclean.dedup.minhash import sign_texts
 
@@ -93,7 +94,7 @@ class Deduplicator:
         """Every document added so far, in the order added, with its cluster."""
         if not self._ids:
             return []
-        sigs = Signatures(list(self._ids), np.array(self._lengths, dtype=np.int64), list(self._hashes),
+        sigs = Signatures(list(self._ids), np.array(self._lengths, dtype=np.int64), hash_array(self._hashes),
                           np.vstack(self._blocks))
         keeper, similarity = cluster(sigs, self.config.dedup.threshold, self.config.dedup.num_perm)
         return [Membership(name, self._ids[k], k == i, s)

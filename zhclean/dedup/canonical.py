@@ -10,6 +10,7 @@ is all a comparison needs, and it runs at memory speed where an OpenCC pass does
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -55,8 +56,18 @@ def canonical_form(cleaned_text: str) -> str:
     return text_of(canonical_codes(cleaned_text))
 
 
+HASH_BYTES = 16  # a canonical hash's length
+
+
+def hash_array(hashes: Sequence[bytes] | np.ndarray) -> np.ndarray:
+    """Canonical hashes as an (n, HASH_BYTES) uint8 array, the form clustering and the index hold."""
+    if isinstance(hashes, np.ndarray):
+        return hashes.reshape(len(hashes), HASH_BYTES).astype(np.uint8, copy=False)
+    return np.frombuffer(b"".join(hashes), dtype=np.uint8).reshape(len(hashes), HASH_BYTES)
+
+
 def canonical_hash(codes: np.ndarray) -> bytes:
-    return hashlib.blake2b(codes.tobytes(), digest_size=16).digest()
+    return hashlib.blake2b(codes.tobytes(), digest_size=HASH_BYTES).digest()
 
 
 def shingle_hashes(codes: np.ndarray, n: int = 5) -> np.ndarray:

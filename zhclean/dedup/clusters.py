@@ -11,7 +11,7 @@ keeps the one that run kept, since it is already published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,7 @@ from zhclean.dedup.rows import StoredRows, stacked
 # and a chain (enough to connect them); beyond, none (a band every document shares says nothing).
 ALL_PAIRS_BUCKET = 50
 MAX_BUCKET = 5000
-_CHUNK = 1 << 16  # rows gathered or hashed at a time: bounds the temporaries
+_CHUNK = 1 << 14  # rows gathered or hashed at a time: bounds the temporaries (8 MB of signatures)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -34,9 +34,9 @@ class Signatures:
     (`zhclean.dedup.rows.StoredRows`): only `matrix[docs]` is asked of it. `keys` are the
     band keys (`band_keys`) when the signature stage computed them."""
 
-    ids: list[str]
+    ids: Sequence[str]
     lengths: np.ndarray
-    hashes: list[bytes]
+    hashes: np.ndarray  # (n, 16) uint8: canonical hashes
     matrix: np.ndarray | StoredRows
     keys: np.ndarray | None = None
 
@@ -172,20 +172,17 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return root
 
 
-def hash_edges(hashes: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Edges from each document to the first document with the same canonical hash."""
-    if not hashes:
+def hash_edges(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from each document to the first document with the same canonical hash: the
+    hashes read as two 64-bit words, sorted (stable, so the first of equal ones leads)."""
+    if not len(hashes):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    width = len(hashes[0])
-    if any(len(h) != width for h in hashes):
-        width = max(map(len, hashes))
-        hashes = [h.ljust(width, b"\0") for h in hashes]
-    raw = np.frombuffer(b"".join(hashes), dtype=np.uint8).reshape(len(hashes), width)
-    _, first, inverse = np.unique(raw, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    target = first[inverse]
-    moved = np.flatnonzero(target != np.arange(len(hashes)))
-    return target[moved].astype(np.int64), moved.astype(np.int64)
+    words = np.ascontiguousarray(hashes, dtype=np.uint8).view(np.uint64).reshape(len(hashes), 2)
+    order = np.lexsort((words[:, 1], words[:, 0]))
+    ordered = words[order]
+    same = np.concatenate(([False], np.all(ordered[1:] == ordered[:-1], axis=1)))
+    first = order[np.maximum.accumulate(np.where(same, 0, np.arange(len(order))))]
+    return first[same].astype(np.int64), order[same].astype(np.int64)
 
 
 def keepers(root: np.ndarray, lengths: np.ndarray, prior: int, prior_kept: np.ndarray | None) -> np.ndarray:
@@ -206,7 +203,7 @@ def keepers(root: np.ndarray, lengths: np.ndarray, prior: int, prior_kept: np.nd
 
 
 def cluster(sigs: Signatures, threshold: float, num_perm: int, prior_kept: np.ndarray | None = None,
-            find_pairs: Callable[[np.ndarray, int, int], object] | None = None,
+            find_pairs: Callable[[np.ndarray | StoredRows, int, int], object] | None = None,
             ) -> tuple[np.ndarray, np.ndarray]:
     """(keeper index per document, similarity of each document to its cluster's keeper).
 
@@ -220,8 +217,8 @@ def cluster(sigs: Signatures, threshold: float, num_perm: int, prior_kept: np.nd
     if find_pairs is None:
         keys = sigs.keys if sigs.keys is not None and sigs.keys.shape[1] == bands else None
         pairs = candidate_pairs(sigs.matrix, bands, rows, keys)
-    else:  # the Ray finder, over the whole matrix
-        pairs = _as_pairs(find_pairs(np.asarray(sigs.matrix), bands, rows))
+    else:  # the Ray finder
+        pairs = _as_pairs(find_pairs(sigs.matrix, bands, rows))
     # The share of equal values against the threshold, as Python computes `count / num_perm`.
     share = np.arange(num_perm + 1) / num_perm
     close = share[equal_shares(sigs.matrix, pairs[:, 0], pairs[:, 1])] >= threshold
@@ -249,7 +246,7 @@ def with_prior(prior: IndexedDocs, sigs: Signatures, banding: tuple[int, int] | 
     if sigs.keys is not None and banding is not None:
         keys = np.concatenate([band_keys(prior.matrix, *banding), sigs.keys])
     return Signatures(prior.ids + sigs.ids, np.concatenate([prior.lengths, sigs.lengths]),
-                      prior.hashes + sigs.hashes, stacked(prior.matrix, sigs.matrix), keys)
+                      np.concatenate([prior.hashes, sigs.hashes]), stacked(prior.matrix, sigs.matrix), keys)
 
 
 def reclustered(prior: IndexedDocs, everything: Signatures, keeper: np.ndarray) -> dict[int, str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhclean.dedup.canonical import hash_array
 from zhclean.dedup.minhash import SEED, as_signature_values
 
 FORMAT = 1
@@ -31,7 +32,7 @@ class IndexedDocs:
     cluster_ids: list[str]
     kept: np.ndarray  # bool
     lengths: np.ndarray  # int64
-    hashes: list[bytes]
+    hashes: np.ndarray  # (n, 16) uint8
     matrix: np.ndarray  # (n, num_perm) uint32
 
     def __len__(self) -> int:
@@ -71,7 +72,7 @@ class SignatureIndex:
         parts = [_read_segment(path) for path in self.segments() if path != excluding]
         num_perm = self.settings["num_perm"]
         if not parts:
-            return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), [],
+            return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), np.zeros((0, 16), np.uint8),
                                np.zeros((0, num_perm), np.uint32))
         ids = [str(x) for p in parts for x in p["ids"]]
         return IndexedDocs(
@@ -79,7 +80,7 @@ class SignatureIndex:
             cluster_ids=_with_updates(ids, [str(x) for p in parts for x in p["cluster_ids"]], parts),
             kept=np.concatenate([p["kept"] for p in parts]),
             lengths=np.concatenate([p["lengths"] for p in parts]),
-            hashes=[row.tobytes() for p in parts for row in p["hashes"]],
+            hashes=np.concatenate([p["hashes"].reshape(len(p["hashes"]), -1).astype(np.uint8) for p in parts]),
             matrix=np.vstack([as_signature_values(p["matrix"]) for p in parts]),
         )
 
@@ -102,7 +103,7 @@ class SignatureIndex:
             cluster_ids=np.array(docs.cluster_ids, dtype=str),
             kept=docs.kept.astype(bool),
             lengths=docs.lengths.astype(np.int64),
-            hashes=np.frombuffer(b"".join(docs.hashes), dtype=np.uint8).reshape(len(docs), -1),
+            hashes=hash_array(docs.hashes),
             matrix=as_signature_values(np.asarray(docs.matrix)),
             updated_ids=np.array(list(updates), dtype=str),
             updated_cluster_ids=np.array(list(updates.values()), dtype=str),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -31,6 +32,7 @@ from zhclean.config import Config
 from zhclean.core.observe import histogram_of
 from zhclean.core.outcome import BadRecord, Dropped
 from zhclean.core.stats import RunStats
+from zhclean.dedup.canonical import HASH_BYTES
 from zhclean.dedup.clusters import (
     Signatures,
     as_indexed,
@@ -41,7 +43,7 @@ from zhclean.dedup.clusters import (
 )
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import optimal_bands, sign_texts
-from zhclean.dedup.rows import StoredRows, take_rows
+from zhclean.dedup.rows import IdList, StoredRows, take_rows
 from zhclean.engines.records import Skip, batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
@@ -57,8 +59,6 @@ from zhclean.jobs.parts import (
 )
 from zhclean.jobs.shard_task import kept_opener, worker_pipeline
 from zhclean.summary import Summary
-
-HASH_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -226,8 +226,11 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
            clean_markers: list[dict[str, Any]], index: SignatureIndex | None, prior: IndexedDocs | None,
            shared: tuple[str, dict[str, Any]] | None = None) -> Summary:
     config = job.config
+    laps = _Laps()
     sig_markers = job.run_stage(SignatureTask(config, job.parts.path), "signatures", "signatures", shards)
-    sigs, counts = _load_signatures(job.parts, sig_markers, config.dedup.num_perm)
+    laps.done("signatures")
+    # The Ray pair finder reads the signatures in its tasks: the band keys would only sit in memory.
+    sigs, counts = _load_signatures(job.parts, sig_markers, config.dedup.num_perm, keys=config.engine != "ray")
     indexed_at = already_indexed(prior, sigs)
     fresh = _subset(sigs, [j for j, at in enumerate(indexed_at) if at is None])
     offset = len(prior) if prior else 0
@@ -236,8 +239,10 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     keeper, similarity = cluster(everything, config.dedup.threshold, config.dedup.num_perm,
                                  prior.kept if prior else None, _pair_finder(config))
     _write_verdicts(job.parts, shards, counts, everything.ids, keeper, similarity, indexed_at, offset)
+    laps.done("clusters")
     apply = ApplyTask(config, job.parts.path, out.suffix, out.records_per_file)
     apply_markers = job.run_stage(apply, "apply", "writing", shards)
+    laps.done("apply")
     updates = reclustered(prior, everything, keeper) if prior else {}
     update_part = _update_rows(job.parts, prior, everything, similarity, updates)
     staging = Staging(out)
@@ -259,27 +264,44 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
                              duplicates_of_index=int(np.count_nonzero(new_keepers < offset)),
                              already_indexed=len(sigs.ids) - len(fresh.ids))
     _cluster_summary(summary, everything, new_keepers, stats.dropped_reasons["near_duplicate/near_duplicate"])
+    laps.done("index" if index else "summary")
+    summary.extra["stage_seconds"] = laps.seconds
     job.finish(staging, summary)
     return summary
 
 
-def _load_signatures(parts: JobDir, markers: list[dict[str, Any]], num_perm: int) -> tuple[Signatures, list[int]]:
+class _Laps:
+    """Wall seconds of each stage of a run, for the summary: where a corpus's time goes."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._since = time.monotonic()
+
+    def done(self, stage: str) -> None:
+        now = time.monotonic()
+        self.seconds[stage] = round(now - self._since, 3)
+        self._since = now
+
+
+def _load_signatures(parts: JobDir, markers: list[dict[str, Any]], num_perm: int,
+                     keys: bool = True) -> tuple[Signatures, list[int]]:
     """Every shard's signatures, in shard order, and how many documents each shard has: ids,
-    lengths, hashes and band keys read; the matrices left in their files (`StoredRows`)."""
-    ids: list[str] = []
-    lengths, hashes, keys, blocks, counts, dtypes = [], [], [], [], [], []
+    lengths, hashes and (with `keys`) band keys read; the matrices left in their files."""
+    ids, lengths, hashes, band_keys_, blocks, counts, dtypes = [], [], [], [], [], [], []
     for marker in markers:
         with np.load(parts.file(marker["files"]["signatures"]), allow_pickle=False) as data:
-            ids.extend(data["ids"].tolist())
+            ids.append(IdList(data["ids"].tolist()))
             lengths.append(data["lengths"])
-            hashes.extend(bytes(h).ljust(HASH_BYTES, b"\0") for h in data["hashes"])
-            keys.append(data["keys"])
+            hashes.append(data["hashes"].view(np.uint8).reshape(-1, HASH_BYTES))
+            if keys:
+                band_keys_.append(data["keys"])
             counts.append(len(data["lengths"]))
         blocks.append(parts.file(marker["files"]["matrix"]))
         dtypes.append(np.load(blocks[-1], mmap_mode="r").dtype)
     matrix = StoredRows(blocks, counts, num_perm, np.result_type(*dtypes) if dtypes else np.uint32)
-    return Signatures(ids, np.concatenate(lengths) if lengths else np.zeros(0, np.int64), hashes, matrix,
-                      np.concatenate(keys) if keys else None), counts
+    return Signatures(IdList.joined(ids), np.concatenate(lengths) if lengths else np.zeros(0, np.int64),
+                      np.concatenate(hashes) if hashes else np.zeros((0, HASH_BYTES), np.uint8), matrix,
+                      np.concatenate(band_keys_) if band_keys_ else None), counts
 
 
 def already_indexed(prior: IndexedDocs | None, sigs: Signatures) -> list[int | None]:
@@ -288,14 +310,15 @@ def already_indexed(prior: IndexedDocs | None, sigs: Signatures) -> list[int | N
     not clustered again nor added again: it gets its earlier verdict."""
     if not prior:
         return [None] * len(sigs.ids)
-    known = {(doc_id, digest): i for i, (doc_id, digest) in enumerate(zip(prior.ids, prior.hashes, strict=True))}
-    return [known.get(key) for key in zip(sigs.ids, sigs.hashes, strict=True)]
+    known = {(doc_id, digest.tobytes()): i
+             for i, (doc_id, digest) in enumerate(zip(prior.ids, prior.hashes, strict=True))}
+    return [known.get((doc_id, digest.tobytes())) for doc_id, digest in zip(sigs.ids, sigs.hashes, strict=True)]
 
 
 def _subset(sigs: Signatures, chosen: list[int]) -> Signatures:
     if len(chosen) == len(sigs.ids):
         return sigs
-    return Signatures([sigs.ids[j] for j in chosen], sigs.lengths[chosen], [sigs.hashes[j] for j in chosen],
+    return Signatures(IdList([sigs.ids[j] for j in chosen]), sigs.lengths[chosen], sigs.hashes[chosen],
                       take_rows(sigs.matrix, chosen), None if sigs.keys is None else sigs.keys[chosen])
 
 
