@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import ROOT
+from zhclean.summary import TIMING_KEYS
 
 # ---------------------------------------------------------------- synthetic data
 
@@ -163,9 +164,6 @@ def kill_when(cmd: list[str], trigger: Trigger, timeout: float = 60) -> bool:
             proc.kill()
             proc.wait()
         proc.stderr.close()
-
-
-TIMING_KEYS = ("seconds", "mb_per_s", "cpu_seconds")
 
 
 def summary_of(path: Path) -> dict:
@@ -341,7 +339,6 @@ def test_compressed_and_folder_outputs_resume_to_the_same_bytes(small_corpus, tm
         assert len(killed) == 2, f"only {killed} were killed before the run committed"
 
 
-
 @pytest.mark.parametrize("output, extra", [("out.jsonl", ()), ("out.jsonl.gz", ("--shard-size", "40")),
                                            ("out", ("--format", "parquet"))])
 def test_a_run_stopped_between_the_final_renames_is_finished_by_resume(tmp_path, monkeypatch, output, extra):
@@ -396,7 +393,6 @@ def test_a_run_stopped_between_the_final_renames_is_finished_by_resume(tmp_path,
     assert parts.is_dir()
     assert main(["clean", str(src), "-o", str(folder / output), "--resume", *args]) == 0
     assert_same_output(folder, want, stem)
-
 
 
 def mixed_records(count: int) -> list[dict]:

@@ -17,10 +17,9 @@ import pytest
 
 from tests.conftest import ROOT, read_jsonl, shared_path
 from zhclean.cli import main
+from zhclean.summary import TIMING_KEYS
 
 ray = pytest.importorskip("ray", reason="the Ray engine is an optional extra: pip install 'zhclean[ray]'")
-
-TIMING = ("seconds", "mb_per_s", "cpu_seconds")  # summary keys that vary from run to run
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -46,7 +45,7 @@ def _both_engines(tmp_path: Path, command: str, source, *extra: str) -> tuple[Pa
 
 def _counts(out: Path) -> dict:
     summary = json.loads(out.with_name(out.stem + ".summary.json").read_text())
-    return {k: v for k, v in summary.items() if k not in TIMING}
+    return {k: v for k, v in summary.items() if k not in TIMING_KEYS}
 
 
 def _assert_same_files(local: Path, on_ray: Path, sides=("quarantine", "dropped")) -> None:
@@ -75,7 +74,6 @@ def _replicated(source: Path, target: Path, copies: int) -> Path:
 
 
 # ---------------------------------------------------------------- same output
-
 
 
 def test_run_with_corpus_lines_on_ray_equals_local(tmp_path):

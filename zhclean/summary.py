@@ -14,6 +14,10 @@ from typing import Any
 
 from zhclean.core.stats import RunStats
 
+# Summary keys that vary from run to run (wall and CPU time): everything else in a summary is
+# the same for the same input and config, on any engine and after any resume.
+TIMING_KEYS = ("seconds", "mb_per_s", "cpu_seconds", "stage_seconds")
+
 
 @dataclass
 class Summary:
