@@ -138,11 +138,13 @@ def run_zhclean(path: Path, workers: int, planted: set[tuple[str, str]]) -> dict
             clusters[row["id"]] = row["cluster_id"]
     found = sum(clusters[a] == clusters[b] for a, b in planted)
     docs = len(clusters)
+    stages = json.loads((OUT / "dedup-out.summary.json").read_text()).get("stage_seconds", {})
     for name in ("dedup-out.jsonl", "dedup-out.clusters.jsonl", "dedup-out.dropped.jsonl"):
         (OUT / name).unlink(missing_ok=True)
     return {"tool": "zhclean dedup", "documents": docs, "workers": workers, "seconds": round(seconds, 1),
             "docs_per_s": round(docs / seconds), "input_mb": round(path.stat().st_size / 1e6),
-            "peak_rss_mb_tree": peak, "planted_pairs": len(planted), "planted_found": round(found / len(planted), 4)}
+            "peak_rss_mb_tree": peak, "planted_pairs": len(planted), "planted_found": round(found / len(planted), 4),
+            "stage_seconds": stages}
 
 
 def run_datasketch(path: Path, docs: int, planted: set[tuple[str, str]], threshold: float = 0.8) -> dict:

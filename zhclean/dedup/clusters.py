@@ -18,7 +18,7 @@ import numpy as np
 
 from zhclean.dedup.index import IndexedDocs
 from zhclean.dedup.minhash import optimal_bands
-from zhclean.dedup.rows import StoredRows, stacked
+from zhclean.dedup.rows import StoredBands, StoredRows, band_column, stacked
 
 # A bucket of up to this many documents proposes all its pairs; up to `MAX_BUCKET`, a star
 # and a chain (enough to connect them); beyond, none (a band every document shares says nothing).
@@ -38,7 +38,7 @@ class Signatures:
     lengths: np.ndarray
     hashes: np.ndarray  # (n, 16) uint8: canonical hashes
     matrix: np.ndarray | StoredRows
-    keys: np.ndarray | None = None
+    keys: np.ndarray | StoredBands | None = None
 
 
 def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -118,15 +118,15 @@ def bucket_pairs(buckets: np.ndarray) -> np.ndarray:
     return np.concatenate((star, chain))
 
 
-def candidate_pairs(matrix: np.ndarray | StoredRows, bands: int, rows: int, keys: np.ndarray | None = None,
-                    ) -> np.ndarray:
+def candidate_pairs(matrix: np.ndarray | StoredRows, bands: int, rows: int,
+                    keys: np.ndarray | StoredBands | None = None) -> np.ndarray:
     """Distinct pairs (a < b) of documents sharing at least one LSH band, as (k, 2) int64.
     `keys`: the band keys of `matrix`, when known."""
     if keys is None:
         keys = band_keys(np.asarray(matrix), bands, rows)
     found = []
     for band in range(bands):
-        column = keys[:, band]
+        column = band_column(keys, band)
         order = np.argsort(column, kind="stable")
         cols = slice(band * rows, (band + 1) * rows)
         for buckets in _bucket_runs(order, column[order], lambda docs, c=cols: matrix[docs][:, c]):

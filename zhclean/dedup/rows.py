@@ -53,6 +53,40 @@ class StoredRows:
         return whole if dtype is None else whole.astype(dtype)
 
 
+class StoredBands:
+    """Band keys of several shards, each shard's stored band-major in a `.npy` file of shape
+    (bands, documents), as one (documents, bands) table: `column(band)` reads one band of
+    every shard, 8 bytes a document where all 16 bands at once are 128, which was the
+    largest thing the driver held."""
+
+    def __init__(self, files: Sequence[str], lengths: Sequence[int], bands: int) -> None:
+        self.files = list(files)
+        self.shape = (int(np.sum(np.asarray(lengths, dtype=np.int64))), bands)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def column(self, band: int) -> np.ndarray:
+        return np.concatenate([_mapped(f)[band] for f in self.files]) if self.files else np.zeros(0, np.uint64)
+
+    def __getitem__(self, docs: np.ndarray) -> np.ndarray:
+        """The keys of `docs`, every band (for a subset of the run: documents already indexed)."""
+        return np.asarray(self)[np.asarray(docs, dtype=np.int64)]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = np.stack([self.column(band) for band in range(self.shape[1])], axis=1)
+        return whole if dtype is None else whole.astype(dtype)
+
+
+def band_column(keys: np.ndarray | StoredBands, band: int) -> np.ndarray:
+    """One band's keys of every document."""
+    return keys.column(band) if isinstance(keys, StoredBands) else keys[:, band]
+
+
+def _mapped(path: str) -> np.ndarray:
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
 def take_rows(matrix: np.ndarray | StoredRows, chosen: Sequence[int] | np.ndarray) -> np.ndarray | StoredRows:
     """The rows `chosen` of `matrix`, still stored where they are when they were."""
     chosen = np.asarray(chosen, dtype=np.int64)

@@ -43,7 +43,7 @@ from zhclean.dedup.clusters import (
 )
 from zhclean.dedup.index import IndexedDocs, SignatureIndex
 from zhclean.dedup.minhash import optimal_bands, sign_texts
-from zhclean.dedup.rows import IdList, StoredRows, take_rows
+from zhclean.dedup.rows import IdList, StoredBands, StoredRows, take_rows
 from zhclean.engines.records import Skip, batches, clean_texts, parse_all, quarantined
 from zhclean.io.shards import Piece, Shard, bytes_read, line_limit, shard_items
 from zhclean.jobs.clean import Job, merged, run_clean_stage, with_corpus_lines
@@ -108,12 +108,14 @@ class SignatureTask:
         # The matrix on its own, for the driver to read rows of through a memory map; the
         # band keys beside the rest, so the driver never needs the matrix to find candidates.
         save_npy(f"{stem}.signatures.matrix.npy", matrix)
+        keys = band_keys(matrix, *optimal_bands(dedup.threshold, dedup.num_perm))
+        save_npy(f"{stem}.signatures.keys.npy", np.ascontiguousarray(keys.T))  # band-major: read a band at a time
         save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
                   lengths=np.array(lengths, dtype=np.int64),
-                  hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"),
-                  keys=band_keys(matrix, *optimal_bands(dedup.threshold, dedup.num_perm)))
+                  hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"))
         files = {"signatures": os.path.basename(f"{stem}.signatures.npz"),
-                 "matrix": os.path.basename(f"{stem}.signatures.matrix.npy"), "quarantine": quarantine.commit()}
+                 "matrix": os.path.basename(f"{stem}.signatures.matrix.npy"),
+                 "keys": os.path.basename(f"{stem}.signatures.keys.npy"), "quarantine": quarantine.commit()}
         stats.bytes_in = bytes_read(shard, stats.bytes_in)
         return job.mark_done("signatures", shard.index, files, stats, {"bytes": shard.size})
 
@@ -250,6 +252,7 @@ def _dedup(job: Job, out: OutputSpec, shards: list[Shard], clean_stats: RunStats
     staging.side("clusters", part_paths(job.parts, apply_markers, "clusters") + update_part)
     staging.side("quarantine", part_paths(job.parts, clean_markers + sig_markers, "quarantine"))
     staging.side("dropped", part_paths(job.parts, clean_markers + apply_markers, "dropped"))
+    laps.done("join")  # the parts joined into the final files (a copy only for a single-file output)
     stats = _run_stats(clean_stats, merged(sig_markers), merged(apply_markers))
     summary = job.summary(stats)
     if shared:
@@ -286,22 +289,22 @@ class _Laps:
 def _load_signatures(parts: JobDir, markers: list[dict[str, Any]], num_perm: int,
                      keys: bool = True) -> tuple[Signatures, list[int]]:
     """Every shard's signatures, in shard order, and how many documents each shard has: ids,
-    lengths, hashes and (with `keys`) band keys read; the matrices left in their files."""
-    ids, lengths, hashes, band_keys_, blocks, counts, dtypes = [], [], [], [], [], [], []
+    lengths and hashes read; the matrices and (with `keys`) the band keys left in their files."""
+    ids, lengths, hashes, key_files, blocks, counts, dtypes = [], [], [], [], [], [], []
     for marker in markers:
         with np.load(parts.file(marker["files"]["signatures"]), allow_pickle=False) as data:
             ids.append(IdList(data["ids"].tolist()))
             lengths.append(data["lengths"])
             hashes.append(data["hashes"].view(np.uint8).reshape(-1, HASH_BYTES))
-            if keys:
-                band_keys_.append(data["keys"])
             counts.append(len(data["lengths"]))
         blocks.append(parts.file(marker["files"]["matrix"]))
+        key_files.append(parts.file(marker["files"]["keys"]))
         dtypes.append(np.load(blocks[-1], mmap_mode="r").dtype)
     matrix = StoredRows(blocks, counts, num_perm, np.result_type(*dtypes) if dtypes else np.uint32)
+    bands = np.load(key_files[0], mmap_mode="r").shape[0] if key_files else 0
     return Signatures(IdList.joined(ids), np.concatenate(lengths) if lengths else np.zeros(0, np.int64),
                       np.concatenate(hashes) if hashes else np.zeros((0, HASH_BYTES), np.uint8), matrix,
-                      np.concatenate(band_keys_) if band_keys_ else None), counts
+                      StoredBands(key_files, counts, bands) if keys and key_files else None), counts
 
 
 def already_indexed(prior: IndexedDocs | None, sigs: Signatures) -> list[int | None]:

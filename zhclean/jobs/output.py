@@ -200,7 +200,28 @@ def concat_jsonl(parts: list[str], dest: str, suffix: str) -> None:
 def _append_parts(parts: list[str], out) -> None:
     for part in parts:
         with open(part, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 22)
+            src.seek(_copied_in_kernel(src, out))
+            shutil.copyfileobj(src, out, 1 << 22)  # whatever the kernel did not copy
+
+
+def _copied_in_kernel(src, out) -> int:
+    """How many bytes of `src` `copy_file_range` appended to `out`: the kernel copies (or, on
+    file systems that share extents, links) them without passing them through this process,
+    which halves the time of joining gigabytes of parts into one output. 0 where it does not
+    apply (a pipe such as standard output, another OS, a file system that refuses it)."""
+    if not hasattr(os, "copy_file_range"):
+        return 0
+    copied = 0
+    try:
+        out.flush()
+        size = os.fstat(src.fileno()).st_size
+        while copied < size and (step := os.copy_file_range(src.fileno(), out.fileno(), size - copied)):
+            copied += step
+    except (OSError, ValueError, AttributeError):
+        pass  # the rest goes through this process
+    if copied:
+        out.seek(0, os.SEEK_END)  # the buffered file learns where the kernel left its end
+    return copied
 
 
 def _empty(suffix: str) -> bytes:
