@@ -2,6 +2,7 @@
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -129,6 +130,52 @@ def test_a_damaged_index_segment_is_a_one_line_error_and_no_output(tmp_path, cap
     error = capsys.readouterr().err.strip()
     assert "segment-" in error and "unreadable" in error and "Traceback" not in error
     assert not out.exists() and not (tmp_path / "second.summary.json").exists()
+
+
+def _halves_through_an_index(tmp_path: Path, name: str, between=lambda index: None) -> Path:
+    """The dev dups in two runs through one index, `between` done to the index between them:
+    the second run's output folder."""
+    records = read_jsonl(shared_path("dev/dups.jsonl"))
+    index = tmp_path / f"{name}-index"
+    for half, rows in (("first", records[: len(records) // 2]), ("second", records[len(records) // 2 :])):
+        source = tmp_path / f"{half}.jsonl"
+        source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        args = ["dedup", str(source), "-o", str(tmp_path / f"{name}-{half}/out.jsonl"), "--index", str(index), "--quiet"]
+        assert main(args) == 0
+        if half == "first":
+            between(index)
+    return tmp_path / f"{name}-second"
+
+
+def _as_first_format(index: Path) -> None:
+    """Each segment rewritten as the first index format wrote it: signatures inside the `.npz`."""
+    for segment in index.glob("segment-*.npz"):
+        matrix_file = segment.with_name(segment.stem + ".matrix.npy")
+        with np.load(segment) as data:
+            arrays = dict(data)
+        np.savez(segment, **arrays, matrix=np.load(matrix_file))
+        matrix_file.unlink()
+
+
+def test_an_index_of_the_first_format_gives_the_same_next_run(tmp_path):
+    current = _halves_through_an_index(tmp_path, "current")
+    older = _halves_through_an_index(tmp_path, "older", _as_first_format)
+    for name in ("out.jsonl", "out.clusters.jsonl", "out.dropped.jsonl"):
+        assert (older / name).read_bytes() == (current / name).read_bytes(), name
+    assert len(list((tmp_path / "older-index").glob("segment-*.matrix.npy"))) == 1  # the second run's
+
+
+def test_an_index_segment_without_its_signatures_is_a_one_line_error(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes((ROOT / "examples/corpus.jsonl").read_bytes())
+    index = tmp_path / "index"
+    assert main(["dedup", str(source), "-o", str(tmp_path / "first.jsonl"), "--index", str(index), "--quiet"]) == 0
+    next(index.glob("segment-*.matrix.npy")).unlink()
+    capsys.readouterr()
+    assert main(["dedup", str(source), "-o", str(tmp_path / "second.jsonl"), "--index", str(index), "--quiet"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "segment-00001.npz is unreadable" in error and "Traceback" not in error
+    assert not (tmp_path / "second.jsonl").exists()
 
 
 def test_a_run_killed_after_indexing_resumes_without_indexing_itself_twice(tmp_path, monkeypatch):

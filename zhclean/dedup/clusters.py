@@ -41,7 +41,7 @@ class Signatures:
     keys: np.ndarray | StoredBands | None = None
 
 
-def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
+def band_keys(matrix: np.ndarray | StoredRows, bands: int, rows: int) -> np.ndarray:
     """(n, bands) uint64: each band's `rows` MinHash values hashed into one key. Equal bands
     have equal keys; the rare unequal bands with equal keys are told apart where buckets are
     cut (`_bucket_runs`), so the buckets are exactly those of the values themselves."""
@@ -49,7 +49,8 @@ def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
     keys = np.empty((n, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for start in range(0, n, _CHUNK):
-            block = matrix[start:start + _CHUNK, : bands * rows].astype(np.uint64).reshape(-1, bands, rows)
+            chunk = np.arange(start, min(n, start + _CHUNK))  # rows by number: stored rows too
+            block = matrix[chunk][:, : bands * rows].astype(np.uint64).reshape(-1, bands, rows)
             key = np.zeros(block.shape[:2], dtype=np.uint64)
             for j in range(rows):
                 key = (key ^ block[:, :, j]) * _MIX

@@ -2,8 +2,10 @@
 
 A new crawl batch is deduplicated against everything in the index, and then added to it, so
 running batch after batch gives the clusters one run over all of them would give. Each run
-appends one segment file (`segment-00001.npz`: ids, cluster ids, kept flags, cleaned
-lengths, canonical hashes, MinHash signatures); texts are never stored. A run whose new
+appends one segment: `segment-00001.npz` (ids, cluster ids, kept flags, cleaned lengths,
+canonical hashes) and its MinHash signatures beside it as `segment-00001.matrix.npy`, which
+a run reads through a memory map, only the rows it compares (segments of the first format
+hold the signatures inside the `.npz` and are read whole); texts are never stored. A run whose new
 documents join clusters of earlier runs together also records the earlier documents whose
 cluster id changed (`updated_ids`, `updated_cluster_ids`), and loading applies those updates
 in segment order. `index.json` records the MinHash settings, which every later run must share.
@@ -20,6 +22,7 @@ import numpy as np
 
 from zhclean.dedup.canonical import hash_array
 from zhclean.dedup.minhash import SEED, as_signature_values
+from zhclean.dedup.rows import StoredRows
 
 FORMAT = 1
 
@@ -33,7 +36,7 @@ class IndexedDocs:
     kept: np.ndarray  # bool
     lengths: np.ndarray  # int64
     hashes: np.ndarray  # (n, 16) uint8
-    matrix: np.ndarray  # (n, num_perm) uint32
+    matrix: np.ndarray | StoredRows  # (n, num_perm) uint32
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -75,13 +78,14 @@ class SignatureIndex:
             return IndexedDocs([], [], np.zeros(0, bool), np.zeros(0, np.int64), np.zeros((0, 16), np.uint8),
                                np.zeros((0, num_perm), np.uint32))
         ids = [str(x) for p in parts for x in p["ids"]]
+        blocks = [p["matrix"] if "matrix" in p else str(p["matrix_file"]) for p in parts]
         return IndexedDocs(
             ids=ids,
             cluster_ids=_with_updates(ids, [str(x) for p in parts for x in p["cluster_ids"]], parts),
             kept=np.concatenate([p["kept"] for p in parts]),
             lengths=np.concatenate([p["lengths"] for p in parts]),
             hashes=np.concatenate([p["hashes"].reshape(len(p["hashes"]), -1).astype(np.uint8) for p in parts]),
-            matrix=np.vstack([as_signature_values(p["matrix"]) for p in parts]),
+            matrix=StoredRows(blocks, [len(p["ids"]) for p in parts], num_perm, np.uint32),
         )
 
     def append(self, docs: IndexedDocs, updates: dict[str, str] | None = None, job: str = "") -> Path | None:
@@ -97,6 +101,9 @@ class SignatureIndex:
         number = len(self.segments()) + 1
         path = self.folder / f"segment-{number:05d}.npz"
         temp = self.folder / f".segment-{number:05d}.tmp.npz"
+        # The signatures first: the `.npz` is what makes a segment, so a crash between the two
+        # leaves a matrix file that the next run of this number writes over.
+        _save_rows(docs.matrix, _matrix_path(path))
         np.savez(
             temp,
             ids=np.array(docs.ids, dtype=str),
@@ -104,7 +111,6 @@ class SignatureIndex:
             kept=docs.kept.astype(bool),
             lengths=docs.lengths.astype(np.int64),
             hashes=hash_array(docs.hashes),
-            matrix=as_signature_values(np.asarray(docs.matrix)),
             updated_ids=np.array(list(updates), dtype=str),
             updated_cluster_ids=np.array(list(updates.values()), dtype=str),
             job=np.array(job),
@@ -128,14 +134,41 @@ def _with_updates(ids: list[str], cluster_ids: list[str], parts: list) -> list[s
     return cluster_ids
 
 
-_SEGMENT_ARRAYS = ("ids", "cluster_ids", "kept", "lengths", "hashes", "matrix")
+_SEGMENT_ARRAYS = ("ids", "cluster_ids", "kept", "lengths", "hashes")
+_ROWS_AT_A_TIME = 1 << 14  # signature rows copied into a segment at a time (8 MB)
+
+
+def _matrix_path(segment: Path) -> Path:
+    return segment.with_name(segment.name.removesuffix(".npz") + ".matrix.npy")
+
+
+def _save_rows(matrix: np.ndarray | StoredRows, path: Path) -> None:
+    """`matrix` as a `.npy` file, a block of rows at a time (rows stored in the shards' files
+    are never all in memory), in place only when complete."""
+    n, width = matrix.shape
+    temp = path.with_name(f".{path.name}.tmp.npy")
+    out = np.lib.format.open_memmap(temp, mode="w+", dtype=np.uint32, shape=(n, width))
+    for start in range(0, n, _ROWS_AT_A_TIME):
+        out[start:start + _ROWS_AT_A_TIME] = as_signature_values(
+            np.asarray(matrix[np.arange(start, min(n, start + _ROWS_AT_A_TIME))]))
+    out.flush()
+    del out
+    os.replace(temp, path)
 
 
 def _read_segment(path: Path) -> dict[str, np.ndarray]:
-    """One segment's arrays, read whole; a damaged file is a one-line error naming it."""
+    """One segment's arrays (its signatures as the path of their file, `matrix_file`, unless
+    the segment holds them); a damaged segment is a one-line error naming it."""
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
+        if "matrix" in arrays:
+            arrays["matrix"] = as_signature_values(arrays["matrix"])
+        else:
+            rows = np.load(_matrix_path(path), mmap_mode="r", allow_pickle=False)
+            if rows.shape[0] != len(arrays.get("ids", ())):
+                raise ValueError(f"{rows.shape[0]:,} signatures for {len(arrays.get('ids', ())):,} documents")
+            arrays["matrix_file"] = np.array(str(_matrix_path(path)))
     except Exception as error:  # noqa: BLE001 - zip, zlib and numpy errors alike
         raise ValueError(f"index segment {path} is unreadable ({type(error).__name__}: {error}); "
                          "restore it or start a new --index folder") from None

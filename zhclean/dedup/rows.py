@@ -106,15 +106,15 @@ class _Selected(StoredRows):
         return self.rows[self.chosen[np.asarray(docs, dtype=np.int64)]]
 
 
-def stacked(first: np.ndarray, then: np.ndarray | StoredRows) -> np.ndarray | StoredRows:
-    """`first`'s rows followed by `then`'s, without reading `then` when it is stored."""
-    if isinstance(then, np.ndarray):
+def stacked(first: np.ndarray | StoredRows, then: np.ndarray | StoredRows) -> np.ndarray | StoredRows:
+    """`first`'s rows followed by `then`'s, without reading either when it is stored."""
+    if isinstance(first, np.ndarray) and isinstance(then, np.ndarray):
         return np.vstack([first, then])
     return _Stacked(first, then)
 
 
 class _Stacked(StoredRows):
-    def __init__(self, first: np.ndarray, then: StoredRows) -> None:
+    def __init__(self, first: np.ndarray | StoredRows, then: np.ndarray | StoredRows) -> None:
         self.first, self.then = first, then
         self.shape, self.dtype = (len(first) + then.shape[0], then.shape[1]), np.result_type(first.dtype, then.dtype)
 
