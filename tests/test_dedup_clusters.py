@@ -127,3 +127,44 @@ def test_equal_canonical_hashes_join_the_first_with_the_others():
     hashes = hash_array([bytes([k]) * 16 for k in (3, 1, 3, 2, 1, 3)])
     first, other = hash_edges(hashes)
     assert sorted(zip(first.tolist(), other.tolist(), strict=True)) == [(0, 2), (0, 5), (1, 4)]
+
+
+def _stored(matrix: np.ndarray, folder, cuts: list[int]):
+    """`matrix` split at `cuts` into `.npy` files and in-memory blocks, as `StoredRows`."""
+    from zhclean.dedup.rows import StoredRows
+
+    pieces = np.split(matrix, cuts)
+    blocks = []
+    for n, piece in enumerate(pieces):
+        if n % 2:
+            blocks.append(piece)
+        else:
+            np.save(folder / f"block-{n}.npy", piece)
+            blocks.append(str(folder / f"block-{n}.npy"))
+    return StoredRows(blocks, [len(p) for p in pieces], matrix.shape[1], matrix.dtype)
+
+
+def test_stored_rows_read_as_the_matrix_they_hold(tmp_path):
+    from zhclean.dedup.rows import stacked, take_rows
+
+    matrix = np.random.default_rng(3).integers(0, 2**32, size=(500, 16), dtype=np.uint64).astype(np.uint32)
+    stored = _stored(matrix, tmp_path, [0, 120, 121, 400])
+    docs = np.array([499, 0, 120, 120, 399, 400, 7])
+    assert np.array_equal(stored[docs], matrix[docs])
+    assert np.array_equal(stored.take(docs, slice(8, 12)), matrix[docs][:, 8:12])
+    assert np.array_equal(np.asarray(stored), matrix)
+    chosen = take_rows(stored, [5, 450, 121])
+    assert np.array_equal(chosen.take(np.array([2, 0]), slice(3, 5)), matrix[[121, 5], 3:5])
+    both = stacked(stored, chosen)
+    assert np.array_equal(both.take(np.array([501, 3, 500]), slice(None, 2)), matrix[[450, 3, 5], :2])
+
+
+def test_clusters_of_stored_rows_equal_those_of_the_matrix(tmp_path, monkeypatch):
+    """Through files and blocks, keys folded so that collisions are regrouped from stored values."""
+    sigs = signatures(3000, 128, 8)
+    expected = reference(sigs, 0.8, 128)
+    real = clusters.band_keys
+    monkeypatch.setattr(clusters, "band_keys", lambda m, b, r: real(m, b, r) % np.uint64(50))
+    stored = Signatures(sigs.ids, sigs.lengths, sigs.hashes, _stored(sigs.matrix, tmp_path, [700, 1500, 1501]))
+    keeper, similarity = cluster(stored, 0.8, 128)
+    assert (keeper.tolist(), similarity.tolist()) == expected

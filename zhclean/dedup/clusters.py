@@ -18,7 +18,7 @@ import numpy as np
 
 from zhclean.dedup.index import IndexedDocs
 from zhclean.dedup.minhash import optimal_bands
-from zhclean.dedup.rows import StoredBands, StoredRows, band_column, stacked
+from zhclean.dedup.rows import StoredBands, StoredRows, band_column, rows_of, stacked
 
 # A bucket of up to this many documents proposes all its pairs; up to `MAX_BUCKET`, a star
 # and a chain (enough to connect them); beyond, none (a band every document shares says nothing).
@@ -75,10 +75,11 @@ def _bucket_runs(order: np.ndarray, sorted_keys: np.ndarray, values: Callable[[n
     size = ends - starts
     members = order[np.repeat(starts, size) + _ranges(size)]
     firsts = np.repeat(order[starts], size)
-    unequal = np.zeros(len(members), dtype=bool)
-    for at in range(0, len(members), _CHUNK):
-        chunk = slice(at, at + _CHUNK)
-        unequal[chunk] = np.any(values(members[chunk]) != values(firsts[chunk]), axis=1)
+    # One gather of the band's values for every document involved (a band is 32 bytes a
+    # document): gathering per chunk of members opened every stored block again each time.
+    involved, at = np.unique(np.concatenate((members, firsts)), return_inverse=True)
+    gathered = values(involved)
+    unequal = np.any(gathered[at[: len(members)]] != gathered[at[len(members):]], axis=1)
     broken = np.add.reduceat(unequal, np.concatenate(([0], np.cumsum(size)[:-1]))) > 0
     yield from same_size_buckets(starts[~broken], ends[~broken], order)
     for start, end in zip(starts[broken].tolist(), ends[broken].tolist(), strict=True):
@@ -130,7 +131,7 @@ def candidate_pairs(matrix: np.ndarray | StoredRows, bands: int, rows: int,
         column = band_column(keys, band)
         order = np.argsort(column, kind="stable")
         cols = slice(band * rows, (band + 1) * rows)
-        for buckets in _bucket_runs(order, column[order], lambda docs, c=cols: matrix[docs][:, c]):
+        for buckets in _bucket_runs(order, column[order], lambda docs, c=cols: rows_of(matrix, docs, c)):
             found.append(bucket_pairs(buckets))
     return unique_pairs(found, matrix.shape[0])
 

@@ -29,21 +29,25 @@ class StoredRows:
         return self.shape[0]
 
     def __getitem__(self, docs: np.ndarray) -> np.ndarray:
+        return self.take(docs)
+
+    def take(self, docs: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+        """`matrix[docs][:, columns]`, reading only those columns of those rows."""
         docs = np.asarray(docs, dtype=np.int64)
-        out = np.empty((len(docs), self.shape[1]), dtype=self.dtype)
+        out = np.empty((len(docs), len(range(*columns.indices(self.shape[1])))), dtype=self.dtype)
         block_of = np.searchsorted(self.starts, docs, side="right") - 1
         for b in np.unique(block_of).tolist():
             chosen = np.flatnonzero(block_of == b)
-            out[chosen] = self._take(b, docs[chosen] - self.starts[b])
+            out[chosen] = self._take(b, docs[chosen] - self.starts[b], columns)
         return out
 
-    def _take(self, b: int, local: np.ndarray) -> np.ndarray:
+    def _take(self, b: int, local: np.ndarray, columns: slice) -> np.ndarray:
         block = self.blocks[b]
         if isinstance(block, np.ndarray):
-            return block[local]
+            return block[local, columns]
         mapped = np.load(block, mmap_mode="r", allow_pickle=False)
         try:
-            return np.asarray(mapped[local])
+            return np.asarray(mapped[local, columns])
         finally:
             del mapped
 
@@ -87,6 +91,13 @@ def _mapped(path: str) -> np.ndarray:
     return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
+def rows_of(matrix: np.ndarray | StoredRows, docs: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+    """The `columns` of the rows `docs` of a matrix in memory or stored."""
+    if isinstance(matrix, StoredRows):
+        return matrix.take(docs, columns)
+    return matrix[np.asarray(docs, dtype=np.int64), columns]
+
+
 def take_rows(matrix: np.ndarray | StoredRows, chosen: Sequence[int] | np.ndarray) -> np.ndarray | StoredRows:
     """The rows `chosen` of `matrix`, still stored where they are when they were."""
     chosen = np.asarray(chosen, dtype=np.int64)
@@ -102,8 +113,8 @@ class _Selected(StoredRows):
         self.rows, self.chosen = rows, chosen
         self.shape, self.dtype = (len(chosen), rows.shape[1]), rows.dtype
 
-    def __getitem__(self, docs: np.ndarray) -> np.ndarray:
-        return self.rows[self.chosen[np.asarray(docs, dtype=np.int64)]]
+    def take(self, docs: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+        return rows_of(self.rows, self.chosen[np.asarray(docs, dtype=np.int64)], columns)
 
 
 def stacked(first: np.ndarray | StoredRows, then: np.ndarray | StoredRows) -> np.ndarray | StoredRows:
@@ -118,12 +129,12 @@ class _Stacked(StoredRows):
         self.first, self.then = first, then
         self.shape, self.dtype = (len(first) + then.shape[0], then.shape[1]), np.result_type(first.dtype, then.dtype)
 
-    def __getitem__(self, docs: np.ndarray) -> np.ndarray:
+    def take(self, docs: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
         docs = np.asarray(docs, dtype=np.int64)
-        out = np.empty((len(docs), self.shape[1]), dtype=self.dtype)
+        out = np.empty((len(docs), len(range(*columns.indices(self.shape[1])))), dtype=self.dtype)
         early = docs < len(self.first)
-        out[early] = self.first[docs[early]]
-        out[~early] = self.then[docs[~early] - len(self.first)]
+        out[early] = rows_of(self.first, docs[early], columns)
+        out[~early] = rows_of(self.then, docs[~early] - len(self.first), columns)
         return out
 
 
