@@ -63,13 +63,14 @@ def _bucket_runs(order: np.ndarray, sorted_keys: np.ndarray, values: Callable[[n
                  ) -> Iterable[np.ndarray]:
     """The buckets of one band, as arrays of documents in input order: runs of equal keys in
     `order` (a stable sort, so input order within a run), split where the values differ."""
-    cut = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    starts = np.concatenate(([0], cut))
-    ends = np.concatenate((cut, [len(order)]))
-    shared = ends - starts > 1
-    starts, ends = starts[shared], ends[shared]
+    # Runs from where equal neighbours begin and end: a byte per document, where the places of
+    # every change of key (nearly every document) took 8 bytes each, three times over.
+    same = (sorted_keys[1:] == sorted_keys[:-1]).view(np.int8)
+    edges = np.diff(same, prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
     if not len(starts):
         return
+    ends = np.flatnonzero(edges == -1) + 1
     # Every member against its run's first: equal keys with unequal values (a hash collision)
     # are regrouped by their values; otherwise the run is the bucket.
     size = ends - starts
@@ -126,22 +127,28 @@ def candidate_pairs(matrix: np.ndarray | StoredRows, bands: int, rows: int,
     `keys`: the band keys of `matrix`, when known."""
     if keys is None:
         keys = band_keys(np.asarray(matrix), bands, rows)
-    found = []
+    n = matrix.shape[0]
+    found = np.zeros(0, dtype=np.int64)  # the pairs so far, as distinct sorted codes a * n + b
     for band in range(bands):
         column = band_column(keys, band)
         order = np.argsort(column, kind="stable")
         cols = slice(band * rows, (band + 1) * rows)
-        for buckets in _bucket_runs(order, column[order], lambda docs, c=cols: rows_of(matrix, docs, c)):
-            found.append(bucket_pairs(buckets))
-    return unique_pairs(found, matrix.shape[0])
+        codes = [_codes(bucket_pairs(buckets), n)
+                 for buckets in _bucket_runs(order, column[order], lambda docs, c=cols: rows_of(matrix, docs, c))]
+        if codes:  # merged band by band: the pairs of all bands at once were the clustering's peak
+            found = np.union1d(found, np.concatenate(codes))
+    return np.stack((found // n, found % n), axis=1) if n else np.zeros((0, 2), dtype=np.int64)
+
+
+def _codes(pairs: np.ndarray, n: int) -> np.ndarray:
+    return pairs[:, 0].astype(np.int64) * n + pairs[:, 1]
 
 
 def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     """The distinct pairs among `found` (each (k, 2), a < b), sorted."""
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    codes = np.unique(np.concatenate([_codes(pairs, n) for pairs in found]))
     return np.stack((codes // n, codes % n), axis=1)
 
 
@@ -191,14 +198,18 @@ def keepers(root: np.ndarray, lengths: np.ndarray, prior: int, prior_kept: np.nd
     """Per document, its cluster's keeper: an index document that was kept (the earliest), else
     the earliest index document, else the longest cleaned text, ties to the earliest."""
     n = len(root)
-    index = np.arange(n, dtype=np.int64)
-    rank = np.full(n, 2, dtype=np.int64)  # 0: kept by an earlier run, 1: in the index, 2: new
+    rank = np.full(n, 2, dtype=np.int8)  # 0: kept by an earlier run, 1: in the index, 2: new
+    longest_first = np.negative(lengths, dtype=np.int64)
     if prior:
         assert prior_kept is not None
         rank[:prior] = np.where(np.asarray(prior_kept[:prior], dtype=bool), 0, 1)
-    longest_first = np.where(rank == 2, -np.asarray(lengths, dtype=np.int64), 0)
-    order = np.lexsort((index, longest_first, rank, root))
-    heads = order[np.concatenate(([True], root[order][1:] != root[order][:-1]))]
+        longest_first[:prior] = 0
+    # lexsort is stable: ties of all three keys stay in input order, the earliest first.
+    order = np.lexsort((longest_first, rank, root))
+    del rank, longest_first
+    grouped = root[order]
+    heads = order[np.concatenate(([True], grouped[1:] != grouped[:-1]))]
+    del grouped, order
     best = np.empty(n, dtype=np.int64)
     best[root[heads]] = heads
     return best[root]

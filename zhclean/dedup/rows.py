@@ -2,9 +2,10 @@
 
 At a million documents the signature matrix is 512 MB; the clustering needs the rows of the
 candidate pairs and of the clusters' members only (a tenth of them on a crawl), and its band
-keys, which the signature stage writes beside each shard's matrix. So the driver holds the
-keys and reads rows on demand from the shards' `.npy` files through a memory map opened for
-one gather: the pages read are released with it, and the process never holds the matrix.
+keys, which the signature stage writes beside each shard's matrix. So the driver reads the
+keys one band at a time and the rows on demand, from the shards' `.npy` files through a
+memory map opened for one read: the pages read are released with it, and the process never
+holds the matrix.
 """
 
 from __future__ import annotations
@@ -34,18 +35,21 @@ class StoredRows:
     def take(self, docs: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
         """`matrix[docs][:, columns]`, reading only those columns of those rows."""
         docs = np.asarray(docs, dtype=np.int64)
-        out = np.empty((len(docs), len(range(*columns.indices(self.shape[1])))), dtype=self.dtype)
+        out = np.empty((len(docs), self.width_of(columns)), dtype=self.dtype)
         block_of = np.searchsorted(self.starts, docs, side="right") - 1
         for b in np.unique(block_of).tolist():
             chosen = np.flatnonzero(block_of == b)
             out[chosen] = self._take(b, docs[chosen] - self.starts[b], columns)
         return out
 
+    def width_of(self, columns: slice) -> int:
+        return len(range(*columns.indices(self.shape[1])))
+
     def _take(self, b: int, local: np.ndarray, columns: slice) -> np.ndarray:
         block = self.blocks[b]
         if isinstance(block, np.ndarray):
             return block[local, columns]
-        mapped = np.load(block, mmap_mode="r", allow_pickle=False)
+        mapped = _mapped(block)
         try:
             return np.asarray(mapped[local, columns])
         finally:
@@ -131,7 +135,7 @@ class _Stacked(StoredRows):
 
     def take(self, docs: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
         docs = np.asarray(docs, dtype=np.int64)
-        out = np.empty((len(docs), len(range(*columns.indices(self.shape[1])))), dtype=self.dtype)
+        out = np.empty((len(docs), self.width_of(columns)), dtype=self.dtype)
         early = docs < len(self.first)
         out[early] = rows_of(self.first, docs[early], columns)
         out[~early] = rows_of(self.then, docs[~early] - len(self.first), columns)

@@ -106,10 +106,11 @@ class SignatureTask:
         dedup = self.config.dedup
         matrix = np.vstack(blocks) if blocks else np.zeros((0, dedup.num_perm), dtype=np.uint32)
         # The matrix on its own, for the driver to read rows of through a memory map; the
-        # band keys beside the rest, so the driver never needs the matrix to find candidates.
+        # band keys in a file of their own, band-major, so that the driver finds candidates
+        # reading one band of keys at a time and never the matrix.
         save_npy(f"{stem}.signatures.matrix.npy", matrix)
         keys = band_keys(matrix, *optimal_bands(dedup.threshold, dedup.num_perm))
-        save_npy(f"{stem}.signatures.keys.npy", np.ascontiguousarray(keys.T))  # band-major: read a band at a time
+        save_npy(f"{stem}.signatures.keys.npy", np.ascontiguousarray(keys.T))
         save_npz(f"{stem}.signatures.npz", ids=np.array(ids, dtype=str), positions=np.array(positions, dtype=np.int64),
                   lengths=np.array(lengths, dtype=np.int64),
                   hashes=np.frombuffer(b"".join(hashes), dtype=f"S{HASH_BYTES}"))
