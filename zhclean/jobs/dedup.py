@@ -149,7 +149,9 @@ class ApplyTask:
         job = JobDir(self.parts_dir)
         stem = job.file(job.shard_stem(shard.index))
         with np.load(f"{stem}.verdicts.npz", allow_pickle=False) as verdicts:
-            cluster_ids, is_kept, similarity = verdicts["cluster_ids"], verdicts["is_kept"], verdicts["similarity"]
+            merged_into = dict(zip(verdicts["members"].tolist(),
+                                   zip(verdicts["cluster_ids"].tolist(), verdicts["similarity"].tolist(), strict=True),
+                                   strict=True))
             repeated = verdicts["already_indexed"]
         with np.load(f"{stem}.signatures.npz", allow_pickle=False) as signed:
             signed_at = set(signed["positions"].tolist())
@@ -169,8 +171,10 @@ class ApplyTask:
                 if not isinstance(entry, tuple) or items - 1 not in signed_at:
                     continue  # quarantined by stage 1 (unreadable, or its cleaning failed)
                 record = entry[0]
-                cluster_id, keep, sim = str(cluster_ids[position]), bool(is_kept[position]), float(similarity[position])
-                row = {"id": record[self.config.id_field], "cluster_id": cluster_id, "is_kept": keep, "similarity": sim}
+                doc_id = record[self.config.id_field]
+                keep = position not in merged_into  # the rest keep their own id, similarity 1
+                cluster_id, sim = (str(doc_id), 1.0) if keep else merged_into[position]
+                row = {"id": doc_id, "cluster_id": cluster_id, "is_kept": keep, "similarity": sim}
                 if repeated[position]:
                     row["already_indexed"] = True
                 position += 1
@@ -328,18 +332,21 @@ def _subset(sigs: Signatures, chosen: list[int]) -> Signatures:
 
 def _write_verdicts(parts: JobDir, shards: list[Shard], counts: list[int], ids: list[str], keeper: np.ndarray,
                     similarity: np.ndarray, indexed_at: list[int | None], offset: int) -> None:
-    """Each shard's verdicts, in its documents' order. A document's place among everything
-    clustered is after the index's documents, unless it is one of them (`indexed_at`)."""
+    """Each shard's verdicts: the documents that are not their cluster's kept one (their
+    place in the shard, the kept one's id, the similarity to it), and which were indexed
+    before; every other document is kept as its own cluster, so its id never has to be
+    looked up here. A document's place among everything clustered is after the index's
+    documents, unless it is one of them (`indexed_at`)."""
     known = np.array([-1 if at is None else at for at in indexed_at], dtype=np.int64)
     fresh = known < 0
     places = np.where(fresh, offset + np.cumsum(fresh) - 1, known)
     start = 0
     for shard, count in zip(shards, counts, strict=True):
         span = places[start:start + count]
-        save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"),
-                  cluster_ids=np.array([ids[k] for k in keeper[span].tolist()], dtype=str),
-                  is_kept=keeper[span] == span, similarity=similarity[span].astype(np.float64),
-                  already_indexed=~fresh[start:start + count])
+        members = np.flatnonzero(keeper[span] != span)
+        save_npz(parts.file(f"{parts.shard_stem(shard.index)}.verdicts.npz"), members=members,
+                  cluster_ids=np.array([ids[k] for k in keeper[span[members]].tolist()], dtype=str),
+                  similarity=similarity[span[members]].astype(np.float64), already_indexed=~fresh[start:start + count])
         start += count
 
 
