@@ -50,7 +50,7 @@ def band_keys(matrix: np.ndarray | StoredRows, bands: int, rows: int) -> np.ndar
     with np.errstate(over="ignore"):
         for start in range(0, n, _CHUNK):
             chunk = np.arange(start, min(n, start + _CHUNK))  # rows by number: stored rows too
-            block = matrix[chunk][:, : bands * rows].astype(np.uint64).reshape(-1, bands, rows)
+            block = rows_of(matrix, chunk, slice(0, bands * rows)).astype(np.uint64).reshape(-1, bands, rows)
             key = np.zeros(block.shape[:2], dtype=np.uint64)
             for j in range(rows):
                 key = (key ^ block[:, :, j]) * _MIX
@@ -137,19 +137,24 @@ def candidate_pairs(matrix: np.ndarray | StoredRows, bands: int, rows: int,
                  for buckets in _bucket_runs(order, column[order], lambda docs, c=cols: rows_of(matrix, docs, c))]
         if codes:  # merged band by band: the pairs of all bands at once were the clustering's peak
             found = np.union1d(found, np.concatenate(codes))
-    return np.stack((found // n, found % n), axis=1) if n else np.zeros((0, 2), dtype=np.int64)
+    return _pairs(found, n)
 
 
 def _codes(pairs: np.ndarray, n: int) -> np.ndarray:
+    """Pairs (a, b) of documents among n as one int64 each, a * n + b: sorted as the pairs are."""
     return pairs[:, 0].astype(np.int64) * n + pairs[:, 1]
+
+
+def _pairs(codes: np.ndarray, n: int) -> np.ndarray:
+    """The (k, 2) pairs of `_codes`."""
+    return np.stack((codes // n, codes % n), axis=1) if n else np.zeros((0, 2), dtype=np.int64)
 
 
 def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     """The distinct pairs among `found` (each (k, 2), a < b), sorted."""
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate([_codes(pairs, n) for pairs in found]))
-    return np.stack((codes // n, codes % n), axis=1)
+    return _pairs(np.unique(np.concatenate([_codes(pairs, n) for pairs in found])), n)
 
 
 def equal_shares(matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -78,11 +78,13 @@ class StoredBands:
         return np.concatenate([_mapped(f)[band] for f in self.files]) if self.files else np.zeros(0, np.uint64)
 
     def __getitem__(self, docs: np.ndarray) -> np.ndarray:
-        """The keys of `docs`, every band (for a subset of the run: documents already indexed)."""
-        return np.asarray(self)[np.asarray(docs, dtype=np.int64)]
+        """The keys of `docs`, every band (for a subset of the run: documents already indexed),
+        read a band at a time like the rest."""
+        docs = np.asarray(docs, dtype=np.int64)
+        return np.stack([self.column(band)[docs] for band in range(self.shape[1])], axis=1)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        whole = np.stack([self.column(band) for band in range(self.shape[1])], axis=1)
+        whole = self[np.arange(self.shape[0])]
         return whole if dtype is None else whole.astype(dtype)
 
 
