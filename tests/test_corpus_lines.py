@@ -10,6 +10,8 @@ import re
 import numpy as np
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT, read_jsonl, shared_path
 from zhclean.cli import main
@@ -330,3 +332,16 @@ def test_a_site_footer_below_the_corpus_threshold_goes_by_the_site_share(tmp_pat
     assert site_footer in kept["c0"]  # 1 of big.example's 40 pages (and 9 < 10 in the corpus): stays
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["corpus_lines"]["sites"] == 3 and summary["corpus_lines"]["shared_units"] == 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="(（0123456789１２٣一二三四五六七八九十.．、)）。甲 \n", max_size=40))
+def test_list_items_are_where_the_list_item_pattern_matches(text):
+    """The lookups that find list items agree with `_LIST_ITEM` at every position, including
+    full-width and other decimal digits, runs too long to be a number and brackets alone."""
+    from zhclean.chars import codes_of
+    from zhclean.stages.corpus_lines import _LIST_ITEM, _list_items
+
+    every = np.arange(len(text), dtype=np.int64)
+    found = _list_items(codes_of(text), every).tolist()
+    assert found == [p for p in range(len(text)) if _LIST_ITEM.match(text, p)]

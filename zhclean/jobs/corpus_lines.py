@@ -37,7 +37,8 @@ from zhclean.jobs.parts import JobDir, PartWriter, RollingPart, jsonl_opener, sa
 from zhclean.jobs.shard_task import kept_opener, record_edits
 from zhclean.stages.corpus_lines import (
     Spread,
-    remove_units,
+    in_sorted,
+    remove_units_many,
     shared_keys,
     site_frequent,
     site_pairs,
@@ -101,8 +102,10 @@ class LineApplyTask:
             for batch in _line_batches(shard):
                 looked_at = [i for i, (place, _) in enumerate(batch) if place in touched]
                 parsed = {i: _parsed(shard, *batch[i], self.config) for i in looked_at}
-                units = dict(zip(looked_at, units_of_many([parsed[i][1] for i in looked_at]), strict=True))
-                shared_for = {i: by_site.of(int(doc_sites[batch[i][0]])) for i in looked_at}
+                texts = [parsed[i][1] for i in looked_at]
+                removals = dict(zip(looked_at, remove_units_many(
+                    texts, [by_site.of(int(doc_sites[batch[i][0]])) for i in looked_at], units_of_many(texts)),
+                    strict=True))
                 for i, (place, raw) in enumerate(batch):
                     if i not in parsed:  # no shared key, no shared affix: as the clean stage wrote it
                         if raw_ok:
@@ -111,7 +114,7 @@ class LineApplyTask:
                             kept.write(_parsed(shard, place, raw, self.config)[0])
                         continue
                     record, text = parsed[i]
-                    new, cuts = remove_units(text, shared_for[i], units[i])
+                    new, cuts = removals[i]
                     if cuts:
                         edited += 1
                         record_edits(record, self.config, new, {STEP: len(cuts)}, len(text) - len(new))
@@ -166,9 +169,9 @@ class _SiteKeys:
 
     def hits(self, keys: np.ndarray, sites: np.ndarray) -> np.ndarray:
         """Per (key, site), whether the key is shared for that site (or in the corpus)."""
-        hit = np.isin(keys, self.frequent)
+        hit = in_sorted(keys, self.frequent)
         if self.pairs.size:
-            hit |= np.isin(site_pairs(keys, sites), self.pairs) & (sites != 0)
+            hit |= in_sorted(site_pairs(keys, sites), self.pairs) & (sites != 0)
         return hit
 
 

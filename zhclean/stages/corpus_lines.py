@@ -48,18 +48,22 @@ _SENTENCE = re.compile(r"[^\n。！？!?；…　]+(?:[。！？!?；…]+[」�
 # An item of a numbered list (`8.其他應敘明事項：無`, `（三）…`, `二、…`) is part of the document's
 # structure, however many documents share it (forms, filings, rules): never a shared unit.
 _LIST_ITEM = re.compile(r"[(（]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.．、)）]")
-_LIST_ITEM_FIRST = np.array([ord(c) for c in "(（0123456789一二三四五六七八九十"], dtype=np.uint32)
 _SPACE_CODES = np.array([9, 10, 11, 12, 13, 32, 0xA0, 0x3000], dtype=np.uint32)
 _AFFIX_MAX_CHARS = 80  # a glued notice is found among the last (first) 80 folded characters
 _UNIT_MIN_CHARS = 4  # folded characters a unit needs to be counted: `查看原文` is one
 _SENTENCE_MIN_CHARS = 6  # a sentence inside a line needs more: `是的。` is in every chat
+# Characters hashed together: a few dozen numpy calls a chunk, on arrays of a megabyte or
+# two rather than of tens (2**20 characters): the same time in a worker, less memory.
+CHUNK_CHARS = 1 << 17
 _BASE = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
 _ZERO = ord("0")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Unit:
-    """A line, or a sentence inside a line, of one document: `text[start:end]`."""
+    """A line, or a sentence inside a line, of one document: `text[start:end]`. Not frozen:
+    the apply task makes one per unit of every document it reads, and a frozen dataclass
+    takes five times as long to make. Units are told apart by identity (`edge_units`)."""
 
     start: int
     end: int
@@ -78,32 +82,6 @@ class DocumentUnits:
     prefix: np.ndarray | None = None  # `_prefix` of the folded form (digits masked)
     base: int = 0  # where the document starts in `offsets` (documents of a batch share them)
 
-    def affix(self, unit: Unit, frequent: np.ndarray, at_end: bool) -> Unit | None:
-        """The longest shared text that `unit` ends with (`at_end`) or starts with, when it
-        is not all of it: a notice glued to a paragraph without a sentence mark between
-        (`…（张哲）投稿邮箱：…`, `点击进入专题页面…新浪体育讯…`). Cheap: every suffix's key is
-        one subtraction of prefix hashes."""
-        if self.offsets is None or frequent.size == 0:
-            return None
-        a, b = int(self.offsets[self.base + unit.start]), int(self.offsets[self.base + unit.end])
-        if b - a <= _SENTENCE_MIN_CHARS:
-            return None
-        if at_end:
-            starts = np.arange(max(a + 1, b - _AFFIX_MAX_CHARS), b - _SENTENCE_MIN_CHARS + 1)
-            keys = _span_hashes(self.prefix, starts, np.full(starts.size, b))
-        else:
-            ends = np.arange(a + _SENTENCE_MIN_CHARS, min(b, a + _AFFIX_MAX_CHARS + 1))
-            keys = _span_hashes(self.prefix, np.full(ends.size, a), ends)
-        at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
-        hit = np.flatnonzero(frequent[at] == keys)
-        if hit.size == 0:
-            return None
-        if at_end:  # the longest suffix: its first folded character's text offset
-            start = int(np.searchsorted(self.offsets, starts[hit[0]], "right")) - 1 - self.base
-            return Unit(start, unit.end, int(keys[hit[0]]), 0, unit.line, False)
-        end = int(np.searchsorted(self.offsets, ends[hit[-1]], "left")) - self.base
-        return Unit(unit.start, end, int(keys[hit[-1]]), 0, unit.line, False)
-
 
 @lru_cache(maxsize=1)
 def _fold_table() -> np.ndarray:
@@ -116,10 +94,26 @@ def _fold_table() -> np.ndarray:
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
-    """The prefix sums of `values[i] * BASE**i` (modulo 2**64): any span's hash is two lookups."""
+    """The prefix sums of `values[i] * BASE**i` (modulo 2**64): any span's hash is two lookups.
+    Built in place, summed as int64 (the same bits modulo 2**64; numpy's uint64 cumsum is ten
+    times slower)."""
     forward, _ = _powers()
+    out = np.empty(values.size + 1, dtype=np.uint64)
+    out[0] = 0
     with np.errstate(over="ignore"):
-        return np.concatenate(([np.uint64(0)], np.cumsum(values * forward[: values.size], dtype=np.uint64)))
+        np.multiply(values, forward[: values.size], out=out[1:], dtype=np.uint64)
+    terms = out[1:].view(np.int64)
+    np.cumsum(terms, out=terms)
+    return out
+
+
+def running_count(mask: np.ndarray) -> np.ndarray:
+    """`[0, *cumsum(mask)]`: how many of `mask` are true before each position (and in all).
+    Counted in int32 (a chunk is under 2**20 characters): numpy's bool-to-int64 cumsum
+    casts element by element and takes eight times as long."""
+    out = np.zeros(mask.size + 1, dtype=np.int32)
+    np.cumsum(mask, dtype=np.int32, out=out[1:])
+    return out
 
 
 def _span_hashes(prefix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -187,7 +181,7 @@ class Observed:
     keys: np.ndarray  # uint64: every unit's key...
     variants: np.ndarray  # ...its variant...
     places: np.ndarray  # ...and its document's place in the list
-    edge_keys: np.ndarray  # keys of the affixes `DocumentUnits.affix` would try, when nothing
+    edge_keys: np.ndarray  # keys of the affixes `_glued_affixes` would try, when nothing
     edge_places: np.ndarray  # else is shared: the apply task reads only documents that may change
 
 
@@ -244,9 +238,10 @@ def _edge_affixes(batch: _Batch, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.concatenate(keys), np.concatenate(places)
 
 
-def _chunks(texts: list[str]) -> list[list[int]]:
-    """Places of `texts` in groups that fit the power tables together (a text longer than
-    them on its own has no units: a megabyte of one line is no boilerplate)."""
+def _chunks(texts: list[str], chunk_chars: int = CHUNK_CHARS) -> list[list[int]]:
+    """Places of `texts` in groups of about `chunk_chars` characters, a longer text alone,
+    and none longer than the power tables (such a text has no units: a megabyte of one line
+    is no boilerplate)."""
     limit = len(_powers()[0]) - 1
     chunks: list[list[int]] = []
     current: list[int] = []
@@ -254,7 +249,7 @@ def _chunks(texts: list[str]) -> list[list[int]]:
     for place, text in enumerate(texts):
         if len(text) >= limit:
             continue
-        if current and size + len(text) + 1 > limit:
+        if current and size + len(text) + 1 > chunk_chars:
             chunks.append(current)
             current, size = [], 0
         current.append(place)
@@ -294,17 +289,20 @@ def _hashed(texts: list[str], chunk: list[int]) -> _Batch | None:
     first_line = np.searchsorted(line_starts, bases_array)  # each document's first line
     lines = line_index - first_line[doc_of_unit]
     first = np.searchsorted(doc_of_unit, np.arange(len(chunk) + 1))
-    folded = _fold_table()[codes].astype(np.uint64)
+    folded = _fold_table()[codes]
     letters = folded != 0
     digit = folded == _ZERO
     masked = letters.copy()
     masked[1:] &= ~(digit[1:] & digit[:-1])  # a run of digits is one 0
-    offsets = np.concatenate(([0], np.cumsum(masked)))
+    offsets = running_count(masked)
     a, b = offsets[starts], offsets[ends]
     prefix = _prefix(folded[masked])
     keys = _span_hashes(prefix, a, b)
-    raw = canonical_table()[codes][letters].astype(np.uint64)  # the folded form with its digits
-    raw_offsets = np.concatenate(([0], np.cumsum(letters)))
+    raw = folded.copy()  # the folded form with its digits: the canonical digits put back
+    digits_at = np.flatnonzero(digit)
+    raw[digits_at] = canonical_table()[codes[digits_at]]
+    raw = raw[letters]
+    raw_offsets = running_count(letters)
     variants = _span_hashes(_prefix(raw), raw_offsets[starts], raw_offsets[ends])
     chosen = (b - a) >= np.where(whole, _UNIT_MIN_CHARS, _SENTENCE_MIN_CHARS)
     bases = dict(zip(chunk, bases_array.tolist(), strict=True))
@@ -330,7 +328,7 @@ def _classes() -> np.ndarray:
     return table
 
 
-def sentence_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sentence_spans(codes: np.ndarray, flags: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the sentences of a text given as code points, what `_SENTENCE`
     finds (on 6,548 real documents all but 5 alike, and those 5 differ in pieces of marks and
     quotes with no word, which neither counts), by numpy: a sentence ends after a run of end marks and the closing quotes after
@@ -339,7 +337,7 @@ def sentence_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = codes.size
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    flags = _classes()[codes]
+    flags = _classes()[codes] if flags is None else flags
     end = (flags & _END) != 0
     closer = (flags & _CLOSER) != 0
     gap = (flags & _GAP) != 0
@@ -353,18 +351,53 @@ def sentence_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     group_end = after.copy()
     group_end[followed] = closer_ends[np.searchsorted(closer_starts, after[followed])]
     gaps = np.flatnonzero(gap)
-    cuts = np.unique(np.concatenate(([0, n], group_end, gaps, gaps + 1)))
+    is_cut = np.zeros(n + 1, dtype=bool)  # marked, not sorted: one pass whatever their number
+    is_cut[[0, n]] = True
+    is_cut[group_end] = True
+    is_cut[gaps] = True
+    is_cut[gaps + 1] = True
+    cuts = np.flatnonzero(is_cut)
     starts, ends = cuts[:-1], cuts[1:]
-    words = np.concatenate(([0], np.cumsum(flags == 0)))
+    words = running_count(flags == 0)
     keep = words[ends] > words[starts]
     return starts[keep].astype(np.int64), ends[keep].astype(np.int64)
 
 
-def _list_items(joined: str, codes: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """The places among `candidates` (line and sentence starts) where a list item opens;
-    only those whose first character may open one are matched."""
-    maybe = candidates[np.isin(codes[candidates], _LIST_ITEM_FIRST)] if candidates.size else candidates
-    return np.array([p for p in maybe.tolist() if _LIST_ITEM.match(joined, p)], dtype=np.int64)
+_OPENER, _DIGIT, _NUMERAL, _ITEM_MARK = 1, 2, 4, 8
+
+
+@lru_cache(maxsize=1)
+def _item_classes() -> np.ndarray:
+    """Per code point, what it can be in `_LIST_ITEM`: an opening bracket, a digit (`\\d`:
+    any decimal digit, all below U+20000), a Chinese numeral, the mark after the number."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[[ord("("), ord("（")]] |= _OPENER
+    table[np.flatnonzero(np.fromiter((chr(c).isdecimal() for c in range(0x20000)), bool, 0x20000))] |= _DIGIT
+    table[[ord(c) for c in "一二三四五六七八九十"]] |= _NUMERAL
+    table[[ord(c) for c in ".．、)）"]] |= _ITEM_MARK
+    return table
+
+
+def _list_items(codes: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The places among `candidates` (line and sentence starts) where `_LIST_ITEM` matches,
+    by lookups instead of a match per place: after an optional bracket, a run of one to three
+    digits or of one to three numerals, then the mark (a longer run cannot match: the regex
+    backtracks only into the run, where the mark is not)."""
+    if candidates.size == 0:
+        return candidates.astype(np.int64)
+    classes = _item_classes()
+    padded = classes[np.concatenate((codes, np.zeros(5, dtype=codes.dtype)))]
+    at = candidates.astype(np.int64)
+    at = at + ((padded[at] & _OPENER) != 0)
+    matched = np.zeros(at.size, dtype=bool)
+    for kind in (_DIGIT, _NUMERAL):
+        run = np.zeros(at.size, dtype=np.int64)
+        going = np.ones(at.size, dtype=bool)
+        for k in range(4):
+            going &= (padded[at + k] & kind) != 0
+            run += going
+        matched |= (run >= 1) & (run <= 3) & ((padded[at + run] & _ITEM_MARK) != 0)
+    return candidates[matched].astype(np.int64)
 
 
 def _unit_spans(joined: str):
@@ -376,17 +409,20 @@ def _unit_spans(joined: str):
     breaks = np.flatnonzero(codes == 10)
     line_starts = np.concatenate(([0], breaks + 1))
     line_ends = np.concatenate((breaks, [codes.size]))
-    solid = np.concatenate(([0], np.cumsum((_classes()[codes] & _SPACE) == 0)))
+    flags = _classes()[codes]
+    solid = running_count((flags & _SPACE) == 0)
     filled = solid[line_ends] > solid[line_starts]
-    s_start, s_end = sentence_spans(codes)
+    s_start, s_end = sentence_spans(codes, flags)
     if s_start.size:
         keep = solid[s_end] > solid[s_start]
         s_start, s_end = s_start[keep], s_end[keep]
-    items = _list_items(joined, codes, np.concatenate((line_starts[line_starts < codes.size], s_start)))
+    items = _list_items(codes, np.concatenate((line_starts[line_starts < codes.size], s_start)))
     s_line = np.searchsorted(line_starts, s_start, "right") - 1
     per_line = np.bincount(s_line, minlength=line_starts.size)
-    whole_lines = np.flatnonzero(filled & ~np.isin(line_starts, items))
-    keep = (per_line[s_line] > 1) & ~np.isin(s_start, items)
+    is_item = np.zeros(codes.size + 1, dtype=bool)
+    is_item[items] = True
+    whole_lines = np.flatnonzero(filled & ~is_item[line_starts])
+    keep = (per_line[s_line] > 1) & ~is_item[s_start]
     starts = np.concatenate((line_starts[whole_lines], s_start[keep]))
     if starts.size == 0:
         return None
@@ -456,7 +492,7 @@ def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np
     keys_sorted, docs_sorted = (keys, documents) if order is None else (keys[order], documents[order])
     starts = np.flatnonzero(np.r_[True, docs_sorted[1:] != docs_sorted[:-1]])
     top = np.uint64(np.iinfo(np.uint64).max)
-    own = np.where(np.isin(keys_sorted, candidates), top, keys_sorted)
+    own = np.where(in_sorted(keys_sorted, candidates), top, keys_sorted)
     smallest_own = np.minimum.reduceat(own, starts)
     smallest_any = np.minimum.reduceat(keys_sorted, starts)
     per_document = np.where(smallest_own == top, smallest_any, smallest_own)
@@ -466,6 +502,15 @@ def content_contexts(keys: np.ndarray, documents: np.ndarray, needed: int) -> np
     context = np.empty_like(keys)
     context[order] = by_document
     return context
+
+
+def in_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Per value, whether it is in `table` (sorted): a binary search per value,
+    where `np.isin` sorts values and table together (four times slower on a million)."""
+    if table.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(table, values), table.size - 1)
+    return table[at] == values
 
 
 def _first_of_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -592,17 +637,38 @@ def remove_units(text: str, frequent: np.ndarray, doc: DocumentUnits | None = No
     that is a notice, or a stub) is returned as it was: dropping it is a filter's call."""
     if frequent.size == 0:
         return text, []
-    doc = document_units(text) if doc is None else doc
-    if not doc.units:
-        return text, []
-    keys = np.array([u.key for u in doc.units], dtype=np.uint64)
-    at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
-    hits = {id(u) for u, hit in zip(doc.units, (frequent[at] == keys).tolist(), strict=True) if hit}
-    cuts, stops = edge_units(doc.units, hits)
-    for stop, at_end in stops:
-        glued = doc.affix(stop, frequent, at_end)
-        if glued is not None and not any(c.start < glued.end and glued.start < c.end for c in cuts):
-            cuts.append(glued)
+    return remove_units_many([text], [frequent], [document_units(text) if doc is None else doc])[0]
+
+
+def remove_units_many(texts: list[str], frequents: list[np.ndarray], docs: list[DocumentUnits]
+                      ) -> list[tuple[str, list[Cut]]]:
+    """`remove_units` of each text, with its shared keys and its units. The glued affixes
+    of all of them are hashed and looked up together (`_glued_affixes`): one document's few
+    numpy calls cost more than its characters, and the apply task's time went to them."""
+    plans: list[tuple[list[Unit], list[tuple[Unit, bool]]] | None] = []
+    for frequent, doc in zip(frequents, docs, strict=True):
+        if frequent.size == 0 or not doc.units:
+            plans.append(None)
+            continue
+        keys = np.array([u.key for u in doc.units], dtype=np.uint64)
+        hits = {id(u) for u, hit in zip(doc.units, in_sorted(keys, frequent).tolist(), strict=True) if hit}
+        plans.append(edge_units(doc.units, hits))
+    stops = [(i, stop, at_end) for i, plan in enumerate(plans) if plan for stop, at_end in plan[1]]
+    glued_of: dict[int, list[Unit]] = {}
+    for (i, _, _), glued in zip(stops, _glued_affixes(stops, docs, frequents), strict=True):
+        if glued is not None:
+            glued_of.setdefault(i, []).append(glued)
+    return [_removed(text, plan[0], glued_of.get(i, [])) if plan else (text, [])
+            for i, (text, plan) in enumerate(zip(texts, plans, strict=True))]
+
+
+def _removed(text: str, cuts: list[Unit], glued: list[Unit]) -> tuple[str, list[Cut]]:
+    """`text` without `cuts` and each `glued` affix that overlaps none of them (nor an affix
+    taken before it: both scans may stop at the one unit of a one-line document)."""
+    cuts = list(cuts)
+    for g in glued:
+        if not any(c.start < g.end and g.start < c.end for c in cuts):
+            cuts.append(g)
     cuts.sort(key=lambda u: u.start)
     if not cuts:
         return text, []
@@ -610,6 +676,56 @@ def remove_units(text: str, frequent: np.ndarray, doc: DocumentUnits | None = No
     if not HAN_RE.search(kept):
         return text, []
     return kept, [Cut(u.start, u.end, u.key, u.whole) for u in cuts]
+
+
+def _glued_affixes(stops: list[tuple[int, Unit, bool]], docs: list[DocumentUnits],
+                   frequents: list[np.ndarray]) -> list[Unit | None]:
+    """Per stop (document place, unit, from the end?), the longest shared text that its unit
+    ends with (a stop of the scan from the end) or starts with, when it is not all of it:
+    a notice glued to a paragraph without a sentence mark between (`…（张哲）投稿邮箱：…`,
+    `点击进入专题页面…新浪体育讯…`); None when there is none. Every candidate's key is one
+    subtraction of prefix hashes, computed together for the stops whose documents share a
+    chunk's prefix hashes and shared keys."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for n, (i, _, _) in enumerate(stops):
+        groups.setdefault((id(docs[i].prefix), id(frequents[i])), []).append(n)
+    found: list[Unit | None] = [None] * len(stops)
+    for members in groups.values():
+        doc = docs[stops[members[0]][0]]
+        frequent = frequents[stops[members[0]][0]]
+        offsets, prefix = doc.offsets, doc.prefix
+        if offsets is None or prefix is None or frequent.size == 0:
+            continue
+        a = np.array([int(offsets[docs[i].base + u.start]) for i, u, _ in (stops[n] for n in members)])
+        b = np.array([int(offsets[docs[i].base + u.end]) for i, u, _ in (stops[n] for n in members)])
+        at_end = np.array([stops[n][2] for n in members], dtype=bool)
+        lo = np.where(at_end, np.maximum(a + 1, b - _AFFIX_MAX_CHARS), a + _SENTENCE_MIN_CHARS)
+        hi = np.where(at_end, b - _SENTENCE_MIN_CHARS + 1, np.minimum(b, a + _AFFIX_MAX_CHARS + 1))
+        count = np.maximum(hi - lo, 0) * (b - a > _SENTENCE_MIN_CHARS)
+        total = int(count.sum())
+        if not total:
+            continue
+        owner = np.repeat(np.arange(len(members)), count)
+        moving = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        from_end = at_end[owner]
+        keys = _span_hashes(prefix, np.where(from_end, moving, a[owner]), np.where(from_end, b[owner], moving))
+        hit = np.flatnonzero(in_sorted(keys, frequent))
+        if hit.size == 0:
+            continue
+        # per stop, the longest affix: the first hit of a suffix range, the last of a prefix range
+        firsts = hit[np.r_[True, owner[hit][1:] != owner[hit][:-1]]]
+        lasts = hit[np.r_[owner[hit][1:] != owner[hit][:-1], True]]
+        for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            n = members[int(owner[first])]
+            i, unit, end_side = stops[n]
+            base = docs[i].base
+            if end_side:
+                start = int(np.searchsorted(offsets, moving[first], "right")) - 1 - base
+                found[n] = Unit(start, unit.end, int(keys[first]), 0, unit.line, False)
+            else:
+                end = int(np.searchsorted(offsets, moving[last], "left")) - base
+                found[n] = Unit(unit.start, end, int(keys[last]), 0, unit.line, False)
+    return found
 
 
 def edge_units(units: list[Unit], hits: set[int]) -> tuple[list[Unit], list[tuple[Unit, bool]]]:
