@@ -345,3 +345,20 @@ def test_list_items_are_where_the_list_item_pattern_matches(text):
     every = np.arange(len(text), dtype=np.int64)
     found = _list_items(codes_of(text), every).tolist()
     assert found == [p for p in range(len(text)) if _LIST_ITEM.match(text, p)]
+
+
+@pytest.mark.parametrize("size", [1000, 200_000])
+def test_membership_and_repeats_agree_with_numpy(size):
+    """`in_sorted` (screened for many values) is `np.isin`, and `repeated` counts as
+    `np.unique` does, on hashes and on small integers (whose low bits all collide)."""
+    from zhclean.stages.corpus_lines import in_sorted, repeated
+
+    rng = np.random.default_rng(7)
+    for values in (rng.integers(0, 2**64, size, dtype=np.uint64, endpoint=False),
+                   rng.integers(0, 50, size).astype(np.uint64) << np.uint64(22)):
+        values = np.concatenate([values, values[: size // 3]])  # repeats
+        table = np.unique(rng.choice(values, 300))
+        assert np.array_equal(in_sorted(values, table), np.isin(values, table))
+        distinct, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+        for times in (1, 2, 3):
+            assert np.array_equal(repeated(values, times), counts[inverse] >= times)
