@@ -21,7 +21,7 @@ candidates, and each document's context is its smallest key that is not one.
 Keys are computed on a folded form, so that trivial variants count together: Simplified,
 lower case, letters and digits only, every run of digits one `0` (dates, counts and
 prices change from page to page; the template does not). The fold is one table lookup per
-code point over the joined text of a thousand documents, and a unit's key a difference of two
+code point over the joined text of many documents, and a unit's key a difference of two
 prefix hashes, so a batch costs a few dozen numpy calls whatever its number of units.
 
 Pure functions over one document or over arrays of keys: the shard tasks that count and
