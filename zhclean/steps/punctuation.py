@@ -53,6 +53,7 @@ _PAREN_HAN = re.compile(f"\\((?=[^()\n]*[{HAN_CLASS}])([^()\n]*+)\\)")
 _HAN = re.compile(f"[{HAN_CLASS}]")
 _PAREN_EVENT = re.compile("[()\n]")
 _MARKS = ",:;?!"
+_MARK_RULE = {mark: f"'{mark}'" for mark in ",:;?!()"}  # a mark's rule name in the counters
 _SPACES = " \t\u00a0\u3000"
 # A run of ASCII marks with the spaces inside and around it: the marks of one such region
 # convert together, or none of them does. Led by a lookbehind so a run of spaces that no
@@ -67,13 +68,15 @@ _PASSES = 2
 # `?` runs between two Han characters: a question mark, or a lost character (see
 # `reads_as_question`); the lost ones are held out of the conversion under a stand-in that
 # is no Chinese context, and come back as ASCII, so later filters still see the loss.
-_HAN_QUESTION = re.compile(f"(?<=[{HAN_CLASS}])\\?+(?=[{HAN_CLASS}])")
+# Led by the `?` itself (the lookbehind then checks the character before it), so the engine
+# jumps from `?` to `?` instead of testing a lookbehind at every character.
+_HAN_QUESTION = re.compile(f"\\?(?<=[{HAN_CLASS}]\\?)\\?*+(?=[{HAN_CLASS}])")
 _LOST = "\uffff"  # a noncharacter: text never holds one (checked)
 
 
 def _hold_lost_marks(text: str) -> tuple[str, int]:
     """`text` with the `?` that stand for lost characters replaced by `_LOST`; how many."""
-    if "?" not in text or _LOST in text:
+    if "?" not in text or _LOST in text or not _HAN_QUESTION.search(text):
         return text, 0
     held = 0
 
@@ -92,17 +95,20 @@ def _has_marks(text: str) -> bool:
     return "," in text or ":" in text or ";" in text or "?" in text or "!" in text
 
 
-def _convert_marks(text: str, spaced: bool) -> tuple[str, int]:
-    """One pass; a mark whose only Chinese neighbour is another mark (`好,!,x`) needs the next."""
+def _convert_marks(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str, int]:
+    """One pass; a mark whose only Chinese neighbour is another mark (`好,!,x`) needs the next.
+    Each mark's conversions are added to `fired` (by rule name)."""
     count = 0
     for mark, patterns in _PATTERNS.items():
         if mark in text:
             text, n = patterns[spaced].subn(_FULL[mark], text)
-            count += n
+            if n:
+                count += n
+                fired[_MARK_RULE[mark]] = fired.get(_MARK_RULE[mark], 0) + n
     return text, count
 
 
-def _convert_parens(text: str) -> tuple[str, int]:
+def _convert_parens(text: str, fired: dict[str, int]) -> tuple[str, int]:
     """`(` `)` pairs holding Han characters to `（` `）`, innermost first: what a converted pair
     holds is Han to the pair around it. A pass converts the innermost pairs, so nested pairs
     take one pass each; after `_PASSES`, `_paren_closure` finishes in one scan."""
@@ -111,9 +117,13 @@ def _convert_parens(text: str) -> tuple[str, int]:
         text, n = _PAREN_HAN.subn(r"（\1）", text)
         edits += n
         if not n or "(" not in text:
-            return text, edits
-    text, n = _paren_closure(text)
-    return text, edits + n
+            break
+    else:
+        text, n = _paren_closure(text)
+        edits += n
+    if edits:
+        fired["'('"] = fired["')'"] = edits  # each edit is one pair
+    return text, edits
 
 
 def _paren_closure(text: str) -> tuple[str, int]:
@@ -150,22 +160,22 @@ def _paren_closure(text: str) -> tuple[str, int]:
     return "".join(chars), len(pairs)
 
 
-def _convert_all_marks(text: str, spaced: bool) -> tuple[str, int]:
+def _convert_all_marks(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str, int]:
     """ASCII marks in Chinese context to full-width. A converted mark is Chinese context for
     the ASCII mark next to it (`好的？？???`), so a pass converts the marks next to Chinese and
     the next pass their neighbours: a run of n marks took n passes over the whole text.
     After `_PASSES`, `_mark_closure` finishes what the passes would do, in one scan."""
     edits = 0
     for _ in range(_PASSES):
-        text, n = _convert_marks(text, spaced)
+        text, n = _convert_marks(text, spaced, fired)
         edits += n
         if not n or not _has_marks(text):
             return text, edits
-    text, n = _mark_closure(text, spaced)
+    text, n = _mark_closure(text, spaced, fired)
     return text, edits + n
 
 
-def _mark_closure(text: str, spaced: bool) -> tuple[str, int]:
+def _mark_closure(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str, int]:
     """What repeating `_convert_marks` until nothing changes leaves. The marks of a region
     (marks with only spaces between them) convert together when the character before or
     after the region is Chinese, and a conversion takes the spaces next to the mark with it
@@ -181,10 +191,14 @@ def _mark_closure(text: str, spaced: bool) -> tuple[str, int]:
         region = m.group()
         if "\u3000" in region:
             lo, hi = max(start - 1, 0), min(end + 1, len(text))
-            new, n = _passes_until_done(text[lo:hi], spaced)
+            new, n = _passes_until_done(text[lo:hi], spaced, fired)
             new = new[start - lo : len(new) - (hi - end)]
         elif _in_context(text, start, end):
-            new, n = region.translate(_TO_FULL), sum(map(region.count, _MARKS))
+            new, n = region.translate(_TO_FULL), 0
+            for mark in _MARKS:
+                if k := region.count(mark):
+                    n += k
+                    fired[_MARK_RULE[mark]] = fired.get(_MARK_RULE[mark], 0) + k
         else:
             continue
         pieces += [text[last:start], new]
@@ -197,10 +211,10 @@ def _in_context(text: str, start: int, end: int) -> bool:
     return bool(start and _CHINESE_CHAR.match(text, start - 1)) or bool(_CHINESE_CHAR.match(text, end))
 
 
-def _passes_until_done(text: str, spaced: bool) -> tuple[str, int]:
+def _passes_until_done(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str, int]:
     edits = 0
     while True:
-        text, n = _convert_marks(text, spaced)
+        text, n = _convert_marks(text, spaced, fired)
         edits += n
         if not n or not _has_marks(text):
             return text, edits
@@ -209,32 +223,19 @@ def _passes_until_done(text: str, spaced: bool) -> tuple[str, int]:
 @register("punctuation")
 def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     edits = 0
-    before = text
+    fired: dict[str, int] = {}  # ASCII mark (its rule name) -> how many became full-width
     # Parentheses first: a converted `）` is Chinese context for a mark after it (`（仟元）:`).
     if "(" in text:
-        text, n = _convert_parens(text)
+        text, n = _convert_parens(text, fired)
         edits += n
     text, held = _hold_lost_marks(text)
     if _has_marks(text):
-        text, n = _convert_all_marks(text, _SPACED_MARK.search(text) is not None)
+        text, n = _convert_all_marks(text, _SPACED_MARK.search(text) is not None, fired)
         edits += n
     if held:
         text = text.replace(_LOST, "?")
-    if text == before:
-        return StepOutput(text, edits)
+    if not edits:
+        return StepOutput(text, 0)
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain else []
-    return StepOutput(text, edits, removals=removals, rules=_converted_marks(before, text))
+    return StepOutput(text, edits, removals=removals, rules=fired)
 
-
-_ASCII_MARKS = ",:;?!()"
-_MARK_RULE = {mark: f"'{mark}'" for mark in _ASCII_MARKS}  # a mark's rule name in the counters
-
-
-def _converted_marks(before: str, after: str) -> dict[str, int]:
-    """ASCII mark -> how many became full-width (one C-level count per mark, only for the
-    documents the step changed)."""
-    fired = {}
-    for mark in _ASCII_MARKS:
-        if (n := before.count(mark)) and (n := n - after.count(mark)) > 0:
-            fired[_MARK_RULE[mark]] = n
-    return fired
