@@ -220,22 +220,26 @@ def _edge_affixes(batch: _Batch, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     off = batch.offsets
     keys, places = [], []
     for units, at_end in ((last_of, True), (front, False)):
-        a, b = off[batch.starts[units]], off[batch.ends[units]]
-        if at_end:
-            lo, hi = np.maximum(a + 1, b - _AFFIX_MAX_CHARS), b - _SENTENCE_MIN_CHARS + 1
-        else:
-            lo, hi = a + _SENTENCE_MIN_CHARS, np.minimum(b, a + _AFFIX_MAX_CHARS + 1)
-        count = np.maximum(hi - lo, 0) * (b - a > _SENTENCE_MIN_CHARS)
-        if not count.sum():
-            continue
-        step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        moving = np.repeat(lo, count) + step
-        fixed = np.repeat(b if at_end else a, count)
-        keys.append(_span_hashes(batch.prefix, moving, fixed) if at_end else _span_hashes(batch.prefix, fixed, moving))
-        places.append(np.repeat(owner[units], count))
-    if not keys:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        which, starts, ends = _affix_spans(off[batch.starts[units]], off[batch.ends[units]],
+                                           np.full(units.size, at_end))
+        keys.append(_span_hashes(batch.prefix, starts, ends))
+        places.append(owner[units][which])
     return np.concatenate(keys), np.concatenate(places)
+
+
+def _affix_spans(a: np.ndarray, b: np.ndarray, at_end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The affixes a glued notice may be, of each unit `[a[i], b[i])` (folded offsets): its
+    suffixes (`at_end[i]`) or its prefixes, of `_SENTENCE_MIN_CHARS` to `_AFFIX_MAX_CHARS`
+    characters and never the whole unit; none for a unit too short. Returns (which unit,
+    start, end) per affix, a unit's suffixes longest first and its prefixes shortest first.
+    What the count observes and the apply task looks up are the same spans."""
+    lo = np.where(at_end, np.maximum(a + 1, b - _AFFIX_MAX_CHARS), a + _SENTENCE_MIN_CHARS)
+    hi = np.where(at_end, b - _SENTENCE_MIN_CHARS + 1, np.minimum(b, a + _AFFIX_MAX_CHARS + 1))
+    count = np.maximum(hi - lo, 0) * (b - a > _SENTENCE_MIN_CHARS)
+    which = np.repeat(np.arange(a.size), count)
+    moving = np.repeat(lo, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    from_end = at_end[which]
+    return which, np.where(from_end, moving, a[which]), np.where(from_end, b[which], moving)
 
 
 def _chunks(texts: list[str], chunk_chars: int = CHUNK_CHARS) -> list[list[int]]:
@@ -535,8 +539,6 @@ def in_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
         return np.zeros(values.shape, dtype=bool)
     if values.size < _SCREEN_FROM:
         return _searched(values, table)
-    # Many values: first a bitmap of the table's low bits (hashes: uniform), so that only the
-    # values it lets through are searched (a binary search per value misses the caches).
     screen = np.zeros(_SCREEN_SIZE, dtype=bool)
     screen[(table & np.uint64(_SCREEN_SIZE - 1)).astype(np.intp)] = True
     maybe = np.flatnonzero(screen[(values & np.uint64(_SCREEN_SIZE - 1)).astype(np.intp)])
@@ -738,16 +740,8 @@ def _glued_affixes(stops: list[tuple[int, Unit, bool]], docs: list[DocumentUnits
         a = np.array([int(offsets[docs[i].base + u.start]) for i, u, _ in (stops[n] for n in members)])
         b = np.array([int(offsets[docs[i].base + u.end]) for i, u, _ in (stops[n] for n in members)])
         at_end = np.array([stops[n][2] for n in members], dtype=bool)
-        lo = np.where(at_end, np.maximum(a + 1, b - _AFFIX_MAX_CHARS), a + _SENTENCE_MIN_CHARS)
-        hi = np.where(at_end, b - _SENTENCE_MIN_CHARS + 1, np.minimum(b, a + _AFFIX_MAX_CHARS + 1))
-        count = np.maximum(hi - lo, 0) * (b - a > _SENTENCE_MIN_CHARS)
-        total = int(count.sum())
-        if not total:
-            continue
-        owner = np.repeat(np.arange(len(members)), count)
-        moving = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        from_end = at_end[owner]
-        keys = _span_hashes(prefix, np.where(from_end, moving, a[owner]), np.where(from_end, b[owner], moving))
+        owner, starts, ends = _affix_spans(a, b, at_end)
+        keys = _span_hashes(prefix, starts, ends)
         hit = np.flatnonzero(in_sorted(keys, frequent))
         if hit.size == 0:
             continue
@@ -759,10 +753,10 @@ def _glued_affixes(stops: list[tuple[int, Unit, bool]], docs: list[DocumentUnits
             i, unit, end_side = stops[n]
             base = docs[i].base
             if end_side:
-                start = int(np.searchsorted(offsets, moving[first], "right")) - 1 - base
+                start = int(np.searchsorted(offsets, starts[first], "right")) - 1 - base
                 found[n] = Unit(start, unit.end, int(keys[first]), 0, unit.line, False)
             else:
-                end = int(np.searchsorted(offsets, moving[last], "left")) - base
+                end = int(np.searchsorted(offsets, ends[last], "left")) - base
                 found[n] = Unit(unit.start, end, int(keys[last]), 0, unit.line, False)
     return found
 
