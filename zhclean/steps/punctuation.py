@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS
-from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register, tally
 from zhclean.text import reads_as_question
 
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
@@ -102,9 +102,8 @@ def _convert_marks(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str,
     for mark, patterns in _PATTERNS.items():
         if mark in text:
             text, n = patterns[spaced].subn(_FULL[mark], text)
-            if n:
-                count += n
-                fired[_MARK_RULE[mark]] = fired.get(_MARK_RULE[mark], 0) + n
+            count += n
+            tally(fired, _MARK_RULE[mark], n)
     return text, count
 
 
@@ -196,9 +195,9 @@ def _mark_closure(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str, 
         elif _in_context(text, start, end):
             new, n = region.translate(_TO_FULL), 0
             for mark in _MARKS:
-                if k := region.count(mark):
-                    n += k
-                    fired[_MARK_RULE[mark]] = fired.get(_MARK_RULE[mark], 0) + k
+                k = region.count(mark)
+                n += k
+                tally(fired, _MARK_RULE[mark], k)
         else:
             continue
         pieces += [text[last:start], new]
