@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,7 @@ from zhclean.boilerplate_rules import (
 )
 from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS, codes_of
 from zhclean.config import setting
-from zhclean.steps.base import NoOptions, Removal, StepOutput, register
+from zhclean.steps.base import NoOptions, Removal, StepOutput, register, tally
 from zhclean.steps.punctuation import punctuation
 from zhclean.steps.repeated_line import RepeatedLineOptions, repeated_lines
 from zhclean.text import is_bracket_only, may_stand_twice, remove_lines, without_mark_differences
@@ -486,9 +485,13 @@ def boilerplate(
     kept = remove_lines(lines, {i for i, _, _ in hits})
     reported = {k: v for k, v in extracted.items() if k not in rules.unreported and not fields.get(k)}
     edits = len(hits) + sum(len(cuts) for _, cuts in edited.values())
-    fired = Counter(rule for _, rule, _ in hits)
-    fired.update(rule for _, cuts in edited.values() for rule, _ in cuts)
-    return StepOutput(kept, edits, reported, removals, dict(fired))
+    fired: dict[str, int] = {}
+    for _, rule, _ in hits:
+        tally(fired, rule, 1)
+    for _, cuts in edited.values():
+        for rule, _ in cuts:
+            tally(fired, rule, 1)
+    return StepOutput(kept, edits, reported, removals, fired)
 
 
 def _unglue_lines(lines: list[str], views: list[str], rules: RuleSet, candidates: list[int],

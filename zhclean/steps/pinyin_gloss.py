@@ -182,13 +182,21 @@ def _after_gloss(piece: str) -> str:
     return piece[found.end():] if found else piece
 
 
-def _remove(parts: list[str], units: list[str | None]) -> str:
-    """The text with every candidate that reads its unit left out, and its separator space."""
+# A candidate ends with its closing bracket: without a space after one, no piece after a
+# candidate starts with a separator (most glossed text), which one search tells.
+_SPACE_AFTER_BRACKET = re.compile("[)）][ \t\u00a0]")
+
+
+def _remove(text: str, parts: list[str], units: list[str | None]) -> str:
+    """`text` (split into `parts`) with every candidate that reads its unit left out, and its
+    separator space."""
     pieces = parts[0::3]
+    spaced = _SPACE_AFTER_BRACKET.search(text) is not None
     if None not in units:
-        return "".join([pieces[0], *map(_after_gloss, pieces[1:])])
+        return "".join([pieces[0], *map(_after_gloss, pieces[1:])] if spaced else pieces)
     kept = ["" if u is not None else c for c, u in zip(parts[1::3], units, strict=True)]
-    after = [pieces[0]] + [_after_gloss(p) if u is not None else p for p, u in zip(pieces[1:], units, strict=True)]
+    after = [pieces[0]] + [_after_gloss(p) if u is not None and spaced else p
+                           for p, u in zip(pieces[1:], units, strict=True)]
     return "".join(piece + candidate for piece, candidate in zip(after, kept + [""], strict=True))
 
 
@@ -282,7 +290,7 @@ def pinyin_gloss(
     if glosses_are_content(count, distinct.union(field_pairs), options, text):
         return StepOutput(text, rules={"kept_as_content": count})
     removals = _removals(text, find_glosses(text), fields, in_fields) if explain else []
-    return StepOutput(_remove(parts, units), count, _cleaned_fields(fields, in_fields), removals, {"removed": count})
+    return StepOutput(_remove(text, parts, units), count, _cleaned_fields(fields, in_fields), removals, {"removed": count})
 
 
 def _cleaned_fields(fields: Mapping[str, Any], in_fields: dict[str, list[Gloss]]) -> dict[str, str]:
