@@ -183,15 +183,17 @@ def _after_gloss(piece: str) -> str:
 
 
 # A candidate ends with its closing bracket: without a space after one, no piece after a
-# candidate starts with a separator (most glossed text), which one search tells.
-_SPACE_AFTER_BRACKET = re.compile("[)）][ \t\u00a0]")
+# candidate starts with a separator (most glossed text). A search led by one bracket skips
+# to it at C speed; a pattern led by the class of both is tried at every character, and six
+# substring tests scan the text six times: each costs three times as much.
+_SPACE_AFTER_BRACKET = (re.compile("\\)[ \t\u00a0]"), re.compile("）[ \t\u00a0]"))
 
 
 def _remove(text: str, parts: list[str], units: list[str | None]) -> str:
     """`text` (split into `parts`) with every candidate that reads its unit left out, and its
     separator space."""
     pieces = parts[0::3]
-    spaced = _SPACE_AFTER_BRACKET.search(text) is not None
+    spaced = any(pattern.search(text) for pattern in _SPACE_AFTER_BRACKET)
     if None not in units:
         return "".join([pieces[0], *map(_after_gloss, pieces[1:])] if spaced else pieces)
     kept = ["" if u is not None else c for c, u in zip(parts[1::3], units, strict=True)]
