@@ -41,7 +41,7 @@ eval: $(STAMP)
 	$(BIN)/zhclean eval out/eval/dev.jsonl $(SHARED)/dev/gold.jsonl
 	$(BIN)/python bench/dedup_eval.py
 
-## calibrate: recount zhclean/data/rare_forms.tsv, zhclean/data/converter_picks.tsv and the script step calibration table (needs ../shared), rederive the t2s phrase table
+## calibrate: recount zhclean/data/rare_forms.tsv, zhclean/data/converter_picks.tsv and the script step calibration table (needs ../shared), rederive the t2s phrase table and round-trip repairs
 calibrate: $(STAMP)
 	$(BIN)/python bench/t2s_table.py
 	$(BIN)/python bench/calibrate_script.py --rare

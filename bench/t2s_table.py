@@ -1,14 +1,92 @@
-"""Regenerate zhclean/data/t2s_phrase_chars.tsv from the installed OpenCC's TSPhrases dictionary.
+"""Regenerate zhclean/data/t2s_phrase_chars.tsv and zhclean/data/t2s_repairs.tsv from the
+installed OpenCC's dictionaries.
 
-Run after an OpenCC upgrade (tests/test_properties.py fails when the shipped table no longer
-matches). Needs `marisa-trie`, in the dev extra. `make calibrate` runs it.
+Run after an OpenCC upgrade (tests/test_properties.py fails when the shipped phrase table no
+longer matches). Needs `marisa-trie`, in the dev extra; the repairs also need the Mainland
+corpora in ../shared/corpora (without them the repairs table is left as it is). `make
+calibrate` runs it.
+
+Repairs: OpenCC's s2t writes some Simplified forms so that its t2s does not take them back
+(`背着` -> `揹着` -> `揹着`, `想象` -> `想像`, `昵` -> `暱`). A leftover is kept as a repair when
+the Mainland corpora write its original at least `MIN_ORIGINAL` times and the leftover at
+most `MAX_LEFTOVER_SHARE` as often: then a restored document's leftover is the converter's,
+not its writer's. Counted on People's Daily 1998 past its first 3,000 lines, THUCNews past
+its first 400 articles and ChineseWebText's clean sample (bench/converters.py measures
+restoration on the parts left out). A character that s2t writes in `MIN_PHRASES` or more
+leftovers, always for one original, and that the Mainland corpora never write is repaired
+wherever it stands (`揹` -> `背`).
 Usage: python bench/t2s_table.py
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from zhclean.data import write_rows
-from zhclean.t2s import PHRASE_CHARS_FILE, phrase_table_from_opencc
+from zhclean.t2s import (
+    PHRASE_CHARS_FILE,
+    REPAIRS_FILE,
+    phrase_table_from_opencc,
+    round_trip_leftovers,
+)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+MIN_ORIGINAL = 3
+MAX_LEFTOVER_SHARE = 0.1  # ten to one that a restored leftover was the original
+
+
+def mainland_text() -> str | None:
+    """The calibration side of the Mainland corpora, or None when they are absent."""
+    try:
+        peoples_daily = (SHARED / "peoples_daily_1998.txt").read_text(encoding="utf-8").split("\n")[3000:]
+        with open(SHARED / "thucnews_1000.tsv", encoding="utf-8") as f:
+            thucnews = [line.split("\t", 1)[1] for line in list(f)[400:]]
+        with open(SHARED / "chinesewebtext_clean.jsonl", encoding="utf-8") as f:
+            web = [json.loads(line).get("text", "") for line in f]
+    except FileNotFoundError:
+        return None
+    return "\n".join([*peoples_daily, *thucnews, *web])
+
+
+def repairs(mainland: str) -> list[tuple[str, str, int, int]]:
+    """(leftover, original, leftover count, original count) for each repair kept: the
+    phrases, then the characters."""
+    leftovers = round_trip_leftovers()
+    rows = []
+    for leftover, originals in sorted(leftovers.items()):
+        if len(originals) != 1:
+            continue  # two originals give one leftover: nothing tells which it was
+        original = next(iter(originals))
+        left, right = mainland.count(leftover), mainland.count(original)
+        if right >= MIN_ORIGINAL and left <= MAX_LEFTOVER_SHARE * right:
+            rows.append((leftover, original, left, right))
+    return rows + [row for row in character_repairs(leftovers, mainland) if row[0] not in dict(r[:2] for r in rows)]
+
+
+MIN_PHRASES = 10  # leftovers a character repair must be seen in, all with the same original
+
+
+def character_repairs(leftovers: dict[str, set[str]], mainland: str) -> list[tuple[str, str, int, int]]:
+    """A character that s2t writes in many phrases and t2s leaves (`揹` in `揹着`, `揹篓`,
+    `揹包袱`...), always for the same original, which Mainland corpora never write: repaired
+    wherever it stands, also in phrases the dictionaries do not list."""
+    seen: dict[str, dict[str, int]] = {}
+    for leftover, originals in leftovers.items():
+        for original in originals:
+            if len(original) == len(leftover):
+                for left, right in zip(leftover, original, strict=True):
+                    if left != right:
+                        seen.setdefault(left, {}).setdefault(right, 0)
+                        seen[left][right] += 1
+    rows = []
+    for left, originals in sorted(seen.items()):
+        if len(originals) != 1:
+            continue
+        right, phrases = next(iter(originals.items()))
+        if phrases >= MIN_PHRASES and mainland.count(left) == 0 and mainland.count(right) >= MIN_ORIGINAL:
+            rows.append((left, right, 0, mainland.count(right)))
+    return rows
 
 
 def main() -> None:
@@ -18,6 +96,18 @@ def main() -> None:
         "every character of a t2s phrase, and in how many phrases its conversion changes.",
     ], list(counts.items()))
     print(f"wrote {path}: {len(counts)} characters, {sum(map(bool, counts.values()))} changed")
+    mainland = mainland_text()
+    if mainland is None:
+        print(f"skip {REPAIRS_FILE}: {SHARED} not found")
+        return
+    rows = repairs(mainland)
+    path = write_rows(REPAIRS_FILE, [
+        "Generated by `python bench/t2s_table.py`: what OpenCC's t2s leaves of a form its s2t wrote,",
+        "the Mainland original, and how often Mainland corpora write each (bench/t2s_table.py says which).",
+    ], rows)
+    print(f"wrote {path}: {len(rows)} repairs")
+    for row in rows:
+        print("\t".join(map(str, row)))
 
 
 if __name__ == "__main__":

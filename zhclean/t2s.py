@@ -15,6 +15,7 @@ OpenCC whole.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,24 +92,69 @@ def _with_phrase_runs(text: str, codes: np.ndarray, mapped: np.ndarray, position
     return "".join(pieces)
 
 
-def phrase_table_from_opencc() -> dict[str, int]:
-    """Derive the table from the installed OpenCC's own phrase dictionary (needs
-    `marisa-trie`, in the dev extra): every character of a phrase, with how many phrases
-    convert it differently from the character table. Used to write and to check the
-    shipped table."""
+# --- round-trip repairs -------------------------------------------------------------------
+
+REPAIRS_FILE = "t2s_repairs.tsv"
+
+
+@lru_cache(maxsize=1)
+def _repairs() -> tuple[dict[str, str], re.Pattern | None]:
+    """The packaged repairs (what t2s leaves -> the Mainland form), and one pattern of them,
+    longest first."""
+    table = {left: right for left, right, *_ in read_rows(REPAIRS_FILE)}
+    if not table:
+        return table, None
+    return table, re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True))))
+
+
+def repair_round_trip(text: str) -> str:
+    """`text` (t2s output) with the forms OpenCC's s2t writes and its t2s does not take back
+    written as the Mainland text had them: s2t turns `背着` into `揹着`, `想象` into `想像`,
+    `昵` into `暱`, and t2s keeps those, which Mainland writers do not use (REPAIRS_FILE:
+    derived from OpenCC's dictionaries, kept only where the Mainland corpora write the
+    original and almost never the leftover)."""
+    table, pattern = _repairs()
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: table[m.group()], text)
+
+
+def round_trip_leftovers() -> dict[str, set[str]]:
+    """Every form that OpenCC's t2s leaves where s2t changed a Simplified phrase or character
+    of its dictionaries (`t2s(s2t(K)) != K`) -> the K it came from (for the generating script;
+    needs `marisa-trie`)."""
+    s2t, t2s = converter("s2t"), converter("t2s")
+    left: dict[str, set[str]] = {}
+    for key in [*_dictionary_keys("STPhrases.ocd2"), *_dictionary_keys("STCharacters.ocd2")]:
+        back = t2s.convert(s2t.convert(key))
+        if back != key:
+            left.setdefault(back, set()).add(key)
+    return left
+
+
+def _dictionary_keys(name: str) -> list[str]:
+    """The keys of one of the installed OpenCC's dictionaries (needs `marisa-trie`)."""
     import marisa_trie
     import opencc
 
-    path = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / "TSPhrases.ocd2"
+    path = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / name
     data = path.read_bytes()
     header = b"OPENCC_MARISA_0.2.5"
     if not data.startswith(header):
         raise RuntimeError(f"unexpected OpenCC dictionary format in {path}")
     trie = marisa_trie.Trie()
     trie.frombytes(data[len(header):])
+    return list(trie.keys())  # noqa: SIM118 - a marisa Trie, not a dict
+
+
+def phrase_table_from_opencc() -> dict[str, int]:
+    """Derive the table from the installed OpenCC's own phrase dictionary (needs
+    `marisa-trie`, in the dev extra): every character of a phrase, with how many phrases
+    convert it differently from the character table. Used to write and to check the
+    shipped table."""
     t2s = converter("t2s")
     counts: dict[str, int] = {}
-    for phrase in trie.keys():  # noqa: SIM118 - a marisa Trie, not a dict
+    for phrase in _dictionary_keys("TSPhrases.ocd2"):
         alone = "".join(t2s.convert(c) for c in phrase)
         for char, whole, single in zip(phrase, t2s.convert(phrase), alone, strict=True):
             counts[char] = counts.get(char, 0) + (whole != single)

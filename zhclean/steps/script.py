@@ -10,8 +10,9 @@ OpenCC's own standard followed throughout (`爲`, `裏`), and a character table'
 every phrase-aware standard writes another (`籤署` for `簽署`), each checked by OpenCC round
 trips of short windows.
 Under `--script auto` a document whose score
-passes the calibrated threshold is converted back to Simplified (OpenCC `t2s`, phrase-aware,
-plus Mainland standard forms such as `著力` → `着力`); genuine Traditional text stays.
+passes the calibrated threshold is converted back to Simplified (OpenCC `t2s`, phrase-aware;
+the forms OpenCC's `s2t` writes and its `t2s` does not take back, `揹着` → `背着`; and Mainland
+standard forms such as `著力` → `着力`); genuine Traditional text stays.
 `simplified`, `traditional` and `keep` force the choice. Extracted fields are converted with
 the text. Punctuation is never touched.
 
@@ -46,7 +47,7 @@ from zhclean.script_evidence import (
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 from zhclean.steps.punctuation import punctuation
 from zhclean.steps.repeated_line import RepeatedLineOptions, repeated_lines
-from zhclean.t2s import to_simplified_opencc
+from zhclean.t2s import repair_round_trip, to_simplified_opencc
 from zhclean.text import may_stand_twice, remove_lines
 
 MODES = ("auto", "simplified", "traditional", "keep")
@@ -175,8 +176,10 @@ _LIAO_TO_LE = re.compile("瞭(?![望哨])")
 
 
 def to_simplified(text: str) -> str:
-    """Phrase-aware conversion to Mainland Simplified standard forms."""
-    text = to_simplified_opencc(text)
+    """Phrase-aware conversion to Mainland Simplified standard forms: OpenCC's t2s, what its
+    s2t writes and t2s does not take back (`揹着` -> `背着`: `repair_round_trip`), and two
+    Mainland rules of its own."""
+    text = repair_round_trip(to_simplified_opencc(text))
     if "著" in text:
         text = _ZHE_TO_ZHAO.sub("着", text)
     return _LIAO_TO_LE.sub("了", text) if "瞭" in text else text
