@@ -287,12 +287,13 @@ def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bo
     edits = 0
     rules: dict[str, int] = {}
     # Entities first: what they decode to may be markup (`&lt;p&gt;`, `&#91;&#93;`).
-    if "&" in text:
+    ampersand = "&" in text
+    if ampersand:
         text, edits = _unescape(text, removals)
         tally(rules, "html_entity", edits)
     text, removed, joined = _remove_markup(text, removals, rules)
     if removed:
-        text, edits = _after_removals(text, edits + removed, joined, removals, rules)
+        text, edits = _after_removals(text, edits + removed, joined, removals, rules, ampersand)
     return StepOutput(text, edits, removals=removals or [], rules=rules or None)
 
 
@@ -386,11 +387,7 @@ def _joins_need_work(text: str) -> bool:
     """Whether a removal inside a line (its marks are still in `text`) joined characters
     that compose (`e<b></b>\\u0301`) or make mojibake: only the places removals left are
     looked at, not the whole text."""
-    if text.count(_GONE) > _FEW_JOINS:
-        joins = (m.span() for m in _UNCALM_JOIN.finditer(text))
-    else:
-        joins = _marked_runs(text)
-    for start, end in joins:
+    for start, end in _joins(text):
         if not start or end == len(text) or text[start - 1] == "\n" or text[end] == "\n":
             continue  # nothing was joined
         before = text[max(0, start - _AROUND) : start].replace(_GONE, "")
@@ -399,21 +396,30 @@ def _joins_need_work(text: str) -> bool:
     return False
 
 
-def _marked_runs(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run of marks, found with `str.find`."""
-    end = 0
-    while (start := text.find(_GONE, end)) >= 0:
-        end = start + 1
-        while end < len(text) and text[end] == _GONE:
-            end += 1
-        yield start, end
+def _joins(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the runs of marks to look at: the first `_FEW_JOINS` runs with text
+    after them on their line (`_RUN_BEFORE_TEXT`: a removed line's marks are passed over in
+    C), then, on a text with more, only those before a character that is not calm
+    (`_UNCALM_JOIN`, one regex scan from there): a page of thousands of removed tags costs no
+    Python step per tag."""
+    runs = _RUN_BEFORE_TEXT.finditer(text)
+    for _, found in zip(range(_FEW_JOINS), runs, strict=False):  # the first few runs
+        yield found.span()
+    if (after := next(runs, None)) is not None:
+        yield from (m.span() for m in _UNCALM_JOIN.finditer(text, after.start()))
+
+
+# A run of marks with a character of its line after it, found from its first mark (a literal:
+# the engine skips to it); the lookbehind after that mark makes it the run's first.
+_RUN_BEFORE_TEXT = re.compile(f"{_GONE}(?<!{_GONE}{_GONE}){_GONE}*+(?=[^\n])")
 
 
 def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None,
-                    rules: dict[str, int]) -> tuple[str, int]:
+                    rules: dict[str, int], ampersand: bool = True) -> tuple[str, int]:
     """What removing markup joined: an entity (`&copy<b>;`), characters that compose
-    (`e<b></b>\u0301`) or mojibake. The next cleaning would find them."""
-    if "&" in text:
+    (`e<b></b>\u0301`) or mojibake. The next cleaning would find them. Removals add no
+    character, so text that held no `&` (`ampersand`) holds none now: no scan."""
+    if ampersand and "&" in text:
         text, n = _unescape(text, removals)
         edits += n
         tally(rules, "html_entity", n)
