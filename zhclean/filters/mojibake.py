@@ -37,7 +37,9 @@ from zhclean.text import reads_as_question
 # closes a clause that asks (a question word before it: `zhclean.text.reads_as_question`, the
 # test the punctuation step makes too); the others stand for lost characters, ASCII or
 # full-width (a page cleaned elsewhere may have converted them).
-_LOST_HAN = re.compile(f"(?<=[{HAN_CLASS}])[?？]+(?=[{HAN_CLASS}])")
+# A run of marks between Han characters, led by its first mark (the engine skips to the marks
+# in C; a pattern led by the lookbehind was tried at every character).
+_LOST_HAN = re.compile(f"[?？](?<=[{HAN_CLASS}][?？])[?？]*+(?=[{HAN_CLASS}])")
 _LATIN1_LEAD = re.compile("[\u00c2-\u00f4]")
 _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"

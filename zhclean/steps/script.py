@@ -56,7 +56,8 @@ MODES = ("auto", "simplified", "traditional", "keep")
 # "write / notable" (著名, 显著, 专著 ...).
 _ZHE_KEEP_AFTER = "名作称述者录书有文说"
 _ZHE_KEEP_BEFORE = "显名专论原巨编译遗卓昭土合新拙大力编撰"
-_ZHE_TO_ZHAO = re.compile(f"(?<![{_ZHE_KEEP_BEFORE}])著(?![{_ZHE_KEEP_AFTER}])")
+# Led by `著` itself (the engine skips to it), its lookbehind after it.
+_ZHE_TO_ZHAO = re.compile(f"著(?<![{_ZHE_KEEP_BEFORE}]著)(?![{_ZHE_KEEP_AFTER}])")
 
 
 @dataclass(frozen=True, slots=True)
