@@ -42,6 +42,8 @@ DROPPED = {
     "replacement_chars": ("�ҽZ�W�١G�O�W�̪F�a��k�|���ܶʧi���i\n�o�����G���إ���108�~9��20��", ("mojibake", "mojibake")),
     "lost_characters": ("市政府?日召?新?????，介?了今年城市更新工作的?展情?，?及居民三?余?。", ("mojibake", "mojibake")),
     "utf8_as_latin1": ("ä¸­æ–‡ç½‘é¡µæ ‡é¢˜ï¼Œè¿™æ˜¯ä¸€ä¸ªæµ‹è¯•ã€‚ 中文", ("mojibake", "mojibake")),
+    "glosses_that_lost_their_brackets": ("区人？ren)大常委会主任程绣？xiu)明带队，调研组先？xiān)后来到？dao)街道社区，"
+                                         "听取了？liao)居民代表的？de)意见。", ("mojibake", "mojibake")),
     "digits": ("本期开奖号码如下 " + " ".join(f"{n:02d}{n * 7 % 100:02d}{n * 3 % 100:02d}" for n in range(60)), ("symbols", "digits")),
     "symbols": ("表格说明如下 " + "┌─┬─┐│★│☆│└─┴─┘→←↑↓■□▲△●○◆◇" * 5, ("symbols", "symbols")),
     "repeated_clauses": ("点击进入官方网站，免费领取新人礼包，" * 30, ("repetition", "repetition")),
@@ -96,6 +98,9 @@ KEPT = {
         "为做好节日期间安全工作，市公安局组织警力对全市文化娱乐场所开展突击检查。"
         "检查中，民警重点查看了歌舞厅、游艺厅等娱乐场所的消防设施和人员登记情况。"),
     "question_marks_in_dialogue": "“你去吗？”“我不去。”“为什么？”“明天还要上班呢。”他笑了笑，没有再问。",
+    "quiz_options_after_a_question": ("第一题：下列城市中，哪一个是中国的首都？a)北京 b)上海 c)广州。第二题：长江流经哪个城市？"
+                                      "a)武汉 b)西安 c)兰州。第三题：黄河发源于哪里？a)青海 b)四川 c)甘肃。答案：a、a、a。"),
+    "one_lost_gloss_in_an_article": NEWS.replace("。", "？le)好。", 1),
 }
 
 

@@ -2,7 +2,8 @@
 
 What it does: counts the characters that stand for lost text: U+FFFD replacement
 characters, private-use characters, question marks standing in for a lost Chinese
-character (`中??文`, a `?` or `？` inside a run of Han characters, not after a question word), UTF-8 read as Latin-1 or Windows-1252
+character (`中??文`, a `?` or `？` inside a run of Han characters, not after a question word), a
+pinyin gloss whose opening bracket was lost with it (`因？yàn)`), UTF-8 read as Latin-1 or Windows-1252
 (`ä¸­æ–‡`, left where the unicode step could not repair it), and the marks decoders leave
 (`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share of visible characters over `max_share` (and at
 least `min_count` of them) drops the document as `mojibake`.
@@ -20,8 +21,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from zhclean.chars import HAN_CLASS
+from zhclean.chars import HAN_CLASS, char_tables, fold_pinyin
 from zhclean.config import setting
 from zhclean.filters.base import (
     PRIVATE,
@@ -40,6 +42,11 @@ from zhclean.text import reads_as_question
 # A run of marks between Han characters, led by its first mark (the engine skips to the marks
 # in C; a pattern led by the lookbehind was tried at every character).
 _LOST_HAN = re.compile(f"[?？](?<=[{HAN_CLASS}][?？])[?？]*+(?=[{HAN_CLASS}])")
+# A gloss whose opening bracket an encoder lost (`因？yàn)槔洳厥业`): a lost-character mark, a
+# pinyin reading, the closing bracket, Han text right after it. The reading is what is left
+# of the text's gloss noise; the mark is the lost text. Led by the mark class, which the
+# engine scans in C.
+_LOST_OPENING = re.compile(f"[?？]([a-zA-Z\u00e0-\u01dc\u01f9\u1e3f]{{1,7}})[)）](?=[{HAN_CLASS}])")
 _LATIN1_LEAD = re.compile("[\u00c2-\u00f4]")
 _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
@@ -60,11 +67,24 @@ def garbled(doc: Document) -> int:
     lost = int(counts[REPLACEMENT] + counts[PRIVATE])
     if "?" in text or "？" in text:
         lost += sum(len(m.group()) for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start()))
+        lost += sum(len(m.group()) for m in _LOST_OPENING.finditer(text) if _is_reading(m.group(1)))
     if _LATIN1_LEAD.search(text):
         lost += sum(map(len, _UTF8_AS_LATIN1.findall(text)))
     if "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text:
         lost += sum(map(len, _DECODER_MARKS.findall(text)))
     return lost
+
+
+def _is_reading(letters: str) -> bool:
+    """A pinyin syllable, of two letters or more or tone-marked: a quiz's `？a)北京` names an
+    option."""
+    return (len(letters) > 1 or not letters.isascii()) and fold_pinyin(letters) in _syllables()
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable of the readings table."""
+    return frozenset().union(*char_tables().readings.values())
 
 
 @register_filter("mojibake", options=MojibakeOptions)
