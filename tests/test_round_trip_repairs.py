@@ -1,8 +1,10 @@
-"""What OpenCC's s2t writes and its t2s does not take back, repaired when a converted document
+"""What converters write and OpenCC's t2s does not take back, repaired when a converted document
 is restored (zhclean/data/t2s_repairs.tsv, from `python bench/t2s_table.py`).
 
-s2t writes `背着` as `揹着`, `想象` as `想像`, `坐标` as `座標`; t2s leaves `揹着`, `想像`, `座标`,
-which Mainland writers do not use. Texts written for these tests."""
+OpenCC's s2t writes `背着` as `揹着`, `想象` as `想像`, `坐标` as `座標`; a character table
+(HanziConv) writes `寜` for 宁, `榖` for 谷, `藉` for every 借. t2s leaves them, and Mainland
+writers do not use them. Texts written for these tests (the converted ones are what OpenCC
+and HanziConv 0.3.2 made of them)."""
 
 from __future__ import annotations
 
@@ -47,21 +49,23 @@ def test_text_without_leftovers_is_unchanged():
     assert repair_round_trip("座位和标准") == "座位和标准"  # 座 and 标 apart: no `座标`
 
 
-def test_every_shipped_repair_is_one_opencc_leaves():
-    """A phrase repair is t2s(s2t(original)) == leftover for the installed OpenCC; a character
-    repair stands in such a leftover. Fails when an OpenCC upgrade changes them (rerun
-    `python bench/t2s_table.py`)."""
+def test_every_shipped_repair_is_one_the_installed_opencc_leaves():
+    """An `opencc` repair is t2s(s2t(original)) == leftover; an `opencc_character` one stands in
+    such leftovers; a `character_table` form is one t2s keeps as it is. Fails when an OpenCC
+    upgrade changes them (rerun `python bench/t2s_table.py`)."""
     pytest.importorskip("marisa_trie")
     from zhclean.t2s import round_trip_leftovers
 
     leftovers = round_trip_leftovers()
     rows = read_rows(REPAIRS_FILE)
-    assert rows
-    for leftover, original, *_ in rows:
-        if len(leftover) > 1:
+    assert {row[4] for row in rows} == {"opencc", "opencc_character", "character_table"}
+    for leftover, original, _, _, source in rows:
+        if source == "opencc":
             assert leftovers.get(leftover) == {original}, leftover
+        elif source == "opencc_character":
+            assert sum(leftover in left for left in leftovers) >= 10, leftover
         else:
-            assert any(leftover in left and original in next(iter(origins)) for left, origins in leftovers.items())
+            assert to_simplified_opencc(leftover) == leftover and leftover != original
 
 
 def test_genuine_traditional_text_keeps_its_forms():
@@ -70,3 +74,24 @@ def test_genuine_traditional_text_keeps_its_forms():
     out = clean(taiwan)
     assert not out.meta["machine_converted"]
     assert out.text == taiwan
+
+
+CHARACTER_TABLE_WRITTEN = (
+    "宁夏的山谷里有一所小学，老师借来几台电脑，给孩子们上课。家长们纷纷来咨询，校长笑着说，"
+    "孩子们的笑声是对老师最大的慰藉。屋檐下挂着一排玉米，院子里杯盘狼藉，那是昨天的庆功宴留下的。"
+    "这所学校借鉴了外地的经验，也借此机会向社会募集图书。")
+HANZICONV = (
+    "寜夏的山榖裏有一所小學，老師藉來幾颱電腦，給孩子們上課。傢長們紛紛來谘詢，校長笑著說，"
+    "孩子們的笑聲是對老師最大的慰藉。屋簷下掛著一排玉米，院子裏杯盤狼藉，那是昨天的慶功宴留下的。"
+    "這所學校藉鑒瞭外地的經驗，也藉此機會嚮社會募集圖書。")
+
+
+def test_a_character_tables_variants_are_restored():
+    """`寜`, `榖`, `谘`, `簷` go back; `藉` becomes 借 except in 慰藉 and 狼藉; `著说` is 着说."""
+    out = clean(HANZICONV)
+    assert out.meta["machine_converted"]
+    assert out.text == CHARACTER_TABLE_WRITTEN
+
+
+def test_jie_stays_where_mainland_writes_it():
+    assert to_simplified("給人以慰藉，杯盤狼藉，藉藉無名，藉此機會。") == "给人以慰藉，杯盘狼藉，藉藉无名，借此机会。"
