@@ -76,7 +76,7 @@ _LOST = "\uffff"  # a noncharacter: text never holds one (checked)
 
 def _hold_lost_marks(text: str) -> tuple[str, int]:
     """`text` with the `?` that stand for lost characters replaced by `_LOST`; how many."""
-    if "?" not in text or _LOST in text or not _HAN_QUESTION.search(text):
+    if "?" not in text or not _HAN_QUESTION.search(text) or _LOST in text:
         return text, 0
     held = 0
 
@@ -227,10 +227,12 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
     if "(" in text:
         text, n = _convert_parens(text, fired)
         edits += n
-    text, held = _hold_lost_marks(text)
-    if _has_marks(text):
-        text, n = _convert_all_marks(text, _SPACED_MARK.search(text) is not None, fired)
-        edits += n
+    held = 0
+    if _has_marks(text):  # text without any holds no `?` to hold either
+        text, held = _hold_lost_marks(text)
+        if not held or _has_marks(text):
+            text, n = _convert_all_marks(text, _SPACED_MARK.search(text) is not None, fired)
+            edits += n
     if held:
         text = text.replace(_LOST, "?")
     if not edits:
