@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import html.entities
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -376,43 +376,26 @@ def _link_text(match: re.Match) -> str:
 
 
 _AROUND = 4  # characters each side of a join that decide whether it needs the unicode step
-# A join before a character that is not calm (ASCII, CJK ideographs): the others need nothing.
-# Tried only where a run of marks starts (led by its first mark, which the engine skips to),
-# and possessive: a plain `+` before a lookahead re-matched a run from each of its marks,
-# quadratic on a page of unclosed <script> tags.
+# A join before a character that is not calm (ASCII, CJK ideographs): the others need nothing
+# (`joined_needs_normalizing` says no at once). Led by the run's first mark, which the engine
+# skips to, then a lookbehind that makes it the first; possessive: a plain `+` before a
+# lookahead re-matched a run from each of its marks, quadratic on a page of unclosed <script>
+# tags. A removed line's marks (a line break or the end after them) are passed over in C.
 _UNCALM_JOIN = re.compile(f"{_GONE}(?<!{_GONE}{_GONE}){_GONE}*+(?=[^\\x00-\\x7f\\u4e00-\\u9fff])")
-_FEW_JOINS = 32  # up to this many marks, `str.find` (memory speed) beats the regex scan
 
 
 def _joins_need_work(text: str) -> bool:
     """Whether a removal inside a line (its marks are still in `text`) joined characters
-    that compose (`e<b></b>\\u0301`) or make mojibake: only the places removals left are
-    looked at, not the whole text."""
-    for start, end in _joins(text):
-        if not start or end == len(text) or text[start - 1] == "\n" or text[end] == "\n":
+    that compose (`e<b></b>\\u0301`) or make mojibake: only the places removals left before
+    a character that is not calm are looked at, not the whole text."""
+    for found in _UNCALM_JOIN.finditer(text):
+        start, end = found.span()
+        if not start or text[start - 1] == "\n":
             continue  # nothing was joined
         before = text[max(0, start - _AROUND) : start].replace(_GONE, "")
         if joined_needs_normalizing(before, "", text[end : end + _AROUND].replace(_GONE, "")):
             return True
     return False
-
-
-def _joins(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of the runs of marks to look at: the first `_FEW_JOINS` runs with text
-    after them on their line (`_RUN_BEFORE_TEXT`: a removed line's marks are passed over in
-    C), then, on a text with more, only those before a character that is not calm
-    (`_UNCALM_JOIN`, one regex scan from there): a page of thousands of removed tags costs no
-    Python step per tag."""
-    runs = _RUN_BEFORE_TEXT.finditer(text)
-    for _, found in zip(range(_FEW_JOINS), runs, strict=False):  # the first few runs
-        yield found.span()
-    if (after := next(runs, None)) is not None:
-        yield from (m.span() for m in _UNCALM_JOIN.finditer(text, after.start()))
-
-
-# A run of marks with a character of its line after it, found from its first mark (a literal:
-# the engine skips to it); the lookbehind after that mark makes it the run's first.
-_RUN_BEFORE_TEXT = re.compile(f"{_GONE}(?<!{_GONE}{_GONE}){_GONE}*+(?=[^\n])")
 
 
 def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None,
