@@ -283,28 +283,33 @@ def _unescape(text: str, removals: list[Removal] | None) -> tuple[str, int]:
 
 @register("markup")
 def markup(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
+    ampersand, due = "&" in text, ("](" in text, "<" in text)
+    if not (ampersand or any(due)) and _GONE not in text and not _BRACKET_LINE_START.search("\n" + text):
+        return StepOutput(text)  # most text: nothing that could be markup
     removals: list[Removal] | None = [] if explain else None
     edits = 0
     rules: dict[str, int] = {}
     # Entities first: what they decode to may be markup (`&lt;p&gt;`, `&#91;&#93;`).
-    ampersand = "&" in text
     if ampersand:
         text, edits = _unescape(text, removals)
         tally(rules, "html_entity", edits)
-    text, removed, joined = _remove_markup(text, removals, rules)
+    text, removed, joined = _remove_markup(text, removals, rules, None if ampersand else due)
     if removed:
         text, edits = _after_removals(text, edits + removed, joined, removals, rules, ampersand)
     return StepOutput(text, edits, removals=removals or [], rules=rules or None)
 
 
-def _remove_markup(text: str, removals: list[Removal] | None, rules: dict[str, int]) -> tuple[str, int, bool]:
+def _remove_markup(text: str, removals: list[Removal] | None, rules: dict[str, int],
+                   due: tuple[bool, bool] | None = None) -> tuple[str, int, bool]:
     """Markdown, HTML blocks and tags and bracket-only lines removed: (text, edits, whether
     a removal inside a line joined characters that may need the unicode step again); the
     edits of each rule added to `rules`. What HTML's removal leaves may be Markdown
     (`[x](/<!-- c -->a)`) and the reverse (`<![](x)p>`): each kind runs again after the
-    other removed something, while they find any (bounded, as nesting is)."""
+    other removed something, while they find any (bounded, as nesting is). `due`: whether
+    the text holds `](` and `<`, when the caller knows."""
     edits, joined = 0, False
-    markdown_due, html_due = "](" in text, "<" in text
+    markdown_due, html_due = due if due is not None else ("](" in text, "<" in text)
+    angle = html_due  # removals add no character: text without `<` never holds one
     for _ in range(_MAX_MARKDOWN_NESTING if markdown_due or html_due else 0):
         markdown = html = 0
         if markdown_due:
@@ -316,7 +321,7 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: dict[str, i
             text, html, html_joined = _remove_html(text, removals, rules)
             joined = joined or html_joined
         edits += markdown + html
-        markdown_due, html_due = bool(html) and _may_hold_markdown(text), bool(markdown) and "<" in text
+        markdown_due, html_due = bool(html) and _may_hold_markdown(text), bool(markdown) and angle and "<" in text
         if not (markdown_due or html_due):
             break
     if _BRACKET_LINE_START.search("\n" + text):
@@ -362,13 +367,13 @@ def _remove_markdown(text: str, removals: list[Removal] | None) -> tuple[str, in
     return text, images, links
 
 
-_MARKED_OPENING = re.compile(rf"\]{_GONE}+\(")
+_OPENING = re.compile(rf"\]{_GONE}*\(")  # led by `]`: one scan, which the engine runs in C
 
 
 def _may_hold_markdown(text: str) -> bool:
     """Whether `text` may hold an image or a link: a `](`, or a `]` and `(` with only what a
     removal left between them (`![x]<b>(y)`)."""
-    return "](" in text or (_GONE in text and _MARKED_OPENING.search(text) is not None)
+    return _OPENING.search(text) is not None
 
 
 def _link_text(match: re.Match) -> str:
