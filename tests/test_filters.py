@@ -214,7 +214,7 @@ def test_spam_bigram_gate_never_hides_a_hit() -> None:
     """The numpy pre-test of the spam filter says yes on every document the regex finds a
     term in (written texts and real pages: ChineseWebText holds gambling spam)."""
     from zhclean.filters.base import Document
-    from zhclean.filters.spam import _terms, may_hold_a_term
+    from zhclean.filters.spam import _BRAND_WORDS, _may_hold, _terms, may_hold_a_term
 
     pattern = _terms()[0]
     texts = [t for t, _ in DROPPED.values()] + list(KEPT.values())
@@ -225,6 +225,12 @@ def test_spam_bigram_gate_never_hides_a_hit() -> None:
     assert len(with_hits) >= 10
     assert all(may_hold_a_term(Document(t)) for t in with_hits)
     assert not may_hold_a_term(Document(NEWS)) and not may_hold_a_term(Document("平台和网址"))
+    # the same test stands in for the brand words' substring searches
+    texts += ["YABO体育APP下载", "金鼎贵宾会", "华体会官网", "某某手机版登录入口"]
+    with_brands = [t for t in texts if any(word in t.lower() for word in _BRAND_WORDS)]
+    assert len(with_brands) >= 5
+    assert all(_may_hold(Document(t))[1] for t in with_brands)
+    assert not _may_hold(Document(NEWS))[1] and not _may_hold(Document("贵宾和体育"))[1]
 
 
 def test_batch_measurements_equal_one_document_at_a_time() -> None:
