@@ -43,7 +43,7 @@ def test_a_character_repair_holds_in_phrases_no_dictionary_lists():
     assert to_simplified("他揹起行李就走。") == "他背起行李就走。"
 
 
-def test_text_without_leftovers_is_unchanged():
+def test_repairs_touch_only_their_leftovers():
     for text in ("重新想像", "想象力", "他背着包"):
         assert repair_round_trip(text) == text.replace("想像", "想象")
     assert repair_round_trip("座位和标准") == "座位和标准"  # 座 and 标 apart: no `座标`

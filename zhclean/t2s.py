@@ -108,11 +108,13 @@ def _repairs() -> tuple[dict[str, str], re.Pattern | None]:
 
 
 def repair_round_trip(text: str) -> str:
-    """`text` (t2s output) with the forms OpenCC's s2t writes and its t2s does not take back
-    written as the Mainland text had them: s2t turns `背着` into `揹着`, `想象` into `想像`,
-    `昵` into `暱`, and t2s keeps those, which Mainland writers do not use (REPAIRS_FILE:
-    derived from OpenCC's dictionaries, kept only where the Mainland corpora write the
-    original and almost never the leftover)."""
+    """`text` (t2s output) with the forms converters write and t2s does not take back written
+    as the Mainland text had them: OpenCC's s2t turns `背着` into `揹着` and `想象` into `想像`,
+    a character table writes `寜` for 宁, and t2s keeps those, which Mainland writers do not
+    use (REPAIRS_FILE, from bench/t2s_table.py: derived from OpenCC's dictionaries and
+    HanziConv's table, kept only where the Mainland corpora write the original and almost
+    never the leftover). Only restoring calls it: genuine Traditional text is never
+    converted."""
     table, pattern = _repairs()
     if pattern is None:
         return text

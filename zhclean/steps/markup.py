@@ -309,7 +309,7 @@ def _remove_markup(text: str, removals: list[Removal] | None, rules: dict[str, i
     the text holds `](` and `<`, when the caller knows."""
     edits, joined = 0, False
     markdown_due, html_due = due if due is not None else ("](" in text, "<" in text)
-    angle = html_due  # removals add no character: text without `<` never holds one
+    angle = html_due  # removals write no `<`: text without one never gets one
     for _ in range(_MAX_MARKDOWN_NESTING if markdown_due or html_due else 0):
         markdown = html = 0
         if markdown_due:
@@ -406,8 +406,8 @@ def _joins_need_work(text: str) -> bool:
 def _after_removals(text: str, edits: int, joined: bool, removals: list[Removal] | None,
                     rules: dict[str, int], ampersand: bool = True) -> tuple[str, int]:
     """What removing markup joined: an entity (`&copy<b>;`), characters that compose
-    (`e<b></b>\u0301`) or mojibake. The next cleaning would find them. Removals add no
-    character, so text that held no `&` (`ampersand`) holds none now: no scan."""
+    (`e<b></b>\u0301`) or mojibake. The next cleaning would find them. Removals write no
+    `&`, so text that held none (`ampersand`) holds none now: no scan."""
     if ampersand and "&" in text:
         text, n = _unescape(text, removals)
         edits += n
