@@ -33,6 +33,10 @@ OTHER, SHARED, TRAD_ONLY, SIMP_ONLY = 0, 1, 2, 3
 
 _SCAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
+# Pinyin letters, as a character-class range (Latin-1 and Latin Extended-A/B hold every tone
+# mark and ü) because the regex engine tests a range faster than a long list; letters that
+# are not pinyin fail a reading check later.
+PINYIN_LETTERS = "a-zA-Z\u00e0-\u01dc\u01f9\u1e3f"
 # Tone-marked vowels and the letters pinyin writers use for ü, all folded to plain letters.
 _TONE_FOLD = str.maketrans(
     {

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from zhclean.chars import HAN_CLASS, char_tables, fold_pinyin
+from zhclean.chars import HAN_CLASS, PINYIN_LETTERS, char_tables, fold_pinyin
 from zhclean.config import setting
 from zhclean.filters.base import (
     PRIVATE,
@@ -46,7 +46,7 @@ _LOST_HAN = re.compile(f"[?？](?<=[{HAN_CLASS}][?？])[?？]*+(?=[{HAN_CLASS}])
 # pinyin reading, the closing bracket, Han text right after it. The reading is what is left
 # of the text's gloss noise; the mark is the lost text. Led by the mark class, which the
 # engine scans in C.
-_LOST_OPENING = re.compile(f"[?？]([a-zA-Z\u00e0-\u01dc\u01f9\u1e3f]{{1,7}})[)）](?=[{HAN_CLASS}])")
+_LOST_OPENING = re.compile(f"[?？]([{PINYIN_LETTERS}]{{1,7}})[)）](?=[{HAN_CLASS}])")
 _LATIN1_LEAD = re.compile("[\u00c2-\u00f4]")
 _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"

@@ -552,7 +552,6 @@ def _searched(values: np.ndarray, table: np.ndarray) -> np.ndarray:
     return table[at] == values
 
 
-
 def _first_of_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """One index per distinct (a, b) pair, by a 64-bit mix of the pair (one 1-D sort), in
     the order of the mixed values."""
@@ -737,8 +736,9 @@ def _glued_affixes(stops: list[tuple[int, Unit, bool]], docs: list[DocumentUnits
         offsets, prefix = doc.offsets, doc.prefix
         if offsets is None or prefix is None or frequent.size == 0:
             continue
-        a = np.array([int(offsets[docs[i].base + u.start]) for i, u, _ in (stops[n] for n in members)])
-        b = np.array([int(offsets[docs[i].base + u.end]) for i, u, _ in (stops[n] for n in members)])
+        unit_starts = np.array([docs[i].base + u.start for i, u, _ in (stops[n] for n in members)])
+        unit_ends = np.array([docs[i].base + u.end for i, u, _ in (stops[n] for n in members)])
+        a, b = offsets[unit_starts].astype(np.int64), offsets[unit_ends].astype(np.int64)
         at_end = np.array([stops[n][2] for n in members], dtype=bool)
         owner, starts, ends = _affix_spans(a, b, at_end)
         keys = _span_hashes(prefix, starts, ends)

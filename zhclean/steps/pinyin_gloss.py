@@ -28,19 +28,22 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
-from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS, HAN_RE, char_tables, fold_pinyin
+from zhclean.chars import (
+    CJK_PUNCT_CLASS,
+    HAN_CLASS,
+    HAN_RE,
+    PINYIN_LETTERS,
+    char_tables,
+    fold_pinyin,
+)
 from zhclean.config import setting
 from zhclean.steps.base import Removal, StepOutput, register
 
-# Pinyin letters, as a range (Latin-1 and Latin Extended-A/B hold every tone mark and ü)
-# because the regex engine tests a range faster than a long list; letters that are not
-# pinyin fail the reading check later.
-_LETTER = "a-zA-Z\u00e0-\u01dc\u01f9\u1e3f"
 # A parenthesised run of pinyin letters, digits for tones and spaces (U+00A0 too: the whitespace
 # step makes it a space, and the next cleaning would find the gloss). `split` with this group
 # yields, in one C-level pass, the text between candidates and each candidate: the character
 # a candidate reads is the end of the text before it.
-_SYLLABLES = f"[ \t\u00a0]*[{_LETTER}][{_LETTER}0-5 \t\u00a0]*[)）]"
+_SYLLABLES = f"[ \t\u00a0]*[{PINYIN_LETTERS}][{PINYIN_LETTERS}0-5 \t\u00a0]*[)）]"
 # Each pattern captures the candidate and, through a lookbehind placed after the opening
 # bracket (so the regex engine still skips ahead to the bracket), the character before it.
 # `split` then yields [text, candidate, character before, text, ...]: every key a verdict
