@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, read_jsonl, shared_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zhclean
 from zhclean.cli import main
@@ -233,14 +235,72 @@ def test_spam_bigram_gate_never_hides_a_hit() -> None:
     assert not _may_hold(Document(NEWS))[1] and not _may_hold(Document("贵宾和体育"))[1]
 
 
-def test_batch_measurements_equal_one_document_at_a_time() -> None:
+BATCH_TEXTS = [t for t, _ in DROPPED.values()] + list(KEPT.values()) + [
+    "", "a", "中\n文", "ABC def\n", "\n", "点击进入，免费领取，点击进入，免费领取，点击进入", "?？锟斤拷烫烫烫Ã¤¸­",
+    "YABO体育APP下载", "现金网娱乐城", "",
+]
+
+
+def _outputs(doc) -> list:
+    return [(name, spec.function(doc, spec.make_options())) for name, spec in FILTERS.items()]
+
+
+def test_a_batch_measures_and_judges_each_document_as_it_would_alone() -> None:
+    """Documents measured together (`Document.many`) give every filter the counts, screens and
+    verdicts a document measured alone gets, whatever its neighbours (empty ones included)."""
     from zhclean.filters.base import Document
 
-    texts = [t for t, _ in DROPPED.values()] + list(KEPT.values()) + ["", "a", "中\n文", "ABC def\n"]
-    for doc, text in zip(Document.many(texts, [{}] * len(texts)), texts, strict=True):
-        alone = Document(text)
-        assert doc.text == text
-        assert (doc.counts == alone.counts).all() and (doc.bigrams == alone.bigrams).all(), text
+    for texts in (BATCH_TEXTS, BATCH_TEXTS[::-1], BATCH_TEXTS[:1], ["", ""]):
+        for doc, text in zip(Document.many(texts, [{}] * len(texts)), texts, strict=True):
+            alone = Document(text)
+            assert doc.text == text and doc.counts == alone.counts, text
+            assert list(doc.codes) == [ord(ch) for ch in text]
+            assert _outputs(doc) == _outputs(alone), text
+
+
+def _has_repeated_clause(text: str, min_clause: int) -> bool:
+    from collections import Counter
+
+    from zhclean.filters.repetition import _CLAUSE_END
+
+    return any(n > 1 and len(c) >= min_clause for c, n in Counter(_CLAUSE_END.split(text)).items())
+
+
+def _holds_a_word(text: str, words) -> bool:
+    pairs = {text.lower()[i : i + 2] for i in range(len(text) - 1)}
+    return any(all(w[i : i + 2] in pairs for i in range(len(w) - 1)) for w in words)
+
+
+CLAUSE_ALPHABET = "中文的了是，。,:\n ab点击进入免费"
+# Clauses that repeat (of 2, 3 and 4 characters, one with a space), and random ones between
+# random marks: repeated clauses at and around the length limit, in and across documents.
+CLAUSES = st.one_of(st.sampled_from(["中文", "中文的", "点击进入", "中文 ", "ab的"]), st.text(alphabet=CLAUSE_ALPHABET, max_size=8))
+CLAUSE_TEXTS = st.lists(st.tuples(CLAUSES, st.sampled_from(["，", "。", ",", "\n", "：", "，。"])), max_size=10).map(
+    lambda parts: "".join(c + mark for c, mark in parts))
+# Pieces of spam words and brand words, shuffled into texts that hold some words whole and
+# some with every bigram but one, across lines, in either case.
+SPAM_PIECES = ["现金", "金网", "娱乐", "乐城", "百家", "家乐", "Bet", "365", "bet3", "YA", "BO", "体育", "官网",
+               "贵宾", "宾会", "手机版", "登录", "撸", "\n", "，", "的", "a", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CLAUSE_TEXTS, min_size=1, max_size=12),
+       st.lists(st.lists(st.sampled_from(SPAM_PIECES), max_size=12).map("".join), min_size=1, max_size=12))
+def test_the_batch_screens_never_miss_what_the_exact_tests_find(clauses, spam_texts) -> None:
+    """The clause screen marks every document with a repeated clause, and counting the clauses
+    it marks gives what counting all of them gives; the spam screen says a word may be there exactly when each of
+    its bigrams is."""
+    from zhclean.filters.base import Batch
+    from zhclean.filters.repetition import _repeated_share, dup_clause_char_frac, repeated_clause_spans
+    from zhclean.filters.spam import _BRAND_WORDS, _screen, _terms
+
+    spans = repeated_clause_spans(Batch(clauses), 3)
+    assert all(i in spans for i, t in enumerate(clauses) if _has_repeated_clause(t, 3))
+    for i, text in enumerate(clauses):
+        assert _repeated_share(text, spans.get(i, []), 50) == dup_clause_char_frac(text, 50, 3), text
+    terms, brands = _screen(Batch(spam_texts))
+    assert terms == [_holds_a_word(t, list(_terms()[1])) for t in spam_texts]
+    assert brands == [_holds_a_word(t, _BRAND_WORDS) for t in spam_texts]
 
 
 def test_every_brand_pattern_holds_a_word_the_filter_looks_for_first() -> None:

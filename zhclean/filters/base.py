@@ -5,12 +5,15 @@ stats) and decides, keep or drop with a reason code and the value behind it. Fil
 edit text and never touch files, engines or the command line. Several filters read the same
 measurements (character classes, lines), so they get a `Document` that computes each once,
 on first use, with a C-level pass (a regex, a numpy gather), never a per-character loop.
+Documents cleaned together are measured together (`Batch`): a filter's screen (which
+documents can hold a spam word, a repeated clause, a lost character) is one pass over the
+batch, and only the documents it marks are looked at one by one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -57,71 +60,128 @@ def _class_table() -> np.ndarray:
 CLASS_OF = _class_table()
 
 
+class Batch:
+    """Documents measured together: their texts joined by newlines into one array of code
+    points, and where each starts. On ~2 KB documents a numpy call costs more than the
+    characters it reads, so what every filter needs (class counts) is measured here for the
+    whole batch, and a filter's own screens (`measure`) run once a batch, not once a document."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.codes = codes_of("\n".join(texts))  # one separator after each text but the last
+        self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(self.lengths[:-1] + 1, out=self.starts[1:])
+        self._measured: dict[Any, Any] = {}
+
+    @cached_property
+    def class_counts(self) -> np.ndarray:
+        """Characters per class (columns), per document (rows)."""
+        n = len(self.texts)
+        if n == 1:
+            return np.bincount(np.take(CLASS_OF, self.codes), minlength=N_CLASSES).reshape(1, N_CLASSES)
+        owner = np.repeat(np.arange(0, n * N_CLASSES, N_CLASSES, dtype=np.int64), self.lengths + 1)
+        counts = np.bincount(owner[: len(self.codes)] + np.take(CLASS_OF, self.codes), minlength=n * N_CLASSES)
+        counts = counts.reshape(n, N_CLASSES)
+        counts[:-1, SPACE] -= 1  # the separators
+        return counts
+
+    @cached_property
+    def counts(self) -> list[list[int]]:
+        """`class_counts` as lists of ints: indexing them per document is cheaper than numpy
+        scalars."""
+        return self.class_counts.tolist()
+
+    @cached_property
+    def visible(self) -> np.ndarray:
+        """Characters that are not white space, per document."""
+        return self.lengths - self.class_counts[:, SPACE]
+
+    def shares(self, part: np.ndarray, whole: np.ndarray, digits: int = 3) -> list[float]:
+        """`part / whole` per document, rounded (0 where `whole` is 0): the signals' shares
+        for the batch in three numpy calls instead of a division and a `round` each."""
+        ratio = np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
+        rounded = np.round(ratio, digits)
+        # numpy scales before it rounds, Python rounds the exact value: they can part only
+        # next to a half, where Python's `round` decides (the signals stay what they were).
+        scaled = ratio * 10**digits
+        for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+            rounded[i] = round(float(ratio[i]), digits)
+        return rounded.tolist()
+
+    def holding(self, table: np.ndarray) -> list[int]:
+        """Per document, the bitwise or of `table` (uint8 per code point) over its characters:
+        which of a filter's trigger characters it holds, with one gather for the batch. The
+        separator must mark nothing (`table[10] == 0`)."""
+        if table[10]:
+            raise ValueError("a trigger table must not mark the newline that separates documents")
+        marks = np.append(np.take(table, self.codes), np.uint8(0))  # a last empty document reduces the 0
+        return np.bitwise_or.reduceat(marks, self.starts).tolist()
+
+    def owners(self, positions: np.ndarray) -> np.ndarray:
+        """The document each position of `codes` lies in (a separator: the one before it)."""
+        return np.searchsorted(self.starts, positions, side="right") - 1
+
+    def measure(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(self, *args)`, computed once for the batch: a filter's screen over all
+        its documents (indexed by `Document.index`)."""
+        key = (function, *args) if args else function
+        try:
+            return self._measured[key]
+        except KeyError:
+            value = self._measured[key] = function(self, *args)
+            return value
+
+
 class Document:
     """One cleaned document as the filters see it: its text, metadata, and measurements
-    made once on first use."""
+    made once on first use, most of them for its whole batch (`Batch`)."""
 
-    def __init__(self, text: str, meta: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, text: str, meta: Mapping[str, Any] | None = None,
+                 batch: Batch | None = None, index: int = 0) -> None:
         self.text = text
         self.meta = meta or {}
+        self.index = index  # in its batch
+        if batch is not None:
+            self.__dict__["batch"] = batch
 
     @classmethod
     def many(cls, texts: list[str], metas: list[Mapping[str, Any]]) -> list[Document]:
-        """Documents for a batch, their code points, class counts and bigrams measured for
-        the whole batch at once: on ~2 KB documents a numpy call costs more than the
-        characters it reads, and this makes five calls a batch instead of a document."""
-        docs = [cls(text, meta) for text, meta in zip(texts, metas, strict=True)]
-        if len(docs) < 2:
-            return docs
-        codes = codes_of("\n".join(texts))  # one separator after each text but the last
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1)))
-        owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths + 1)[: len(codes)]
-        counts = np.bincount(owner * N_CLASSES + CLASS_OF[codes], minlength=len(docs) * N_CLASSES)
-        counts = counts.reshape(len(docs), N_CLASSES)
-        counts[:-1, SPACE] -= 1  # the separators
-        bigrams = _bigram_keys(codes)
-        for doc, start, length, row in zip(docs, starts.tolist(), lengths.tolist(), counts, strict=True):
-            doc.__dict__["codes"] = codes[start : start + length]
-            doc.__dict__["counts"] = row
-            doc.__dict__["bigrams"] = bigrams[start : start + max(length - 1, 0)]
-        return docs
+        """Documents for a batch, measured together (`Batch`)."""
+        batch = Batch(texts)
+        return [cls(text, meta, batch, i) for i, (text, meta) in enumerate(zip(texts, metas, strict=True))]
+
+    @cached_property
+    def batch(self) -> Batch:
+        """A document made alone is a batch of one."""
+        return Batch([self.text])
 
     @cached_property
     def codes(self) -> np.ndarray:
         """The code points (uint32)."""
-        return codes_of(self.text)
+        start = int(self.batch.starts[self.index])
+        return self.batch.codes[start : start + len(self.text)]
 
-    @cached_property
-    def classes(self) -> np.ndarray:
-        """The class of each character (uint8)."""
-        return CLASS_OF[self.codes]
-
-    @cached_property
-    def bigrams(self) -> np.ndarray:
-        """Every pair of adjacent characters as one uint64 key (ASCII letters lower-cased):
-        what the filters test word lists against with one numpy call."""
-        return _bigram_keys(self.codes)
-
-    @cached_property
-    def counts(self) -> np.ndarray:
-        """Characters per class."""
-        return np.bincount(self.classes, minlength=N_CLASSES)
+    @property
+    def counts(self) -> list[int]:
+        """Characters per class (a plain property: on Python 3.11 a cached property's first
+        read takes a lock, which costs more than this lookup)."""
+        return self.batch.counts[self.index]
 
     @property
     def han(self) -> int:
-        return int(self.counts[HAN])
+        return self.counts[HAN]
 
     @property
     def visible(self) -> int:
         """Characters that are not white space."""
-        return len(self.text) - int(self.counts[SPACE])
+        return len(self.text) - self.counts[SPACE]
 
     @property
     def letters(self) -> int:
         """Characters of words in any script: Han, kana, Hangul, Latin and other alphabets."""
         c = self.counts
-        return int(c[HAN] + c[KANA] + c[HANGUL] + c[LATIN] + c[OTHER_LETTER])
+        return c[HAN] + c[KANA] + c[HANGUL] + c[LATIN] + c[OTHER_LETTER]
 
     @cached_property
     def lines(self) -> list[str]:
@@ -131,13 +191,6 @@ class Document:
     @cached_property
     def lines_ending_in_punctuation(self) -> int:
         return sum(1 for line in self.lines if _LINE_END.search(line))
-
-
-def _bigram_keys(codes: np.ndarray) -> np.ndarray:
-    """Adjacent code points as one uint64 key each, ASCII capitals lower-cased."""
-    wide = codes.astype(np.uint64)
-    wide = np.where((wide >= 65) & (wide <= 90), wide | np.uint64(0x20), wide)
-    return (wide[:-1] << np.uint64(21)) | wide[1:]
 
 
 @dataclass(frozen=True, slots=True)

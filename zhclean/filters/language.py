@@ -27,7 +27,18 @@ from typing import Any
 
 from zhclean.config import setting
 from zhclean.core.budget import paused
-from zhclean.filters.base import HAN, HANGUL, KANA, Document, FilterOutput, Verdict, register_filter
+from zhclean.filters.base import (
+    HAN,
+    HANGUL,
+    KANA,
+    LATIN,
+    OTHER_LETTER,
+    Batch,
+    Document,
+    FilterOutput,
+    Verdict,
+    register_filter,
+)
 
 _SAMPLE = 600  # characters Lingua reads: enough for a confident guess, cheap
 # The languages Lingua chooses among: the web's largest, which keeps its models' memory small.
@@ -72,17 +83,19 @@ def identify(text: str) -> tuple[str | None, float]:
     return best.language.iso_code_639_1.name.lower(), round(best.value, 3)
 
 
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 3) if whole else 0.0
+def _shares(batch: Batch) -> list[tuple[float, float, float, int]]:
+    """Per document: Han share of letters, kana share of Han + kana, Hangul share of Han +
+    Hangul, and the count of letters."""
+    c = batch.class_counts
+    han, kana, hangul = c[:, HAN], c[:, KANA], c[:, HANGUL]
+    letters = han + kana + hangul + c[:, LATIN] + c[:, OTHER_LETTER]
+    return list(zip(batch.shares(han, letters), batch.shares(kana, han + kana),
+                    batch.shares(hangul, han + hangul), letters.tolist(), strict=True))
 
 
 @register_filter("language", options=LanguageOptions)
 def language(doc: Document, options: LanguageOptions) -> FilterOutput:
-    counts, letters = doc.counts, doc.letters
-    han = int(counts[HAN])
-    han_share = _share(han, letters)
-    kana_share = _share(int(counts[KANA]), han + int(counts[KANA]))
-    hangul_share = _share(int(counts[HANGUL]), han + int(counts[HANGUL]))
+    han_share, kana_share, hangul_share, letters = doc.batch.measure(_shares)[doc.index]
     signals: dict[str, Any] = {"han_share": han_share, "kana_share": kana_share, "hangul_share": hangul_share}
     if letters == 0:
         return FilterOutput(signals, meta={"lang": None, "lang_score": 0.0})

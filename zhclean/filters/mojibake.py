@@ -23,11 +23,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from zhclean.chars import HAN_CLASS, PINYIN_LETTERS, char_tables, fold_pinyin
 from zhclean.config import setting
 from zhclean.filters.base import (
     PRIVATE,
     REPLACEMENT,
+    Batch,
     Document,
     FilterOutput,
     Verdict,
@@ -47,7 +50,6 @@ _LOST_HAN = re.compile(f"[?？](?<=[{HAN_CLASS}][?？])[?？]*+(?=[{HAN_CLASS}])
 # of the text's gloss noise; the mark is the lost text. Led by the mark class, which the
 # engine scans in C.
 _LOST_OPENING = re.compile(f"[?？]([{PINYIN_LETTERS}]{{1,7}})[)）](?=[{HAN_CLASS}])")
-_LATIN1_LEAD = re.compile("[\u00c2-\u00f4]")
 _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
 )
@@ -60,17 +62,39 @@ class MojibakeOptions:
     min_count: int = setting(5, at_least=1)
 
 
+# What each pattern needs to be there at all, one bit each: a question mark; a lead byte of
+# UTF-8 read as Latin-1; a character of the decoders' marks.
+_QUESTION, _LATIN1, _MARK = 1, 2, 4
+
+
+@lru_cache(maxsize=1)
+def _triggers() -> np.ndarray:
+    """uint8 per code point: the bits of the patterns it may start or belong to."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[[ord("?"), ord("？")]] = _QUESTION
+    table[0xC2:0xF5] = _LATIN1
+    table[[ord(ch) for ch in "锟烫屯"]] = _MARK
+    return table
+
+
+def _held(batch: Batch) -> list[int]:
+    return batch.holding(_triggers())
+
+
 def garbled(doc: Document) -> int:
-    """Characters that stand for lost text; each pattern is looked for only when a cheap
-    test says it can be there."""
+    """Characters that stand for lost text; each pattern is looked for only in a document
+    that holds the characters it needs (found for the whole batch at once)."""
     text, counts = doc.text, doc.counts
-    lost = int(counts[REPLACEMENT] + counts[PRIVATE])
-    if "?" in text or "？" in text:
+    lost = counts[REPLACEMENT] + counts[PRIVATE]
+    held = doc.batch.measure(_held)[doc.index]
+    if not held:
+        return lost
+    if held & _QUESTION:
         lost += sum(len(m.group()) for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start()))
         lost += sum(len(m.group()) for m in _LOST_OPENING.finditer(text) if _is_reading(m.group(1)))
-    if _LATIN1_LEAD.search(text):
+    if held & _LATIN1:
         lost += sum(map(len, _UTF8_AS_LATIN1.findall(text)))
-    if "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text:
+    if held & _MARK and ("锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text):
         lost += sum(map(len, _DECODER_MARKS.findall(text)))
     return lost
 
@@ -90,7 +114,7 @@ def _syllables() -> frozenset[str]:
 @register_filter("mojibake", options=MojibakeOptions)
 def mojibake(doc: Document, options: MojibakeOptions) -> FilterOutput:
     lost = garbled(doc)
-    share = round(lost / doc.visible, 3) if doc.visible else 0.0
+    share = round(lost / doc.visible, 3) if lost and doc.visible else 0.0
     signals = {"garbled_chars": lost, "garbled_share": share}
     if lost >= options.min_count and share > options.max_share:
         return FilterOutput(signals, Verdict("mojibake", share))

@@ -19,12 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from zhclean.config import setting
 from zhclean.filters.base import (
     ASCII_PUNCT,
     DIGIT,
     OTHER,
     PRIVATE,
+    Batch,
     Document,
     FilterOutput,
     Verdict,
@@ -42,15 +45,21 @@ class SymbolsOptions:
     min_chars: int = setting(20, at_least=1)  # shorter texts: too few characters for a share
 
 
+def _shares(batch: Batch) -> list[tuple[float, float, int]]:
+    """Per document: the symbol share and the digit share of visible characters, and the
+    visible characters."""
+    counts, visible = batch.class_counts, batch.visible
+    symbol = counts[:, OTHER] + counts[:, ASCII_PUNCT] + counts[:, PRIVATE]
+    for i in np.flatnonzero(symbol).tolist():
+        if "[" in batch.texts[i]:
+            symbol[i] -= 2 * len(_EMOTICON.findall(batch.texts[i]))
+    return list(zip(batch.shares(symbol, visible), batch.shares(counts[:, DIGIT], visible), visible.tolist(),
+                    strict=True))
+
+
 @register_filter("symbols", options=SymbolsOptions)
 def symbols(doc: Document, options: SymbolsOptions) -> FilterOutput:
-    visible = doc.visible
-    counts = doc.counts
-    symbol = int(counts[OTHER] + counts[ASCII_PUNCT] + counts[PRIVATE])
-    if symbol and "[" in doc.text:
-        symbol -= 2 * len(_EMOTICON.findall(doc.text))
-    symbol_share = round(symbol / visible, 3) if visible else 0.0
-    digit_share = round(int(counts[DIGIT]) / visible, 3) if visible else 0.0
+    symbol_share, digit_share, visible = doc.batch.measure(_shares)[doc.index]
     signals = {"symbol_share": symbol_share, "digit_share": digit_share}
     if visible < options.min_chars:
         return FilterOutput(signals)
