@@ -258,6 +258,21 @@ def test_a_batch_measures_and_judges_each_document_as_it_would_alone() -> None:
             assert _outputs(doc) == _outputs(alone), text
 
 
+def test_batch_shares_round_as_python_rounds() -> None:
+    """A batch's shares (numpy for many documents) equal Python's `round(part / whole, 3)`,
+    also next to a half (21/80 = 0.2625 rounds up, 1/8 = 0.125 to even), so a signal does not
+    depend on the size of the batch a document was cleaned in."""
+    import numpy as np
+
+    from zhclean.filters.base import Batch
+
+    pairs = [(part, whole) for whole in range(0, 401) for part in range(0, whole + 1)]
+    parts, wholes = np.array([p for p, _ in pairs]), np.array([w for _, w in pairs])
+    many = Batch([""] * len(pairs))
+    assert not many.few
+    assert many.shares(parts, wholes) == [round(p / w, 3) if w else 0.0 for p, w in pairs]
+
+
 def _has_repeated_clause(text: str, min_clause: int) -> bool:
     from collections import Counter
 
@@ -288,10 +303,14 @@ SPAM_PIECES = ["现金", "金网", "娱乐", "乐城", "百家", "家乐", "Bet"
        st.lists(st.lists(st.sampled_from(SPAM_PIECES), max_size=12).map("".join), min_size=1, max_size=12))
 def test_the_batch_screens_never_miss_what_the_exact_tests_find(clauses, spam_texts) -> None:
     """The clause screen marks every document with a repeated clause, and counting the clauses
-    it marks gives what counting all of them gives; the spam screen says a word may be there exactly when each of
-    its bigrams is."""
+    it marks gives what counting all of them gives; the spam screen says a word may be there
+    exactly when each of its bigrams is."""
     from zhclean.filters.base import Batch
-    from zhclean.filters.repetition import _repeated_share, dup_clause_char_frac, repeated_clause_spans
+    from zhclean.filters.repetition import (
+        _repeated_share,
+        dup_clause_char_frac,
+        repeated_clause_spans,
+    )
     from zhclean.filters.spam import _BRAND_WORDS, _screen, _terms
 
     spans = repeated_clause_spans(Batch(clauses), 3)

@@ -60,6 +60,9 @@ def _class_table() -> np.ndarray:
 CLASS_OF = _class_table()
 
 
+_FEW = 8  # documents: see `Batch.few`
+
+
 class Batch:
     """Documents measured together: their texts joined by newlines into one array of code
     points, and where each starts. On ~2 KB documents a numpy call costs more than the
@@ -69,10 +72,22 @@ class Batch:
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
         self.codes = codes_of("\n".join(texts))  # one separator after each text but the last
-        self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        self.starts = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(self.lengths[:-1] + 1, out=self.starts[1:])
+        # Small enough that Python arithmetic beats numpy's calls (a document cleaned alone is
+        # a batch of one): class sums and shares are then computed in Python.
+        self.few = len(texts) <= _FEW
         self._measured: dict[Any, Any] = {}
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """Characters per document."""
+        return np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """Where each document starts in `codes`."""
+        starts = np.zeros(len(self.texts), dtype=np.int64)
+        np.cumsum(self.lengths[:-1] + 1, out=starts[1:])
+        return starts
 
     @cached_property
     def class_counts(self) -> np.ndarray:
@@ -92,14 +107,27 @@ class Batch:
         scalars."""
         return self.class_counts.tolist()
 
+    def sums(self, *classes: int) -> np.ndarray | list[int]:
+        """Per document, its characters of any of `classes`."""
+        if self.few:
+            if len(classes) == 1:
+                return [row[classes[0]] for row in self.counts]
+            return [sum([row[c] for c in classes]) for row in self.counts]
+        return self.class_counts[:, list(classes)].sum(axis=1)
+
     @cached_property
-    def visible(self) -> np.ndarray:
+    def visible(self) -> np.ndarray | list[int]:
         """Characters that are not white space, per document."""
+        if self.few:
+            return [len(text) - row[SPACE] for text, row in zip(self.texts, self.counts, strict=True)]
         return self.lengths - self.class_counts[:, SPACE]
 
-    def shares(self, part: np.ndarray, whole: np.ndarray, digits: int = 3) -> list[float]:
+    def shares(self, part: np.ndarray | list[int], whole: np.ndarray | list[int], digits: int = 3) -> list[float]:
         """`part / whole` per document, rounded (0 where `whole` is 0): the signals' shares
         for the batch in three numpy calls instead of a division and a `round` each."""
+        if self.few:
+            return [round(p / w, digits) if w else 0.0 for p, w in zip(part, whole, strict=True)]
+        part, whole = np.asarray(part), np.asarray(whole)
         ratio = np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
         rounded = np.round(ratio, digits)
         # numpy scales before it rounds, Python rounds the exact value: they can part only
@@ -115,7 +143,10 @@ class Batch:
         separator must mark nothing (`table[10] == 0`)."""
         if table[10]:
             raise ValueError("a trigger table must not mark the newline that separates documents")
-        marks = np.append(np.take(table, self.codes), np.uint8(0))  # a last empty document reduces the 0
+        marks = np.take(table, self.codes)
+        if len(self.texts) == 1:
+            return [int(np.bitwise_or.reduce(marks)) if len(marks) else 0]
+        marks = np.append(marks, np.uint8(0))  # a last empty document reduces the 0
         return np.bitwise_or.reduceat(marks, self.starts).tolist()
 
     def owners(self, positions: np.ndarray) -> np.ndarray:
@@ -159,6 +190,8 @@ class Document:
     @cached_property
     def codes(self) -> np.ndarray:
         """The code points (uint32)."""
+        if len(self.batch.texts) == 1:
+            return self.batch.codes
         start = int(self.batch.starts[self.index])
         return self.batch.codes[start : start + len(self.text)]
 

@@ -86,11 +86,10 @@ def identify(text: str) -> tuple[str | None, float]:
 def _shares(batch: Batch) -> list[tuple[float, float, float, int]]:
     """Per document: Han share of letters, kana share of Han + kana, Hangul share of Han +
     Hangul, and the count of letters."""
-    c = batch.class_counts
-    han, kana, hangul = c[:, HAN], c[:, KANA], c[:, HANGUL]
-    letters = han + kana + hangul + c[:, LATIN] + c[:, OTHER_LETTER]
-    return list(zip(batch.shares(han, letters), batch.shares(kana, han + kana),
-                    batch.shares(hangul, han + hangul), letters.tolist(), strict=True))
+    han, letters = batch.sums(HAN), batch.sums(HAN, KANA, HANGUL, LATIN, OTHER_LETTER)
+    shares = (batch.shares(han, letters), batch.shares(batch.sums(KANA), batch.sums(HAN, KANA)),
+              batch.shares(batch.sums(HANGUL), batch.sums(HAN, HANGUL)))
+    return list(zip(*shares, [int(n) for n in letters], strict=True))
 
 
 @register_filter("language", options=LanguageOptions)

@@ -54,6 +54,8 @@ def dup_line_frac(lines: list[str]) -> float:
 def dup_clause_char_frac(text: str, visible: int, min_clause: int) -> float:
     """The fraction of visible characters in clauses that repeat an earlier clause."""
     clauses = _CLAUSE_END.split(text)
+    if len(set(clauses)) == len(clauses):  # most documents: a set is cheaper than a Counter
+        return 0.0
     counts = Counter(clauses)
     repeated = sum(len(c.strip()) * (n - 1) for c, n in counts.items() if n > 1 and len(c) >= min_clause)
     return round(repeated / visible, 3) if visible else 0.0
@@ -117,8 +119,11 @@ def repetition(doc: Document, options: RepetitionOptions) -> FilterOutput:
     line_frac = 0.0
     if doc.text.count("\n") + 1 >= options.min_lines and len(doc.lines) >= options.min_lines:
         line_frac = dup_line_frac(doc.lines)
-    spans = doc.batch.measure(repeated_clause_spans, options.min_clause).get(doc.index)
-    clause_frac = _repeated_share(doc.text, spans, visible) if spans else 0.0
+    if len(doc.batch.texts) == 1:  # alone, the split costs less than the screen's numpy calls
+        clause_frac = dup_clause_char_frac(doc.text, visible, options.min_clause)
+    else:
+        spans = doc.batch.measure(repeated_clause_spans, options.min_clause).get(doc.index)
+        clause_frac = _repeated_share(doc.text, spans, visible) if spans else 0.0
     signals = {"dup_line_frac": line_frac, "dup_clause_char_frac": clause_frac}
     if line_frac > options.max_dup_line_frac or clause_frac > options.max_dup_clause_char_frac:
         return FilterOutput(signals, Verdict("repetition", max(line_frac, clause_frac)))

@@ -91,9 +91,8 @@ class _TermBigrams:
 
     distinct: np.ndarray  # the distinct bigram keys (uint64, sorted)
     marked: np.ndarray  # bool per slot: a one-hash Bloom filter of `distinct`
-    holders: np.ndarray  # per key, the words holding it (concatenated) ...
-    holder_starts: np.ndarray  # ... and where each key's words start (one past the end last)
-    needed: np.ndarray  # per word, how many distinct keys it has
+    word_keys: np.ndarray  # each word's keys as indices into `distinct`, concatenated ...
+    word_starts: np.ndarray  # ... and where each word's keys start
     terms: int  # words [0, terms) are terms, the rest `_BRAND_WORDS`
 
 
@@ -104,16 +103,14 @@ def _term_bigrams() -> _TermBigrams | None:
     words = [*_terms()[1], *_BRAND_WORDS]
     if any(len(w) < 2 for w in words):
         return None
-    per_word = [sorted(set(bigram_keys(w))) for w in words]
-    distinct = np.unique(np.array([k for keys in per_word for k in keys], dtype=np.uint64))
-    pairs = sorted((int(np.searchsorted(distinct, k)), word) for word, keys in enumerate(per_word) for k in keys)
-    key_of = np.array([k for k, _ in pairs], dtype=np.int64)
-    holder_starts = np.searchsorted(key_of, np.arange(len(distinct) + 1))
+    per_word = [bigram_keys(w) for w in words]
+    keys = np.array([k for word_keys in per_word for k in word_keys], dtype=np.uint64)
+    distinct = np.unique(keys)
     marked = np.zeros(1 << _SLOTS_BITS, dtype=bool)
     first, second = (distinct >> np.uint64(21)).astype(np.uint32), (distinct & np.uint64(0x1FFFFF)).astype(np.uint32)
     marked[_slots(first, second)] = True
-    return _TermBigrams(distinct, marked, np.array([w for _, w in pairs], dtype=np.int64), holder_starts,
-                        np.array(list(map(len, per_word)), dtype=np.int64), len(words) - len(_BRAND_WORDS))
+    return _TermBigrams(distinct, marked, np.searchsorted(distinct, keys),
+                        np.cumsum([0, *map(len, per_word[:-1])]), len(words) - len(_BRAND_WORDS))
 
 
 def may_hold_a_term(doc: Document) -> bool:
@@ -132,9 +129,8 @@ def _may_hold(doc: Document) -> tuple[bool, bool]:
 
 def _screen(batch: Batch) -> tuple[list[bool], list[bool]]:
     """`_may_hold` for every document of the batch. The Bloom table leaves the few pairs of
-    characters that may be a word's; the sorted keys confirm them; then each (document,
-    word) counts the word's distinct keys the document holds, and a word is all there when
-    the count is the word's."""
+    characters that may be a word's; the sorted keys confirm them into a (document, key)
+    table of presence; a word is all there in a document when each of its keys is."""
     n = len(batch.texts)
     index = _term_bigrams()
     if index is None:
@@ -149,15 +145,9 @@ def _screen(batch: Batch) -> tuple[list[bool], list[bool]]:
     found = index.distinct[key] == keys
     if not found.any():
         return nothing, nothing
-    pairs = np.unique(batch.owners(at[found]) * len(index.distinct) + key[found])
-    docs, key = np.divmod(pairs, len(index.distinct))
-    first, last = index.holder_starts[key], index.holder_starts[key + 1]
-    per_pair = last - first
-    offsets = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-    words = index.holders[np.repeat(first, per_pair) + offsets]
-    words_of = len(index.needed)
-    held = np.bincount(np.repeat(docs, per_pair) * words_of + words, minlength=n * words_of).reshape(n, words_of)
-    whole = held == index.needed
+    present = np.zeros((n, len(index.distinct)), dtype=bool)
+    present[batch.owners(at[found]), key[found]] = True
+    whole = np.logical_and.reduceat(present[:, index.word_keys], index.word_starts, axis=1)
     return whole[:, : index.terms].any(axis=1).tolist(), whole[:, index.terms :].any(axis=1).tolist()
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from zhclean.config import setting
 from zhclean.filters.base import (
     ASCII_PUNCT,
@@ -48,13 +46,12 @@ class SymbolsOptions:
 def _shares(batch: Batch) -> list[tuple[float, float, int]]:
     """Per document: the symbol share and the digit share of visible characters, and the
     visible characters."""
-    counts, visible = batch.class_counts, batch.visible
-    symbol = counts[:, OTHER] + counts[:, ASCII_PUNCT] + counts[:, PRIVATE]
-    for i in np.flatnonzero(symbol).tolist():
-        if "[" in batch.texts[i]:
-            symbol[i] -= 2 * len(_EMOTICON.findall(batch.texts[i]))
-    return list(zip(batch.shares(symbol, visible), batch.shares(counts[:, DIGIT], visible), visible.tolist(),
-                    strict=True))
+    visible, symbol = batch.visible, batch.sums(OTHER, ASCII_PUNCT, PRIVATE)
+    for i, text in enumerate(batch.texts):
+        if symbol[i] and "[" in text:
+            symbol[i] -= 2 * len(_EMOTICON.findall(text))
+    return list(zip(batch.shares(symbol, visible), batch.shares(batch.sums(DIGIT), visible),
+                    [int(n) for n in visible], strict=True))
 
 
 @register_filter("symbols", options=SymbolsOptions)
