@@ -57,6 +57,9 @@ DROPPED = {
         "金鼎贵宾会组织开展全员核酸检测工作\n21日下午，金鼎贵宾会组织开展返校全员核酸检测工作，"
         "本次采样由学校防控办、人事处和学生处共同组织。\n金鼎贵宾会各学院按照时间安排有序参加检测。",
         ("spam", "gambling")),
+    "lottery_plans_page": ("澳洲幸运10人工计划软件免费下载\n秒速赛车在线预测，极速飞艇三期计划，准确率高\n"
+                           "本公司专业生产机械配件，质量可靠，欢迎来电咨询。\n"
+                           "极速赛车开奖官网\n澳洲幸运8安卓手机计划软件\n秒速飞艇走势图", ("spam", "gambling")),
     "porn": ("午夜福利视频在线观看，国产自拍偷拍，亚洲色图每日更新，成人电影高清无码免费看，激情小说连载。",
              ("spam", "porn")),
 }
@@ -96,6 +99,10 @@ KEPT = {
     "brand_only_in_link_lines": (
         "聚乙烯管件具有耐腐蚀、重量轻、安装方便等优点，广泛用于市政给水和燃气管网。\n"
         "上一篇：金鼎体育官网下载手机版的重要性质是什么？\n下一篇：金鼎体育官网下载的具体尺寸"),
+    "state_lottery_news": (
+        "本报讯 中国福利彩票双色球昨晚进行第2024120期开奖，当期开出一等奖5注，单注奖金约700万元。"
+        "开奖结果显示，红球号码为03、08、15、22、27、31，蓝球号码为09。彩票中心提醒彩民理性购彩，"
+        "量力而行。本期全国销量为3.6亿元，奖池滚存18亿元。"),
     "report_on_entertainment_venues": (
         "为做好节日期间安全工作，市公安局组织警力对全市文化娱乐场所开展突击检查。"
         "检查中，民警重点查看了歌舞厅、游艺厅等娱乐场所的消防设施和人员登记情况。"),
@@ -198,7 +205,7 @@ def test_cli_writes_every_drop_with_its_filter(tmp_path: Path, workers: int) -> 
     assert summary["dropped"] == len(DROPPED) and summary["kept"] == len(kept)
     assert summary["in"] == summary["kept"] + summary["dropped"] + summary["quarantined"] and summary["balanced"]
     assert sum(summary["dropped_reasons"].values()) == len(DROPPED)
-    assert summary["dropped_reasons"]["spam/gambling"] == 2  # the offers page and the pasted brand
+    assert summary["dropped_reasons"]["spam/gambling"] == 3  # the offers, the pasted brand, the lottery plans
 
 
 def test_cli_filters_none_keeps_everything(tmp_path: Path) -> None:
