@@ -248,8 +248,15 @@ BATCH_TEXTS = [t for t, _ in DROPPED.values()] + list(KEPT.values()) + [
 ]
 
 
-def _outputs(doc) -> list:
-    return [(name, spec.function(doc, spec.make_options())) for name, spec in FILTERS.items()]
+def _outputs(doc, options: dict | None = None) -> list:
+    """Every filter's output for `doc`, with `options` (filter -> settings) over the defaults."""
+    return [(name, spec.function(doc, spec.make_options((options or {}).get(name))))
+            for name, spec in FILTERS.items()]
+
+
+# Thresholds low enough that short generated texts are judged by every test of every filter.
+EAGER = {"repetition": {"min_chars": 1, "min_lines": 2, "min_clause": 2}, "mojibake": {"min_count": 1},
+         "spam": {"min_hits": 1, "min_distinct": 1}, "navigation": {"min_lines": 2}}
 
 
 def test_a_batch_measures_and_judges_each_document_as_it_would_alone() -> None:
@@ -263,6 +270,25 @@ def test_a_batch_measures_and_judges_each_document_as_it_would_alone() -> None:
             assert doc.text == text and doc.counts == alone.counts, text
             assert list(doc.codes) == [ord(ch) for ch in text]
             assert _outputs(doc) == _outputs(alone), text
+
+
+# Pieces every filter reacts to: Han text, kana, Hangul, Latin, digits, symbols, lost-character
+# marks, mojibake, decoder marks, emoticons, clause marks and line breaks, spam words.
+HOSTILE_PIECES = ["中文新闻", "的", "，", "。", "\n", " ", "?", "？", "[哈哈]", "@某人", "ä¸­", "锟斤拷", "烫烫烫",
+                  "\ufffd", "\ue000", "の", "한", "abc", "ABC", "2024", "★", "|", "现金网", "百家乐", "点击进入，",
+                  "澳洲幸运", "yàn)", "贵宾会", "(", ")"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(HOSTILE_PIECES), max_size=40).map("".join), min_size=1, max_size=14))
+def test_any_batch_judges_each_document_as_it_would_alone(texts) -> None:
+    """The batch screens are exact on hostile text too: every filter's signals, verdict and
+    metadata for a document are the same in any batch (of one or many, numpy or Python
+    paths) as alone."""
+    from zhclean.filters.base import Document
+
+    for doc, text in zip(Document.many(texts, [{}] * len(texts)), texts, strict=True):
+        assert _outputs(doc, EAGER) == _outputs(Document(text), EAGER), text
 
 
 def test_batch_shares_round_as_python_rounds() -> None:
@@ -314,6 +340,7 @@ def test_the_batch_screens_never_miss_what_the_exact_tests_find(clauses, spam_te
     exactly when each of its bigrams is."""
     from zhclean.filters.base import Batch
     from zhclean.filters.repetition import (
+        _CLAUSE_ENDS,
         _repeated_share,
         dup_clause_char_frac,
         repeated_clause_spans,
@@ -322,8 +349,12 @@ def test_the_batch_screens_never_miss_what_the_exact_tests_find(clauses, spam_te
 
     spans = repeated_clause_spans(Batch(clauses), 3)
     assert all(i in spans for i, t in enumerate(clauses) if _has_repeated_clause(t, 3))
+    ends = set(_CLAUSE_ENDS)
     for i, text in enumerate(clauses):
         assert _repeated_share(text, spans.get(i, []), 50) == dup_clause_char_frac(text, 50, 3), text
+        for start, end in spans.get(i, []):  # each span a whole clause of the text
+            assert end - start >= 3 and not ends & set(text[start:end]), (text, start, end)
+            assert (start == 0 or text[start - 1] in ends) and (end == len(text) or text[end] in ends)
     terms, brands = _screen(Batch(spam_texts))
     assert terms == [_holds_a_word(t, list(_terms()[1])) for t in spam_texts]
     assert brands == [_holds_a_word(t, _BRAND_WORDS) for t in spam_texts]
