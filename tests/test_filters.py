@@ -291,6 +291,25 @@ def test_any_batch_judges_each_document_as_it_would_alone(texts) -> None:
         assert _outputs(doc, EAGER) == _outputs(Document(text), EAGER), text
 
 
+def test_screens_of_batches_past_their_layout_limits_stay_exact(monkeypatch) -> None:
+    """A batch of more documents than a clause key's document bits can number, or than one
+    presence table holds, is screened as exactly (limits shrunk so a small batch passes them)."""
+    from zhclean.filters import repetition, spam
+    from zhclean.filters.base import Batch
+
+    texts = ["点击进入，免费领取，点击进入，免费领取", "中文新闻，中文新闻，", "无重复的句子，另一句话",
+             "现金网百家乐", "abc", "点击进入，免费领取"] * 3
+    expected = [spam._screen(Batch([t])) for t in texts]
+    monkeypatch.setattr(repetition, "_DOCUMENT_BITS", 1)
+    monkeypatch.setattr(spam, "_ROWS", 4)
+    spans = repetition.repeated_clause_spans(Batch(texts), 3)
+    for i, text in enumerate(texts):
+        assert repetition._repeated_share(text, spans.get(i, []), 50) == repetition.dup_clause_char_frac(text, 50, 3)
+    terms, brands = spam._screen(Batch(texts))
+    assert [(t, b) for t, b in zip(terms, brands, strict=True)] == [(t[0], b[0]) for t, b in expected]
+    assert any(terms)
+
+
 def test_batch_shares_round_as_python_rounds() -> None:
     """A batch's shares (numpy for many documents) equal Python's `round(part / whole, 3)`,
     also next to a half (21/80 = 0.2625 rounds up, 1/8 = 0.125 to even), so a signal does not

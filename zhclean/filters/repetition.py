@@ -68,6 +68,9 @@ def _is_clause_end() -> np.ndarray:
     return table
 
 
+_DOCUMENT_BITS = 20  # of a clause's 64-bit key, for its document
+
+
 def repeated_clause_spans(batch: Batch, min_clause: int) -> dict[int, list[tuple[int, int]]]:
     """Per document of the batch that may repeat a clause of `min_clause` characters or more,
     the spans (in its text) of the clauses that may repeat. Each clause is keyed by the sum
@@ -88,15 +91,20 @@ def repeated_clause_spans(batch: Batch, min_clause: int) -> dict[int, list[tuple
     np.cumsum(codes, out=prefix[1:])
     keys = prefix[ends] - prefix[starts]
     keys ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    keys &= np.uint64((1 << 44) - 1)
-    keys |= batch.owners(starts).astype(np.uint64) << np.uint64(44)  # the document's bits first
+    owners = batch.owners(starts)
+    # The document's bits lead the key. A batch of more documents than they can number keeps
+    # the whole sum: equal clauses of different documents then mark each other too, a few
+    # more spans to count, and the count stays exact.
+    if len(batch.texts) <= 1 << _DOCUMENT_BITS:
+        keys &= np.uint64((1 << (64 - _DOCUMENT_BITS)) - 1)
+        keys |= owners.astype(np.uint64) << np.uint64(64 - _DOCUMENT_BITS)
     ordered = np.sort(keys)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(twice):
         return {}
     marked = np.flatnonzero(np.isin(keys, twice))
     spans: dict[int, list[tuple[int, int]]] = {}
-    owners = (keys[marked] >> np.uint64(44)).astype(np.int64)
+    owners = owners[marked]
     offsets = batch.starts[owners]
     for owner, start, end in zip(owners.tolist(), (starts[marked] - offsets).tolist(),
                                  (ends[marked] - offsets).tolist(), strict=True):

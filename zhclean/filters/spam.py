@@ -145,10 +145,21 @@ def _screen(batch: Batch) -> tuple[list[bool], list[bool]]:
     found = index.distinct[key] == keys
     if not found.any():
         return nothing, nothing
-    present = np.zeros((n, len(index.distinct)), dtype=bool)
-    present[batch.owners(at[found]), key[found]] = True
-    whole = np.logical_and.reduceat(present[:, index.word_keys], index.word_starts, axis=1)
-    return whole[:, : index.terms].any(axis=1).tolist(), whole[:, index.terms :].any(axis=1).tolist()
+    owners, key = batch.owners(at[found]), key[found]  # owners ascend with the positions
+    terms, brands = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for first in range(0, n, _ROWS):  # a (document, key) table of bounded size at a time
+        lo, hi = np.searchsorted(owners, [first, first + _ROWS])
+        if lo == hi:
+            continue
+        present = np.zeros((min(_ROWS, n - first), len(index.distinct)), dtype=bool)
+        present[owners[lo:hi] - first, key[lo:hi]] = True
+        whole = np.logical_and.reduceat(present[:, index.word_keys], index.word_starts, axis=1)
+        terms[first : first + len(present)] = whole[:, : index.terms].any(axis=1)
+        brands[first : first + len(present)] = whole[:, index.terms :].any(axis=1)
+    return terms.tolist(), brands.tolist()
+
+
+_ROWS = 4096  # documents per presence table: at most 4096 x (distinct keys) booleans
 
 
 @cache
