@@ -143,3 +143,34 @@ def test_spaces_around_marks_at_the_edges_do_not_hide_a_notice(text):
     once = zhclean.clean(text).text
     assert "关注我们" not in once and "免责声明" not in once
     assert zhclean.clean(once).text == once
+
+
+LONG_BODY = BODY + "会议指出，要加快推进城市更新，切实改善群众的居住条件，并持续做好老旧小区改造工作。"
+
+
+def test_a_closing_block_of_links_goes_and_explain_names_each_line():
+    text = f"{LONG_BODY}\n标签：城市更新 发布会\n上一篇：某某区召开年度工作会议\n下一篇：没有了"
+    result = zhclean.clean(text, explain=True)
+    assert result.text == f"{LONG_BODY}\n标签：城市更新 发布会"
+    assert [(r.rule, r.removed) for r in result.removals if r.step == "notice"] == [
+        ("link_block", "上一篇：某某区召开年度工作会议"), ("link_block", "下一篇：没有了")]
+    assert result.rules["notice/link_block"] == 2
+    assert zhclean.clean(result.text).text == result.text
+
+
+def test_related_titles_and_cut_short_snippets_after_a_head_go():
+    snippet = "记者从市住建局获悉，今年全市将新开工改造老旧小区一百二十个，涉及居民三万余户，改造内容包括......"
+    text = f"{LONG_BODY}\n相關新聞\n市政府召開新聞發布會\n{snippet}\n老旧小区改造进展顺利"
+    assert zhclean.clean(text).text == LONG_BODY
+
+
+def test_text_after_a_head_that_is_not_a_list_of_titles_stays():
+    text = f"{LONG_BODY}\n推荐阅读\n{LONG_BODY.replace('市政府', '区政府')}"
+    assert zhclean.clean(text).text == text
+    poem = "\n".join(["床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"])
+    assert zhclean.clean(poem).text == poem
+
+
+def test_a_page_of_only_links_is_left_to_the_filters():
+    text = "上一篇：某某区召开年度工作会议\n下一篇：没有了"
+    assert zhclean.clean(text).text == text

@@ -21,7 +21,13 @@ notice; see docs/corpus_lines.md). At the head, `小编…` opens the article
 (`今天小编为大家推荐…`), and a sentence whose notice words all sit in its first half is a notice
 glued to the article's first sentence: both stay.
 
-Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左下角阅读原文。` → the last line goes.
+A page's closing block of links goes too: from a line that opens with a navigation head
+(`上一篇`, `下一篇`, `相关阅读`, `推荐阅读`, `猜你喜欢`, `相關新聞`…) to the end, when every line of it
+is as short as a title (`_LINK_MAX_CHARS`) or a snippet cut short (`…`, `......`). Article
+text after such a head is not a list of titles, and stays.
+
+Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左下角阅读原文。` → the last line goes;
+`…全文完。\\n上一篇：某某公司召开年会\\n下一篇：没有了` → the last two lines go.
 """
 
 from __future__ import annotations
@@ -40,6 +46,15 @@ _STANDALONE_HEAD = re.compile("(?:上一篇|下一篇|返回首页|返回顶部|
                               "|往期回顾|往期精选|今日推荐|全文完|本文完|感谢(?:您的)?(?:耐心)?阅读|谢谢(?:您的)?阅读"
                               "|读者热线|客服热线|服务热线|投稿邮箱|投稿信箱|联系邮箱)")
 _STANDALONE_MAX_CHARS = 40
+# A closing block of links: a navigation head at a line's start (folded to Simplified), then
+# lines of titles or of snippets cut short, to the end of the page.
+_LINK_HEAD = re.compile("(?:上一篇|下一篇|上一条|下一条|上一页|下一页|相关阅读|相关文章|相关新闻|相关推荐|相关链接"
+                        "|推荐阅读|延伸阅读|往期回顾|往期精选|热门推荐|热门文章|猜你喜欢|更多精彩|更多阅读|精彩推荐"
+                        "|最新文章|热点推荐)")
+_CUT_SHORT = re.compile(r"(?:\.{3,}|…+|。{3,})$")
+_LINK_MAX_CHARS = 40  # a title
+_LINK_HEAD_MAX_CHARS = 120  # a head line may hold two (`上一篇：<title> 下一篇：<title>`)
+_SNIPPET_MAX_CHARS = 300
 # Where the page says its text or pictures came from, before a rights clause (`图片来自网络，如有侵权…`).
 _SOURCE_HEAD = re.compile("(?:图片|图文|内容|文章|部分文章|部分内容|素材|资料)(?:来自|来源于|来源|整理自|转自|选自)")
 _NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:声明|申明|提示|说明)|温馨提示|友情提示|注|编者按)")
@@ -83,6 +98,7 @@ def _last_cue_end(folded: str) -> int:
 
 
 _OPENING_CHARS = _openings()
+_LINK_OPENINGS = frozenset(c for c in _LINK_HEAD.pattern if c.isalnum())
 
 
 def is_notice(sentence: str, at_head: bool = False) -> bool:
@@ -115,6 +131,34 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     if _READER_HEAD.match(folded):
         return on_platform or (rights and (_ACTION.search(folded) is not None or _PLATFORM.search(folded) is not None))
     return False
+
+
+def _link_block(lines: list[str]) -> int:
+    """Where the page's closing block of links starts (a line index), or `len(lines)` when
+    it has none. Read upward from the last line while lines are titles or cut-short
+    snippets, however many (a bound would make the next cleaning, which reads on from where
+    this one cut, find a head this one did not); the block starts at the topmost navigation
+    head among them. A page whose first line would go is left alone (the filters judge a
+    page of links)."""
+    start = len(lines)
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip(_EDGE)
+        if not line:
+            continue
+        if len(line) <= _LINK_HEAD_MAX_CHARS and _is_link_head(line):
+            start = i
+        elif not (len(line) <= _LINK_MAX_CHARS or (len(line) <= _SNIPPET_MAX_CHARS and _CUT_SHORT.search(line))):
+            break
+    first = next((i for i, line in enumerate(lines) if line.strip(_EDGE)), len(lines))
+    return len(lines) if start <= first else start
+
+
+def _is_link_head(line: str) -> bool:
+    lead = _LEAD.match(line)
+    body = line[lead.end():] if lead else line
+    if not body or _folded_char(body[0]) not in _LINK_OPENINGS:
+        return False  # most lines stop here, before the fold
+    return _LINK_HEAD.match(canonical_form(body[:8])) is not None
 
 
 def _tail_cut(lines: list[str]) -> tuple[int, int, list[str]]:
@@ -182,11 +226,14 @@ def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -
     if not text:
         return StepOutput(text)
     lines = text.split("\n")
+    block = _link_block(lines)
+    links = [line.strip(_EDGE) for line in lines[block:] if line.strip(_EDGE)]
+    lines = lines[:block]
     line, offset, tail = _tail_cut(lines)
     head_line, head_offset, head = _head_cut(lines, line + 1 if offset else line)
     if head and head_line == line and offset and head_offset >= offset:
-        return StepOutput(text)  # the notices meet: a page that is only notices
-    if not tail and not head:
+        head, line, offset, tail = [], len(lines), 0, []  # the notices meet: a page of only notices keeps them
+    if not tail and not head and not links:
         return StepOutput(text)
     kept = lines[:line] + ([lines[line][:offset].rstrip(_EDGE)] if offset else [])
     if head:
@@ -197,5 +244,7 @@ def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -
     if not re.search(r"\S", new):
         return StepOutput(text)  # a page that is only a notice: the filters decide
     taken = head + tail
-    removals = [Removal("notice", "notice_sentence", 0, s.strip(_EDGE)) for s in taken] if explain else []
-    return StepOutput(new, len(taken), {}, removals, {"notice_sentence": len(taken)})
+    removals = ([Removal("notice", "notice_sentence", 0, s.strip(_EDGE)) for s in taken]
+                + [Removal("notice", "link_block", 0, link) for link in links]) if explain else []
+    rules = {name: n for name, n in (("notice_sentence", len(taken)), ("link_block", len(links))) if n}
+    return StepOutput(new, len(taken) + len(links), {}, removals, rules)
