@@ -151,10 +151,11 @@ LONG_BODY = BODY + "会议指出，要加快推进城市更新，切实改善群
 def test_a_closing_block_of_links_goes_and_explain_names_each_line():
     text = f"{LONG_BODY}\n标签：城市更新 发布会\n上一篇：某某区召开年度工作会议\n下一篇：没有了"
     result = zhclean.clean(text, explain=True)
-    assert result.text == f"{LONG_BODY}\n标签：城市更新 发布会"
+    assert result.text == LONG_BODY
     assert [(r.rule, r.removed) for r in result.removals if r.step == "notice"] == [
-        ("link_block", "上一篇：某某区召开年度工作会议"), ("link_block", "下一篇：没有了")]
-    assert result.rules["notice/link_block"] == 2
+        ("link_block", "标签：城市更新 发布会"), ("link_block", "上一篇：某某区召开年度工作会议"),
+        ("link_block", "下一篇：没有了")]
+    assert result.rules["notice/link_block"] == 3
     assert zhclean.clean(result.text).text == result.text
 
 
@@ -169,6 +170,8 @@ def test_text_after_a_head_that_is_not_a_list_of_titles_stays():
     assert zhclean.clean(text).text == text
     poem = "\n".join(["床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"])
     assert zhclean.clean(poem).text == poem
+    last = "标签化管理让分类更清楚。"  # a sentence, not a tag head: no separator after 标签
+    assert zhclean.clean(f"{LONG_BODY}\n{last}").text == f"{LONG_BODY}\n{last}"
 
 
 def test_a_page_of_only_links_is_left_to_the_filters():

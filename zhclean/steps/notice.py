@@ -21,8 +21,8 @@ notice; see docs/corpus_lines.md). At the head, `小编…` opens the article
 (`今天小编为大家推荐…`), and a sentence whose notice words all sit in its first half is a notice
 glued to the article's first sentence: both stay.
 
-A page's closing block of links goes too: from a line that opens with a navigation head
-(`上一篇`, `下一篇`, `相关阅读`, `推荐阅读`, `猜你喜欢`, `相關新聞`…) to the end, when every line of it
+A page's closing block of links goes too: from a line that opens with a navigation or tag
+head and a separator (`上一篇：`, `相关阅读`, `推荐阅读`, `相關新聞`, `标签：`, `本文关键词：`…) to the end, when every line of it
 is as short as a title (`_LINK_MAX_CHARS`) or a snippet cut short (`…`, `......`). Article
 text after such a head is not a list of titles, and stays.
 
@@ -33,7 +33,9 @@ Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from zhclean.boilerplate_rules import both_scripts
 from zhclean.dedup.canonical import canonical_form, canonical_table
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 
@@ -46,11 +48,11 @@ _STANDALONE_HEAD = re.compile("(?:上一篇|下一篇|返回首页|返回顶部|
                               "|往期回顾|往期精选|今日推荐|全文完|本文完|感谢(?:您的)?(?:耐心)?阅读|谢谢(?:您的)?阅读"
                               "|读者热线|客服热线|服务热线|投稿邮箱|投稿信箱|联系邮箱)")
 _STANDALONE_MAX_CHARS = 40
-# A closing block of links: a navigation head at a line's start (folded to Simplified), then
-# lines of titles or of snippets cut short, to the end of the page.
-_LINK_HEAD = re.compile("(?:上一篇|下一篇|上一条|下一条|上一页|下一页|相关阅读|相关文章|相关新闻|相关推荐|相关链接"
-                        "|推荐阅读|延伸阅读|往期回顾|往期精选|热门推荐|热门文章|猜你喜欢|更多精彩|更多阅读|精彩推荐"
-                        "|最新文章|热点推荐)")
+# A closing block of links: a navigation or tag head at a line's start, written in either
+# script, then a separator or the line's end (`下一篇我们将介绍…` is a sentence, not a head).
+_LINK_HEADS = ("上一篇|下一篇|上一条|下一条|上一页|下一页|相关阅读|相关文章|相关新闻|相关推荐|相关链接|推荐阅读|延伸阅读"
+               "|往期回顾|往期精选|热门推荐|热门文章|猜你喜欢|更多精彩|更多阅读|精彩推荐|最新文章|热点推荐"
+               "|标签|文章标签|本文标签|相关标签|本文关键词|tags?")
 _CUT_SHORT = re.compile(r"(?:\.{3,}|…+|。{3,})$")
 _LINK_MAX_CHARS = 40  # a title
 _LINK_HEAD_MAX_CHARS = 120  # a head line may hold two (`上一篇：<title> 下一篇：<title>`)
@@ -98,7 +100,12 @@ def _last_cue_end(folded: str) -> int:
 
 
 _OPENING_CHARS = _openings()
-_LINK_OPENINGS = frozenset(c for c in _LINK_HEAD.pattern if c.isalnum())
+_LINK_OPENINGS = frozenset(_folded_char(c) for c in _LINK_HEADS if c.isalnum()) | frozenset("tT")
+
+
+@cache
+def _link_head() -> re.Pattern:
+    return re.compile(f"(?:{both_scripts(_LINK_HEADS)})(?=[：:\\s】\\]|>》〉」』]|$)", re.IGNORECASE)
 
 
 def is_notice(sentence: str, at_head: bool = False) -> bool:
@@ -156,9 +163,9 @@ def _link_block(lines: list[str]) -> int:
 def _is_link_head(line: str) -> bool:
     lead = _LEAD.match(line)
     body = line[lead.end():] if lead else line
-    if not body or _folded_char(body[0]) not in _LINK_OPENINGS:
-        return False  # most lines stop here, before the fold
-    return _LINK_HEAD.match(canonical_form(body[:8])) is not None
+    if not body or (_folded_char(body[0]) or body[0]) not in _LINK_OPENINGS:
+        return False  # most lines stop here
+    return _link_head().match(body) is not None
 
 
 def _tail_cut(lines: list[str]) -> tuple[int, int, list[str]]:
