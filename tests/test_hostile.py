@@ -90,6 +90,8 @@ FAMILIES: dict[str, tuple[str, Generator]] = {
     "pinyin_gloss_brackets": ("pinyin_gloss", lambda n: _repeat("中(de)", n)),
     "pinyin_gloss_open_brackets": ("pinyin_gloss", lambda n: _repeat("中(de ", n)),
     "script_traditional": ("script", lambda n: _repeat("會議強調，各級干部要爲群衆辦實事。", n)),
+    "notice_link_heads": ("notice", lambda n: "正文。" + _repeat("\n上一篇：某某", n)),
+    "notice_link_snippets": ("notice", lambda n: "正文。\n相关阅读" + _repeat("\n某某记者获悉，今年全市将改造......", n)),
 }
 
 LARGE = 1_000_000
