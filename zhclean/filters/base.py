@@ -151,6 +151,8 @@ class Batch:
 
     def owners(self, positions: np.ndarray) -> np.ndarray:
         """The document each position of `codes` lies in (a separator: the one before it)."""
+        if len(self.texts) == 1:
+            return np.zeros(len(positions), dtype=np.int64)
         return np.searchsorted(self.starts, positions, side="right") - 1
 
     def measure(self, function: Callable[..., Any], *args: Any) -> Any:

@@ -145,7 +145,13 @@ def _screen(batch: Batch) -> tuple[list[bool], list[bool]]:
     found = index.distinct[key] == keys
     if not found.any():
         return nothing, nothing
-    owners, key = batch.owners(at[found]), key[found]  # owners ascend with the positions
+    key = key[found]
+    if n == 1:  # a document alone: one row, without the batch's bookkeeping
+        present = np.zeros(len(index.distinct), dtype=bool)
+        present[key] = True
+        whole = np.logical_and.reduceat(present[index.word_keys], index.word_starts)
+        return [bool(whole[: index.terms].any())], [bool(whole[index.terms :].any())]
+    owners = batch.owners(at[found])  # they ascend with the positions
     terms, brands = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for first in range(0, n, _ROWS):  # a (document, key) table of bounded size at a time
         lo, hi = np.searchsorted(owners, [first, first + _ROWS])
