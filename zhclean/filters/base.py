@@ -72,8 +72,8 @@ class Batch:
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
         self.codes = codes_of("\n".join(texts))  # one separator after each text but the last
-        # Small enough that Python arithmetic beats numpy's calls (a document cleaned alone is
-        # a batch of one): class sums and shares are then computed in Python.
+        # Small enough that Python arithmetic per document beats numpy's calls (a document
+        # cleaned alone is a batch of one): the filters' shares are then computed in Python.
         self.few = len(texts) <= _FEW
         self._measured: dict[Any, Any] = {}
 
@@ -107,27 +107,19 @@ class Batch:
         scalars."""
         return self.class_counts.tolist()
 
-    def sums(self, *classes: int) -> np.ndarray | list[int]:
+    def sums(self, *classes: int) -> np.ndarray:
         """Per document, its characters of any of `classes`."""
-        if self.few:
-            if len(classes) == 1:
-                return [row[classes[0]] for row in self.counts]
-            return [sum([row[c] for c in classes]) for row in self.counts]
         return self.class_counts[:, list(classes)].sum(axis=1)
 
     @cached_property
-    def visible(self) -> np.ndarray | list[int]:
+    def visible(self) -> np.ndarray:
         """Characters that are not white space, per document."""
-        if self.few:
-            return [len(text) - row[SPACE] for text, row in zip(self.texts, self.counts, strict=True)]
         return self.lengths - self.class_counts[:, SPACE]
 
-    def shares(self, part: np.ndarray | list[int], whole: np.ndarray | list[int], digits: int = 3) -> list[float]:
-        """`part / whole` per document, rounded (0 where `whole` is 0): the signals' shares
-        for the batch in three numpy calls instead of a division and a `round` each."""
-        if self.few:
-            return [round(p / w, digits) if w else 0.0 for p, w in zip(part, whole, strict=True)]
-        part, whole = np.asarray(part), np.asarray(whole)
+    def shares(self, part: np.ndarray, whole: np.ndarray, digits: int = 3) -> list[float]:
+        """`part / whole` per document, rounded as Python's `round` rounds (0 where `whole` is
+        0): the signals' shares for the batch in a few numpy calls instead of a division and
+        a `round` each."""
         ratio = np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
         rounded = np.round(ratio, digits)
         # numpy scales before it rounds, Python rounds the exact value: they can part only

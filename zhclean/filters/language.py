@@ -85,11 +85,24 @@ def identify(text: str) -> tuple[str | None, float]:
 
 def _shares(batch: Batch) -> list[tuple[float, float, float, int]]:
     """Per document: Han share of letters, kana share of Han + kana, Hangul share of Han +
-    Hangul, and the count of letters."""
+    Hangul, and the count of letters. A few documents (one cleaned alone) are computed in
+    Python, a batch in numpy: each numpy call costs more than a document's arithmetic."""
+    if batch.few:
+        return [_row_shares(c) for c in batch.counts]
     han, letters = batch.sums(HAN), batch.sums(HAN, KANA, HANGUL, LATIN, OTHER_LETTER)
     shares = (batch.shares(han, letters), batch.shares(batch.sums(KANA), batch.sums(HAN, KANA)),
               batch.shares(batch.sums(HANGUL), batch.sums(HAN, HANGUL)))
-    return list(zip(*shares, [int(n) for n in letters], strict=True))
+    return list(zip(*shares, letters.tolist(), strict=True))
+
+
+def _row_shares(c: list[int]) -> tuple[float, float, float, int]:
+    han, kana, hangul = c[HAN], c[KANA], c[HANGUL]
+    letters = han + kana + hangul + c[LATIN] + c[OTHER_LETTER]
+    return _share(han, letters), _share(kana, han + kana), _share(hangul, han + hangul), letters
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else 0.0
 
 
 @register_filter("language", options=LanguageOptions)

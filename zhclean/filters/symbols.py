@@ -25,6 +25,7 @@ from zhclean.filters.base import (
     DIGIT,
     OTHER,
     PRIVATE,
+    SPACE,
     Batch,
     Document,
     FilterOutput,
@@ -45,13 +46,28 @@ class SymbolsOptions:
 
 def _shares(batch: Batch) -> list[tuple[float, float, int]]:
     """Per document: the symbol share and the digit share of visible characters, and the
-    visible characters."""
+    visible characters. A few documents (one cleaned alone) are computed in Python, a batch
+    in numpy: each numpy call costs more than a document's arithmetic."""
+    if batch.few:
+        return [_row_shares(text, c) for text, c in zip(batch.texts, batch.counts, strict=True)]
     visible, symbol = batch.visible, batch.sums(OTHER, ASCII_PUNCT, PRIVATE)
     for i, text in enumerate(batch.texts):
-        if symbol[i] and "[" in text:
-            symbol[i] -= 2 * len(_EMOTICON.findall(text))
-    return list(zip(batch.shares(symbol, visible), batch.shares(batch.sums(DIGIT), visible),
-                    [int(n) for n in visible], strict=True))
+        if symbol[i]:
+            symbol[i] = _symbols_in(text, int(symbol[i]))
+    return list(zip(batch.shares(symbol, visible), batch.shares(batch.sums(DIGIT), visible), visible.tolist(),
+                    strict=True))
+
+
+def _row_shares(text: str, c: list[int]) -> tuple[float, float, int]:
+    visible = len(text) - c[SPACE]
+    symbol = _symbols_in(text, c[OTHER] + c[ASCII_PUNCT] + c[PRIVATE])
+    return (round(symbol / visible, 3) if visible else 0.0, round(c[DIGIT] / visible, 3) if visible else 0.0,
+            visible)
+
+
+def _symbols_in(text: str, counted: int) -> int:
+    """The symbols of `text` (`counted` by class) less the brackets of emoticon codes."""
+    return counted - 2 * len(_EMOTICON.findall(text)) if counted and "[" in text else counted
 
 
 @register_filter("symbols", options=SymbolsOptions)
