@@ -22,9 +22,9 @@ notice; see docs/corpus_lines.md). At the head, `小编…` opens the article
 glued to the article's first sentence: both stay.
 
 A page's closing block of links goes too: from a line that opens with a navigation or tag
-head and a separator (`上一篇：`, `相关阅读`, `推荐阅读`, `相關新聞`, `标签：`, `Tags:`…) to the end, when every line of it
-is as short as a title (`_LINK_MAX_CHARS`) or a snippet cut short (`…`, `......`). Article
-text after such a head is not a list of titles, and stays.
+head and a separator (`上一篇：`, `相关阅读`, `推荐阅读`, `相關新聞`, `标签：`, `Tags:`…) to the
+end, when every line of it is as short as a title (`_LINK_MAX_CHARS`) or a snippet cut short
+(`…`, `......`). Article text after such a head is not a list of titles, and stays.
 
 Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左下角阅读原文。` → the last line goes;
 `…全文完。\\n上一篇：某某公司召开年会\\n下一篇：没有了` → the last two lines go.
@@ -158,7 +158,9 @@ def _link_block(lines: list[str]) -> int:
             start = i
         elif not (len(line) <= _LINK_MAX_CHARS or (len(line) <= _SNIPPET_MAX_CHARS and _CUT_SHORT.search(line))):
             break
-    first = next((i for i, line in enumerate(lines) if line.strip(_EDGE)), len(lines))
+    if start == len(lines):
+        return start
+    first = next(i for i, line in enumerate(lines) if line.strip(_EDGE))
     return len(lines) if start <= first else start
 
 
