@@ -204,12 +204,6 @@ class Document:
         """Characters that are not white space."""
         return len(self.text) - self.counts[SPACE]
 
-    @property
-    def letters(self) -> int:
-        """Characters of words in any script: Han, kana, Hangul, Latin and other alphabets."""
-        c = self.counts
-        return c[HAN] + c[KANA] + c[HANGUL] + c[LATIN] + c[OTHER_LETTER]
-
     @cached_property
     def lines(self) -> list[str]:
         """The non-empty lines, stripped."""
