@@ -238,7 +238,7 @@ def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -
         return StepOutput(text)
     lines = text.split("\n")
     block = _link_block(lines)
-    links = [line.strip(_EDGE) for line in lines[block:] if line.strip(_EDGE)]
+    links = [(i, line.strip(_EDGE)) for i, line in enumerate(lines[block:], block) if line.strip(_EDGE)]
     lines = lines[:block]
     line, offset, tail = _tail_cut(lines)
     head_line, head_offset, head = _head_cut(lines, line + 1 if offset else line)
@@ -256,6 +256,6 @@ def notice(text: str, fields: dict, options: NoOptions, explain: bool = False) -
         return StepOutput(text)  # a page that is only a notice: the filters decide
     taken = head + tail
     removals = ([Removal("notice", "notice_sentence", 0, s.strip(_EDGE)) for s in taken]
-                + [Removal("notice", "link_block", 0, link) for link in links]) if explain else []
+                + [Removal("notice", "link_block", i, link) for i, link in links]) if explain else []  # line numbers
     rules = {name: n for name, n in (("notice_sentence", len(taken)), ("link_block", len(links))) if n}
     return StepOutput(new, len(taken) + len(links), {}, removals, rules)
