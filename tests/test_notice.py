@@ -170,8 +170,8 @@ def test_text_after_a_head_that_is_not_a_list_of_titles_stays():
     assert zhclean.clean(text).text == text
     poem = "\n".join(["床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"])
     assert zhclean.clean(poem).text == poem
-    last = "标签化管理让分类更清楚。"  # a sentence, not a tag head: no separator after 标签
-    assert zhclean.clean(f"{LONG_BODY}\n{last}").text == f"{LONG_BODY}\n{last}"
+    for last in ("标签化管理让分类更清楚。", "下一篇我们将介绍如何安装。"):  # sentences: no separator after the head
+        assert zhclean.clean(f"{LONG_BODY}\n{last}").text == f"{LONG_BODY}\n{last}"
 
 
 def test_a_page_of_only_links_is_left_to_the_filters():

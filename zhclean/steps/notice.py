@@ -128,7 +128,8 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     rights = _RIGHTS.search(folded) is not None
     on_platform = _ACTION.search(folded) is not None and _PLATFORM.search(folded) is not None
     if _STANDALONE_HEAD.match(folded) and len(folded) <= _STANDALONE_MAX_CHARS:
-        return True
+        # `上一篇：…` is a link; `下一篇我们将介绍…` is the writer's sentence: a link head needs a separator
+        return not folded.startswith(("上一篇", "下一篇")) or _link_head().match(body) is not None
     if _SOURCE_HEAD.match(folded):
         return rights
     if at_head and folded.startswith("小编"):
