@@ -43,6 +43,7 @@ DROPPED = {
     "korean": ("서울시는 오늘 새로운 교통 정책을 발표했다. 시민들은 대체로 환영하는 분위기다. 中央政府", ("language", "korean")),
     "replacement_chars": ("�ҽZ�W�١G�O�W�̪F�a��k�|���ܶʧi���i\n�o�����G���إ���108�~9��20��", ("mojibake", "mojibake")),
     "lost_characters": ("市政府?日召?新?????，介?了今年城市更新工作的?展情?，?及居民三?余?。", ("mojibake", "mojibake")),
+    "short_post_lost_characters": ("今天?于?到家了，好累[泪]", ("mojibake", "mojibake")),
     "utf8_as_latin1": ("ä¸­æ–‡ç½‘é¡µæ ‡é¢˜ï¼Œè¿™æ˜¯ä¸€ä¸ªæµ‹è¯•ã€‚ 中文", ("mojibake", "mojibake")),
     "glosses_that_lost_their_brackets": ("区人？ren)大常委会主任程绣？xiu)明带队，调研组先？xiān)后来到？dao)街道社区，"
                                          "听取了？liao)居民代表的？de)意见。", ("mojibake", "mojibake")),
@@ -74,6 +75,8 @@ def test_filter_drops(case: str) -> None:
 KEPT = {
     "news": NEWS,
     "short_weibo_sentence": "今天终于把论文交上去了，晚上去吃火锅庆祝一下[哈哈]",
+    "short_post_one_lost_character": "今天终?把论文交上去了，晚上去吃火锅庆祝一下[哈哈]",
+    "short_post_asking_twice": "你到家了吗？吃饭了没？[哈哈]",
     "news_about_gambling": (
         "本报讯 警方日前破获一起特大网络赌博案，抓获犯罪嫌疑人二十三名。经查，该团伙以境外“百家乐”"
         "网站为幌子，通过所谓网投平台招揽参赌人员，涉案资金流水达两亿元。警方提醒，参与网络赌博"

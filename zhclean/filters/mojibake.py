@@ -6,7 +6,8 @@ character (`中??文`, a `?` or `？` inside a run of Han characters, not after 
 pinyin gloss whose opening bracket was lost with it (`因？yàn)`), UTF-8 read as Latin-1 or Windows-1252
 (`ä¸­æ–‡`, left where the unicode step could not repair it), and the marks decoders leave
 (`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share of visible characters over `max_share` (and at
-least `min_count` of them) drops the document as `mojibake`.
+least `min_count` of them), or at least `dense_share` of a short text (and at least
+`min_dense_count`), drops the document as `mojibake`.
 
 Why: a page saved in Big5 or GBK and read as UTF-8 comes out as `�ҽZ�W�١G` (30 of 5,023
 tw_news articles); one converted through a code page that lacks a character has `?` for
@@ -60,6 +61,10 @@ _DECODER_MARKS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 class MojibakeOptions:
     max_share: float = setting(0.02, at_least=0, at_most=1)  # of visible characters
     min_count: int = setting(5, at_least=1)
+    # A short post with a few lost characters (`真後悔那?候?下手……`): fewer than `min_count`, but
+    # a tenth of what it says is gone.
+    dense_share: float = setting(0.1, at_least=0, at_most=1)
+    min_dense_count: int = setting(2, at_least=1)
 
 
 # What each pattern needs to be there at all, one bit each: a question mark; a lead byte of
@@ -116,6 +121,7 @@ def mojibake(doc: Document, options: MojibakeOptions) -> FilterOutput:
     lost = garbled(doc)
     share = round(lost / doc.visible, 3) if lost and doc.visible else 0.0
     signals = {"garbled_chars": lost, "garbled_share": share}
-    if lost >= options.min_count and share > options.max_share:
+    if (lost >= options.min_count and share > options.max_share) or (
+            lost >= options.min_dense_count and share >= options.dense_share):
         return FilterOutput(signals, Verdict("mojibake", share))
     return FilterOutput(signals)
