@@ -177,3 +177,9 @@ def test_text_after_a_head_that_is_not_a_list_of_titles_stays():
 def test_a_page_of_only_links_is_left_to_the_filters():
     text = "上一篇：某某区召开年度工作会议\n下一篇：没有了"
     assert zhclean.clean(text).text == text
+
+
+def test_a_closing_pager_goes():
+    text = f"{LONG_BODY}\n首页 上一页 1 2 3 4 5 下一页 尾页"
+    assert zhclean.clean(text).text == LONG_BODY
+    assert zhclean.clean(f"{LONG_BODY}\n首页设计要简洁。").text == f"{LONG_BODY}\n首页设计要简洁。"

@@ -51,6 +51,7 @@ _STANDALONE_MAX_CHARS = 40
 # A closing block of links: a navigation or tag head at a line's start, written in either
 # script, then a separator or the line's end (`下一篇我们将介绍…` is a sentence, not a head).
 _LINK_HEADS = ("上一篇|下一篇|上一条|下一条|上一页|下一页|上一文章|下一文章|前一篇|后一篇|上篇|下篇|上一则|下一则"
+               "|首页|返回首页|返回列表|返回顶部"  # a pager (`首页 上一页 5 6 7 尾页`), the way back
                "|相关阅读|相关文章|相关新闻|相关推荐|相关链接|推荐阅读|延伸阅读|往期回顾|往期精选|热门推荐|热门文章|猜你喜欢|更多精彩|更多阅读|精彩推荐|最新文章|热点推荐"
                "|标签|文章标签|本文标签|相关标签|tags?")
 # Not `本文关键词：`: on a gambling network's pages it holds the brand (`欧宝体育app`), which the
