@@ -60,6 +60,12 @@ def _class_table() -> np.ndarray:
 CLASS_OF = _class_table()
 
 
+def share(part: float, whole: float, digits: int = 3) -> float:
+    """`part / whole` rounded, 0 where `whole` is 0: how every filter reports a share (and
+    what `Batch.shares` computes for a whole batch)."""
+    return round(part / whole, digits) if whole else 0.0
+
+
 _FEW = 8  # documents: see `Batch.few`
 
 

@@ -38,6 +38,7 @@ from zhclean.filters.base import (
     FilterOutput,
     Verdict,
     register_filter,
+    share,
 )
 
 _SAMPLE = 600  # characters Lingua reads: enough for a confident guess, cheap
@@ -98,11 +99,7 @@ def _shares(batch: Batch) -> list[tuple[float, float, float, int]]:
 def _row_shares(c: list[int]) -> tuple[float, float, float, int]:
     han, kana, hangul = c[HAN], c[KANA], c[HANGUL]
     letters = han + kana + hangul + c[LATIN] + c[OTHER_LETTER]
-    return _share(han, letters), _share(kana, han + kana), _share(hangul, han + hangul), letters
-
-
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 3) if whole else 0.0
+    return share(han, letters), share(kana, han + kana), share(hangul, han + hangul), letters
 
 
 @register_filter("language", options=LanguageOptions)

@@ -36,6 +36,7 @@ from zhclean.filters.base import (
     FilterOutput,
     Verdict,
     register_filter,
+    share,
 )
 from zhclean.text import reads_as_question
 
@@ -119,9 +120,9 @@ def _syllables() -> frozenset[str]:
 @register_filter("mojibake", options=MojibakeOptions)
 def mojibake(doc: Document, options: MojibakeOptions) -> FilterOutput:
     lost = garbled(doc)
-    share = round(lost / doc.visible, 3) if lost and doc.visible else 0.0
-    signals = {"garbled_chars": lost, "garbled_share": share}
-    if (lost >= options.min_count and share > options.max_share) or (
-            lost >= options.min_dense_count and share >= options.dense_share):
-        return FilterOutput(signals, Verdict("mojibake", share))
+    garbled_share = share(lost, doc.visible) if lost else 0.0
+    signals = {"garbled_chars": lost, "garbled_share": garbled_share}
+    if (lost >= options.min_count and garbled_share > options.max_share) or (
+            lost >= options.min_dense_count and garbled_share >= options.dense_share):
+        return FilterOutput(signals, Verdict("mojibake", garbled_share))
     return FilterOutput(signals)

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from zhclean.config import setting
-from zhclean.filters.base import Batch, Document, FilterOutput, Verdict, register_filter
+from zhclean.filters.base import Batch, Document, FilterOutput, Verdict, register_filter, share
 
 _CLAUSE_ENDS = "。！？!?；;，,、：:\n"
 _CLAUSE_END = re.compile(f"[{_CLAUSE_ENDS}]+")
@@ -56,9 +57,13 @@ def dup_clause_char_frac(text: str, visible: int, min_clause: int) -> float:
     clauses = _CLAUSE_END.split(text)
     if len(set(clauses)) == len(clauses):  # most documents: a set is cheaper than a Counter
         return 0.0
+    return share(_repeated_chars(clauses, min_clause), visible)
+
+
+def _repeated_chars(clauses: Iterable[str], min_clause: int) -> int:
+    """Visible characters of the clauses (`min_clause` long or more) that repeat an earlier one."""
     counts = Counter(clauses)
-    repeated = sum(len(c.strip()) * (n - 1) for c, n in counts.items() if n > 1 and len(c) >= min_clause)
-    return round(repeated / visible, 3) if visible else 0.0
+    return sum(len(c.strip()) * (n - 1) for c, n in counts.items() if n > 1 and len(c) >= min_clause)
 
 
 @lru_cache(maxsize=1)
@@ -113,10 +118,8 @@ def repeated_clause_spans(batch: Batch, min_clause: int) -> dict[int, list[tuple
 
 
 def _repeated_share(text: str, spans: list[tuple[int, int]], visible: int) -> float:
-    """`dup_clause_char_frac` counted over the clauses at `spans` only."""
-    counts = Counter(text[start:end] for start, end in spans)
-    repeated = sum(len(c.strip()) * (n - 1) for c, n in counts.items() if n > 1)
-    return round(repeated / visible, 3) if visible else 0.0
+    """`dup_clause_char_frac` counted over the clauses at `spans` only (each long enough)."""
+    return share(_repeated_chars((text[start:end] for start, end in spans), 0), visible)
 
 
 @register_filter("repetition", options=RepetitionOptions)

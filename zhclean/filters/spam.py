@@ -28,7 +28,15 @@ from importlib import resources
 import numpy as np
 
 from zhclean.config import parse_toml, setting
-from zhclean.filters.base import LATIN, Batch, Document, FilterOutput, Verdict, register_filter
+from zhclean.filters.base import (
+    LATIN,
+    Batch,
+    Document,
+    FilterOutput,
+    Verdict,
+    register_filter,
+    share,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,23 +154,27 @@ def _screen(batch: Batch) -> tuple[list[bool], list[bool]]:
     if not found.any():
         return nothing, nothing
     key = key[found]
-    if n == 1:  # a document alone: one row, without the batch's bookkeeping
-        present = np.zeros(len(index.distinct), dtype=bool)
-        present[key] = True
-        whole = np.logical_and.reduceat(present[index.word_keys], index.word_starts)
-        return [bool(whole[: index.terms].any())], [bool(whole[index.terms :].any())]
+    if n == 1:  # a document alone: its one row, without the batch's owners and chunks
+        terms, brands = _whole_words(index, np.zeros(len(key), dtype=np.int64), key, 1)
+        return terms.tolist(), brands.tolist()
     owners = batch.owners(at[found])  # they ascend with the positions
     terms, brands = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for first in range(0, n, _ROWS):  # a (document, key) table of bounded size at a time
         lo, hi = np.searchsorted(owners, [first, first + _ROWS])
-        if lo == hi:
-            continue
-        present = np.zeros((min(_ROWS, n - first), len(index.distinct)), dtype=bool)
-        present[owners[lo:hi] - first, key[lo:hi]] = True
-        whole = np.logical_and.reduceat(present[:, index.word_keys], index.word_starts, axis=1)
-        terms[first : first + len(present)] = whole[:, : index.terms].any(axis=1)
-        brands[first : first + len(present)] = whole[:, index.terms :].any(axis=1)
+        if lo < hi:
+            rows = min(_ROWS, n - first)
+            terms[first : first + rows], brands[first : first + rows] = _whole_words(
+                index, owners[lo:hi] - first, key[lo:hi], rows)
     return terms.tolist(), brands.tolist()
+
+
+def _whole_words(index: _TermBigrams, rows: np.ndarray, keys: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a (row, key) presence table made from `rows` and `keys`: whether some term,
+    and whether some brand word, has each of its keys there."""
+    present = np.zeros((n_rows, len(index.distinct)), dtype=bool)
+    present[rows, keys] = True
+    whole = np.logical_and.reduceat(present[:, index.word_keys], index.word_starts, axis=1)
+    return whole[:, : index.terms].any(axis=1), whole[:, index.terms :].any(axis=1)
 
 
 _ROWS = 4096  # documents per presence table: at most 4096 x (distinct keys) booleans
@@ -214,7 +226,7 @@ def spam(doc: Document, options: SpamOptions) -> FilterOutput:
     text = doc.text.lower() if (may_hit or may_brand) and doc.counts[LATIN] else doc.text
     pattern, kind_of = _terms()
     hits = pattern.findall(text) if may_hit else []
-    density = round(1000 * len(hits) / doc.visible, 2) if hits and doc.visible else 0.0
+    density = share(1000 * len(hits), doc.visible, 2) if hits else 0.0
     brands = brand_lines(doc, text) if may_brand else 0
     signals = {"spam_hits": len(hits), "spam_per_1000": density, "gambling_brand_lines": brands}
     if brands >= options.min_brand_lines:

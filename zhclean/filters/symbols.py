@@ -31,6 +31,7 @@ from zhclean.filters.base import (
     FilterOutput,
     Verdict,
     register_filter,
+    share,
 )
 
 # Emoticon codes (`[泪]`, `[哈哈]`): their brackets are the platform's markup, not debris.
@@ -61,8 +62,7 @@ def _shares(batch: Batch) -> list[tuple[float, float, int]]:
 def _row_shares(text: str, c: list[int]) -> tuple[float, float, int]:
     visible = len(text) - c[SPACE]
     symbol = _symbols_in(text, c[OTHER] + c[ASCII_PUNCT] + c[PRIVATE])
-    return (round(symbol / visible, 3) if visible else 0.0, round(c[DIGIT] / visible, 3) if visible else 0.0,
-            visible)
+    return share(symbol, visible), share(c[DIGIT], visible), visible
 
 
 def _symbols_in(text: str, counted: int) -> int:
