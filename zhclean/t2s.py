@@ -116,7 +116,7 @@ def repair_round_trip(text: str) -> str:
     never the leftover). Only restoring calls it: genuine Traditional text is never
     converted."""
     table, pattern = _repairs()
-    if pattern is None:
+    if pattern is None or pattern.search(text) is None:  # most text: no match, and no call set up
         return text
     return pattern.sub(lambda m: table[m.group()], text)
 

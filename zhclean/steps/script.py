@@ -106,19 +106,13 @@ def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
     return "mixed"
 
 
-def detect(text: str, options: ScriptOptions = ScriptOptions(),
-           judged: Callable[[str], str] | None = None) -> ScriptProfile:
+def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile:
     """Classify the script and, for Traditional or mixed text, score machine conversion.
 
     Leftovers are counted first; only when they do not settle it are windows round-tripped,
-    and a single Taiwan or Hong Kong form settles it without any conversion. `judged` gives
-    the part of a text with Traditional characters that the verdict is taken on."""
+    and a single Taiwan or Hong Kong form settles it without any conversion."""
     if script := _script_without_traditional(text):  # most text: settled by one regex scan
         return ScriptProfile(script, -1, 0, -1, 0, 0.0)
-    if judged is not None:
-        text = judged(text)
-        if script := _script_without_traditional(text):
-            return ScriptProfile(script, -1, 0, -1, 0, 0.0)
     codes = codes_of(text)
     counts = np.bincount(char_tables().script_class[codes], minlength=4)
     script = _classify(counts, options)
@@ -204,12 +198,26 @@ def _target(mode: str, profile: ScriptProfile, converted: bool) -> str | None:
     return mode
 
 
+def judge(text: str, options: ScriptOptions) -> tuple[ScriptProfile, bool]:
+    """The profile that decides, and whether the text was machine-converted: on the whole
+    text, or else on what the repeated-line step will leave of it. A document kept as it
+    is goes to the next cleaning without its repeated lines, which must not find a
+    conversion this one did not (a converted one comes back Simplified: nothing to find).
+    Most converted text is settled on the whole of it, with no look at its lines."""
+    profile = detect(text, options)
+    if (converted := is_machine_converted(profile, options)) or profile.traditional_only == 0:
+        return profile, converted
+    kept = _kept_lines(text)
+    if kept is text:
+        return profile, False
+    rest = detect(kept, options)
+    return (rest, True) if is_machine_converted(rest, options) else (profile, False)
+
+
 def _kept_lines(text: str) -> str:
     """The text without the lines the repeated-line step will drop (with its default
-    options), found as that step will see them, after the punctuation step. The verdict is
-    taken on what stays: a document whose repeated lines tip it is judged on the rest by the
-    next cleaning, which must find the same. Text without Traditional characters never
-    gets this far; most of the rest is settled by `_may_repeat`."""
+    options), found as that step will see them, after the punctuation step; the text itself
+    when none go. Most text is settled by `_may_repeat`."""
     if "\n" not in text or not _may_repeat(text):
         return text
     marked = punctuation(text, {}, NoOptions(), False).text  # never adds or removes a line
@@ -227,8 +235,7 @@ def _may_repeat(text: str) -> bool:
 
 @register("script", options=ScriptOptions)
 def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain: bool) -> StepOutput:
-    profile = detect(text, options, _kept_lines)
-    converted = is_machine_converted(profile, options)
+    profile, converted = judge(text, options)
     info: dict[str, Any] = {
         "script_in": profile.script,
         "script_out": profile.script,
