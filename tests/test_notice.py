@@ -22,7 +22,13 @@ NEWS_WITH_NOTICE_WORDS = [
     "廣東共青團則在其官方微博上發文道歉，強調小編因為語文沒學好表意不清。",
     "关务署建议，民众可通过手机下载实名认证APP并完成注册。",
     "他说，我们将继续关注这一问题，并在官方网站公布处理结果。",
+    "声明指出，这些做法严重侵犯了当地居民的合法权益。",  # 声明 the subject, not a head
+    "说明书中的观点仅供参考，专家建议遵医嘱。",
+    "提示市民关注官方微信公众号获取最新信息。",
 ]
+
+HEADED_NOTICES = ["声明：本号对文中观点保持中立。", "【声明】本文仅代表作者个人观点。", "註：本文為作者個人觀點，並非投資建議。",
+                  "注意：转载请注明出处。", "免责声明本文仅供参考，不构成投资建议。"]
 
 
 def test_a_notice_line_at_the_end_goes():
@@ -50,6 +56,12 @@ def test_an_article_that_opens_with_its_editor_speaking_keeps_it():
 def test_news_that_uses_notice_words_stays(sentence):
     assert not is_notice(sentence)
     assert zhclean.clean(f"{BODY}\n{sentence}").text.endswith(sentence.rstrip("。") + "。")
+
+
+@pytest.mark.parametrize("sentence", HEADED_NOTICES)
+def test_a_notice_head_set_off_by_a_separator_or_compound_heads_a_notice(sentence):
+    assert is_notice(sentence)
+    assert zhclean.clean(f"{BODY}\n{sentence}").text == BODY
 
 
 def test_a_page_that_is_only_a_notice_is_left_to_the_filters():

@@ -62,7 +62,12 @@ _LINK_HEAD_MAX_CHARS = 120  # a head line may hold two (`上一篇：<title> 下
 _SNIPPET_MAX_CHARS = 300
 # Where the page says its text or pictures came from, before a rights clause (`图片来自网络，如有侵权…`).
 _SOURCE_HEAD = re.compile("(?:图片|图文|内容|文章|部分文章|部分内容|素材|资料)(?:来自|来源于|来源|整理自|转自|选自)")
-_NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:声明|申明|提示|说明)|温馨提示|友情提示|注|编者按)")
+_NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:声明|申明|提示|说明)|温馨提示|友情提示|注意|注|编者按)")
+# A head that is also a plain word (`声明指出，…` is news: "the statement said") heads a notice
+# only set off by a separator, as notices write it (`声明：`, `【声明】`, `注：`); a compound head
+# (`免责声明`, `温馨提示`, `编者按`) is one as it stands.
+_BARE_HEADS = frozenset(("声明", "申明", "提示", "说明", "注意", "注"))
+_SEPARATOR_AFTER_HEAD = "(?:[ \t\u3000]*[:：】\\]）)」』|｜]|[ \t\u3000]+)"
 _RIGHTS_HEAD = re.compile("(?:转载请|如需转载|转载须|转载务必|禁止转载|严禁转载|谢绝转载|未经(?:本|许可|授权|同意|书面)|版权所有|版权归)")
 _READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|如需|如有|未经|喜欢|觉得|更多"
                           "|回复|记得|打开|下载|搜索|投稿|读者)")
@@ -135,13 +140,27 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
         return rights
     if at_head and folded.startswith("小编"):
         return False
-    if _SELF_SUBJECT.match(folded) or _NOTICE_HEAD.match(folded):
+    if _SELF_SUBJECT.match(folded) or _opens_with_notice_head(folded, body):
         return rights or on_platform
     if _RIGHTS_HEAD.match(folded):
         return rights
     if _READER_HEAD.match(folded):
         return on_platform or (rights and (_ACTION.search(folded) is not None or _PLATFORM.search(folded) is not None))
     return False
+
+
+def _opens_with_notice_head(folded: str, body: str) -> bool:
+    """Whether the sentence opens with a notice head: a compound one, or a bare one followed
+    by a separator in the text as written (`body`; the fold drops the marks)."""
+    head = _NOTICE_HEAD.match(folded)
+    if head is None:
+        return False
+    return head.group() not in _BARE_HEADS or _separated_bare_head().match(body) is not None
+
+
+@cache
+def _separated_bare_head() -> re.Pattern:
+    return re.compile(f"(?:{both_scripts('|'.join(sorted(_BARE_HEADS)))}){_SEPARATOR_AFTER_HEAD}")
 
 
 def _link_block(lines: list[str]) -> int:
