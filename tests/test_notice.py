@@ -25,10 +25,18 @@ NEWS_WITH_NOTICE_WORDS = [
     "声明指出，这些做法严重侵犯了当地居民的合法权益。",  # 声明 the subject, not a head
     "说明书中的观点仅供参考，专家建议遵医嘱。",
     "提示市民关注官方微信公众号获取最新信息。",
+    "未经许可擅自转载的网站已被责令删除相关内容。",  # reports a prohibition, forbids nothing
+    "版权所有者可向法院提起诉讼。",
+    "版权归属问题一直是双方争议的焦点。",
+    "请广大市民关注官方微博，及时了解交通管制信息。",  # the story's public addressed, not the reader
+    "如需办理，市民可登录政务服务网站或下载App在线申请。",
+    "关注公众号“健康上海12320”可查询接种点。",
+    "请扫描二维码下载报名表，报名截止日期为5月10日。",
 ]
 
 HEADED_NOTICES = ["声明：本号对文中观点保持中立。", "【声明】本文仅代表作者个人观点。", "註：本文為作者個人觀點，並非投資建議。",
-                  "注意：转载请注明出处。", "免责声明本文仅供参考，不构成投资建议。"]
+                  "注意：转载请注明出处。", "免责声明本文仅供参考，不构成投资建议。", "未经本站同意，不得转载。",
+                  "版权所有，侵权必究。", "点击文末阅读原文，报名参加线下活动。"]
 
 
 def test_a_notice_line_at_the_end_goes():
@@ -59,7 +67,7 @@ def test_news_that_uses_notice_words_stays(sentence):
 
 
 @pytest.mark.parametrize("sentence", HEADED_NOTICES)
-def test_a_notice_head_set_off_by_a_separator_or_compound_heads_a_notice(sentence):
+def test_notices_with_a_head_a_prohibition_or_the_page_named_go(sentence):
     assert is_notice(sentence)
     assert zhclean.clean(f"{BODY}\n{sentence}").text == BODY
 

@@ -14,7 +14,10 @@ Precision: a sentence is a notice only when it *opens* as one — with the page 
 subject (`本文…`, `本站…`, `本報告…`, `小编…`), with a notice head (`声明：`, `免责声明`,
 `温馨提示`, `注：`), or addressing the reader (`转载请…`, `如需转载…`, `欢迎…`, `点击…`, `请…`) —
 *and* speaks of rights (转载, 授权, 版权, 仅供…, 不代表…, 观点…) or of an action on a platform
-(关注 + 公众号, 下载 + 客户端). The words alone are not enough: `日本文部科學省…`,
+(关注 + 公众号, 下载 + 客户端). A head that is also a plain word needs its separator
+(`声明：…`, not `声明指出，…`), a head of 未经… must forbid (`不得`, `禁止`), and a sentence that
+sends the story's public to a service (`请广大市民关注官方微博`, `…下载App在线申请`) is news
+unless it names the page or speaks of rights. The words alone are not enough: `日本文部科學省…`,
 `本刊隨後寄出…`, `未經許可製造…槍枝…`, `…不承担法律责任。` are news and stay (measured on
 THUCNews, tw_news, People's Daily 1998 and the dev set: every sentence it takes there is a
 notice; see docs/corpus_lines.md). At the head, `小编…` opens the article
@@ -68,7 +71,17 @@ _NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:�
 # (`免责声明`, `温馨提示`, `编者按`) is one as it stands.
 _BARE_HEADS = frozenset(("声明", "申明", "提示", "说明", "注意", "注"))
 _SEPARATOR_AFTER_HEAD = "(?:[ \t\u3000]*[:：】\\]）)」』|｜]|[ \t\u3000]+)"
-_RIGHTS_HEAD = re.compile("(?:转载请|如需转载|转载须|转载务必|禁止转载|严禁转载|谢绝转载|未经(?:本|许可|授权|同意|书面)|版权所有|版权归)")
+_RIGHTS_HEAD = re.compile("(?:转载请|如需转载|转载须|转载务必|禁止转载|严禁转载|谢绝转载|未经(?:本|许可|授权|同意|书面)"
+                          "|版权所有(?![者人方])|版权归(?!属))")  # not 版权所有者…, 版权归属问题…: news
+# A rights notice that opens with 未经… forbids (`未经许可，不得转载`); a sentence that does not
+# reports (`未经许可擅自转载的网站已被责令删除`).
+_PROHIBITION = re.compile("不得|禁止|严禁|请勿|勿|谢绝|不可|不准|不允许|拒绝")
+# What a news item tells its public to do, not its readers: the addressee is a citizen of the
+# story (`请广大市民关注官方微博…`), or the act a public service (`下载App在线申请`, `关注公众号“…”
+# 可查询接种点`). Unless the sentence points at the page itself (`点击文末阅读原文，报名…`) or
+# speaks of rights (`…仅供参考，敬请考生以…为准` is a site's disclaimer).
+_PUBLIC = re.compile("市民|居民|村民|群众|游客|旅客|乘客|考生|家长|消费者|车主|患者|公众|办理|申请|报名|预约|查询|缴费|挂号|咨询")
+_PAGE_REF = re.compile("文末|文中|原文|本文|下方|上方|底部|后台|我们|本号|本站|本网|本平台|小编")
 _READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|如需|如有|未经|喜欢|觉得|更多"
                           "|回复|记得|打开|下载|搜索|投稿|读者)")
 _RIGHTS = re.compile("转载|授权|版权|侵权|侵犯|免责|不代表|仅供|学习交流|商业用途|法律责任|注明|出处|著作权|摘编|原创"
@@ -142,9 +155,11 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
         return False
     if _SELF_SUBJECT.match(folded) or _opens_with_notice_head(folded, body):
         return rights or on_platform
-    if _RIGHTS_HEAD.match(folded):
-        return rights
+    if head := _RIGHTS_HEAD.match(folded):
+        return rights and (not head.group().startswith("未经") or _PROHIBITION.search(folded) is not None)
     if _READER_HEAD.match(folded):
+        if not rights and _PUBLIC.search(folded) and not _PAGE_REF.search(folded):
+            return False
         return on_platform or (rights and (_ACTION.search(folded) is not None or _PLATFORM.search(folded) is not None))
     return False
 
