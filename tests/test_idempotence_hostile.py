@@ -83,7 +83,10 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     # after a gloss: found on the first cleaning, not only once the glosses are gone.
     assert _clean("来源:【〔（)問門購且國且現國後{}<style>王浩人(ren)(r子衆業爲並圍業人(ren)電群書實且樣說語大(da)\t之量的编辑：<") == ""
     assert _clean("编辑：们（men） ；们(men)(men)(n)动还成工产着面加#") == ""
-    assert _clean("来源：好女(nü)记者：小部起时里体化合性分工我用自体所是它把國有的") == ""
+    assert _clean("来源：好女(nü)记者：小部起时里体化合性分工他用自体所是它把國有的") == ""
+    # With a pronoun of address in the byline's value (`我`) it is speech, and the line stays.
+    once = "来源：好女(nü)记者：小部起时里体化合性分工我用自体所是它把國有的"
+    assert _clean(once) == once
     assert _clean("〔\u00a0记者：王") == ""
     # Nested links go innermost first, all in one cleaning (the outer one's text held `[`).
     assert _clean("[}[新华网](http://news.cn)国( guó )](#『![【王】国(guó)国") == "}新华网国( guó )国"

@@ -169,10 +169,25 @@ def test_staff_credit_lines_go_and_only_the_editor_is_reported():
         "喜欢就去做吧，不要犹豫。",
         "作者：我们在调研中发现，这个问题很普遍",  # a speaker's words in an interview
         "翻译：我们要做好准备",
+        "记者：那么未来的计划呢",  # an interview's question, no question mark
+        "记者：请谈谈您的感受",
+        "記者：您怎麼看待這一現象",
+        "编辑：好的，谢谢",
     ],
 )
 def test_sentences_about_boilerplate_stay(line):
     assert only("boilerplate", "正文。\n" + line).text == "正文。\n" + line
+
+
+@pytest.mark.parametrize(("line", "field", "value"), [
+    ("记者：王小明", "author", "王小明"),
+    ("作者：张三 李四 王五", "author", "张三 李四 王五"),
+    ("责任编辑：小王", "editor", "小王"),
+    ("記者：陳大同／台北報導", "author", "陳大同／台北報導"),
+])
+def test_a_byline_of_names_still_goes(line, field, value):
+    out = only("boilerplate", "正文。\n" + line)
+    assert out.text == "正文。" and out.meta[field] == value
 
 
 def test_user_rules_extend_the_builtin_ones(tmp_path):

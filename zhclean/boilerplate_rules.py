@@ -79,6 +79,7 @@ class RuleSet:
     unreported: frozenset[str]  # field rules whose lines go but whose values are not output
     line_start: re.Pattern  # where any rule may match, after a "\n": one pass finds the lines
     key_scan: re.Pattern | None = None  # a key and its colon anywhere: glued pairs are split at them
+    name_fields: frozenset[str] = frozenset()  # field rules with `names = true`
 
 
 def _traditional_forms(word: str) -> tuple[str, ...]:
@@ -104,6 +105,7 @@ class FieldRule:
     keys: tuple[str, ...] = setting(nonempty=True)
     max_value_chars: int = setting(40, at_least=1)
     report: bool = True  # false: the line goes, the value is not output
+    names: bool = False  # the value names people: one that reads as speech is dialogue, not a byline
     source: str = ""
 
 
@@ -316,6 +318,7 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
     key_to_field: dict[str, str] = {}
     max_value: dict[str, int] = {}
     unreported: set[str] = set()
+    name_fields: set[str] = set()
     for file in files:
         for _, rule, scoped in file.notices:
             notices.append((rule.name, "|".join(scoped)))
@@ -327,6 +330,8 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
             max_value[rule.name] = rule.max_value_chars
             if not rule.report:
                 unreported.add(rule.name)
+            if rule.names:
+                name_fields.add(rule.name)
             for key in rule.keys:
                 for form in forms(key):
                     key_to_field[form] = rule.name
@@ -354,7 +359,7 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
         glued_scan = compile_(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
     key_scan = compile_(rf"(?:{keys})[ \t]*[:：]") if key_to_field else None
     return RuleSet(NoticeSet.of(notices, compile_), NoticeSet.of(glued, compile_), glued_head, glued_scan, field_line, field_pair,
-                   key_to_field, max_value, frozenset(unreported), line_start, key_scan)
+                   key_to_field, max_value, frozenset(unreported), line_start, key_scan, frozenset(name_fields))
 
 
 # A field line is `KEY：VALUE` pairs, a value running up to the separator before the next key.

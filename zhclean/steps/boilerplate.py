@@ -36,6 +36,7 @@ from zhclean.boilerplate_rules import (
     OPEN,
     NoticeSet,
     RuleSet,
+    both_scripts,
     load_rules,
 )
 from zhclean.chars import CJK_PUNCT_CLASS, HAN_CLASS, codes_of
@@ -71,6 +72,11 @@ _SPACE_RUN_INSIDE = re.compile(f"[{EDGE}]+")
 # `作者：我们在调研中发现，这个问题很普遍` is a speaker's words, not a byline.
 _CLAUSE_BREAK = re.compile(r"[，；;]")
 _MAX_NAME_LIST = 12
+# Words a name never holds and speech is full of: pronouns of address, question and modal
+# particles, a question's words. An interview's `记者：那么未来的计划呢` is the reporter's question,
+# not a byline (a field rule with `names = true`).
+_SPEECH = re.compile(both_scripts("您|你|我|咱|吗|呢|吧|啊|呀|么|怎|什么|如何|为何|是否|能否|请|谈谈|好的|谢谢|是的"
+                                  "|认为|觉得|知道|那么|这个|这一|那个|一下|可以"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +133,7 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
             continue  # a counter with no count shown after real fields: `…來源：日記大全 點擊：`
         if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value) or (
             len(value) > _MAX_NAME_LIST and _CLAUSE_BREAK.search(value)
-        ):
+        ) or (field in rules.name_fields and _SPEECH.search(value)):
             return None
         found.setdefault(field, value)
     return found or None
