@@ -13,7 +13,9 @@ nothing and make unrelated articles look alike. The metadata is worth keeping, a
 
 Precision: rules match whole lines with bounded gaps, and a field value may not hold a
 sentence (`。！？`, or a clause break in more than 12 characters), so a paragraph that merely
-mentions a source or a disclaimer, or an interview line `作者：我们发现，…`, stays.
+mentions a source or a disclaimer, or an interview line `作者：我们发现，…`, stays. A byline's
+value names people (`names = true`): one that reads as speech (`记者：那么未来的计划呢`, with
+您, 吗, 呢, 怎, 谈谈…) is an interview's question and stays.
 
 Example: `來源:上海發布\\n特別聲明：以上內容…為自媒體平臺“網易號”用戶上傳並發布…`
 → both lines removed, `source = "上海發布"` (converted with the text by the script step).
