@@ -114,6 +114,28 @@ def test_only_html_elements_are_tags():
     assert only("markup", text).text == "<BLOOMBERG 免責聲明>\n\n第二段\n\n卡片\n1<2>0"
 
 
+@pytest.mark.parametrize("text", [
+    "<A Beautiful Mind>很好看。",  # a title whose first word names an element
+    "《Head First Java》和<Head First Java>都是书名。",
+    "当 x<a 或 x>b 时，不等式成立。",  # an inequality: Han text after the name
+    "若0<p 且 q>1，则结论成立。",
+])
+def test_words_in_angle_brackets_after_an_element_name_are_text(text):
+    assert only("markup", text).text == text
+
+
+@pytest.mark.parametrize(("text", "cleaned"), [
+    ('<a href="http://x.cn">新华网</a>报道', "新华网报道"),
+    ("<td width=\"50%\"nowrap>格</td>", "格"),
+    ("<input type=checkbox checked>同意", "同意"),
+    ("<img src=a.jpg alt=图片>图", "图"),
+    ("<a href=http://x.cn/?a=1&b=2>链接</a>", "链接"),
+    ("<font face=宋体 size=3>字</font>", "字"),
+])
+def test_tags_with_attributes_go(text, cleaned):
+    assert only("markup", text).text == cleaned
+
+
 def test_whitespace():
     text = "\n\u3000\u3000第一段。  \n\n\n\n第二段  有  空格。\u00a0\n\n"
     assert only("whitespace", text).text == "第一段。\n\n第二段 有 空格。"

@@ -57,8 +57,15 @@ _TAG_NAME = "|".join(sorted(_ELEMENTS.split(), key=len, reverse=True))
 # step would make a tag of them for the next cleaning.
 _TAG = re.compile(
     rf"</?(?=(?i:[a-z]))((?i:{_TAG_NAME})|[a-zA-Z][a-zA-Z0-9]*-[a-zA-Z0-9-]*)(?=[^\S\n]|[/>])"
-    rf"(?:[^\S\n][^<>\n]{{0,1000}})?/?>"
+    rf"(?P<attributes>[^\S\n][^<>\n]{{0,1000}})?/?>"
 )  # the lookahead fails `<!--`, `<中` at once instead of after every name of the alternation
+# What a tag's attributes are: `name="value"`, `name='value'`, `name=value`, or a bare name
+# in lower case (`checked`, `nowrap`). Text in angle brackets is not a tag when what follows
+# the element's name is words: a title (`<A Beautiful Mind>`, `<Head First Java>`: capitalised
+# words) or an inequality (`x<a 或 x>b`: Han characters outside any value).
+_ATTRIBUTE = r"""(?:[a-zA-Z_:@][-a-zA-Z0-9_:.@]*[^\S\n]*=[^\S\n]*(?:"[^"\n]*"|'[^'\n]*'|[^\s"'<>`]+)|[a-z_:@][-a-z0-9_:.@]*)"""
+# Attributes are set apart by spaces, or follow a quoted value at once (`width="50%"nowrap`).
+_ATTRIBUTES = re.compile(rf"""(?:[^\S\n]+{_ATTRIBUTE}|(?<=["']){_ATTRIBUTE})*[^\S\n]*/?""")
 _BLOCK_TAGS = frozenset(
     ["p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote"]
 )
@@ -147,6 +154,16 @@ def _tag_replacement(match: re.Match) -> str:
     return "\n" if match.group(1).lower() in _BLOCK_TAGS else _GONE
 
 
+def _is_tag(match: re.Match) -> bool:
+    attributes = match.group("attributes")
+    return attributes is None or _ATTRIBUTES.fullmatch(attributes) is not None
+
+
+def _tag_or_text(match: re.Match) -> str:
+    """What a `_TAG` match becomes: its replacement when it is a tag, else itself."""
+    return _tag_replacement(match) if _is_tag(match) else match.group()
+
+
 # The longest text `_TAG` matches: `</`, a name, 1,000 characters of attributes, `/>`.
 _MAX_TAG = 2 + max(map(len, _ELEMENTS.split())) + 1000 + 2
 _ANGLE = re.compile("[<>]")
@@ -158,10 +175,11 @@ def _remove_tags(text: str, removals: list[Removal] | None) -> tuple[str, int]:
     which then holds no tag once what was removed is gone; `_tag_closure` finishes the others
     from there, as repeating the substitution would, in one scan. (Removing a tag never
     spoils another, a tag holding no `<` or `>` inside, so every order ends the same.)"""
-    new, n = _TAG.subn(_tag_replacement, text)
-    if removals is not None:
+    new, n = _TAG.subn(_tag_or_text, text)
+    if n and (n := sum(1 for m in _TAG.finditer(text) if _is_tag(m))) and removals is not None:
         removals.extend(
-            Removal("markup", "html_tag", m.start(), m.group(), _tag_replacement(m)) for m in _TAG.finditer(text)
+            Removal("markup", "html_tag", m.start(), m.group(), _tag_replacement(m))
+            for m in _TAG.finditer(text) if _is_tag(m)
         )
     if (n or _GONE in new) and "<" in new and _MAY_BE_MADE.search(new):
         new, more = _tag_closure(new, removals)
@@ -228,7 +246,7 @@ def _effective_tag(text: str, start: int, end: int, removed: list[tuple[int, int
 def _replacement_of(candidate: str) -> str | None:
     """`_tag_replacement` of `candidate` when it is a tag, else None: nested tags repeat."""
     tag = _TAG.fullmatch(candidate)
-    return _tag_replacement(tag) if tag else None
+    return _tag_replacement(tag) if tag and _is_tag(tag) else None
 
 
 def _replace_outermost(text: str, spans: list[tuple[int, int, str]], removals: list[Removal] | None) -> str:
