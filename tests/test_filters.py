@@ -113,6 +113,7 @@ KEPT = {
     "quiz_options_after_a_question": ("第一题：下列城市中，哪一个是中国的首都？a)北京 b)上海 c)广州。第二题：长江流经哪个城市？"
                                       "a)武汉 b)西安 c)兰州。第三题：黄河发源于哪里？a)青海 b)四川 c)甘肃。答案：a、a、a。"),
     "one_lost_gloss_in_an_article": NEWS.replace("。", "？le)好。", 1),
+    "tone_marked_pinyin_in_quotes": "“má”是麻，“mǎ”是马，这两个字的声调不同，读的时候要分清楚。",
 }
 
 

@@ -100,6 +100,14 @@ def test_unicode_repairs_short_lines_and_partial_mojibake(codec):
     assert out.text == "新闻\ncafé 中文\n新闻"
 
 
+@pytest.mark.parametrize("text", [
+    "请读：“xué”“gè”“lè”“pó”。",  # an accented letter and two quotes: the bytes of 锓, 蔓
+    "“Café”“Bar”和“Chloé”‘C’都是店名。",
+])
+def test_an_accented_letter_before_quotes_is_not_mojibake(text):
+    assert only("unicode", text).text == text
+
+
 def test_markup_removes_images_keeps_link_text_and_drops_emptied_lines():
     text = "![]()\n第一段[新华网](http://news.cn)报道&amp;评论\n![图片](https://a.cn/x.jpg)\n\n<p>第二段</p>\n[]"
     out = Pipeline(steps=["markup", "whitespace"]).clean(text)

@@ -37,6 +37,15 @@ _SCAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 # mark and ü) because the regex engine tests a range faster than a long list; letters that
 # are not pinyin fail a reading check later.
 PINYIN_LETTERS = "a-zA-Z\u00e0-\u01dc\u01f9\u1e3f"
+
+# UTF-8 continuation bytes (0x80-0xBF) as Windows-1252 or Latin-1 shows them: what follows a
+# lead byte in mojibake (`ä¸­`). The typographic marks among them (quotes, dashes, `…`, `•`)
+# also follow an accented letter in text (`“xué”“gè”`, `Café”`): a lead followed by those
+# alone is text, unless more mojibake stands with it.
+MOJIBAKE_TYPOGRAPHIC = "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026"
+MOJIBAKE_OTHER_CONTINUATION = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020\u2021\u2030\u2039\u203a\u20ac\u2122"
+)
 # Tone-marked vowels and the letters pinyin writers use for ü, all folded to plain letters.
 _TONE_FOLD = str.maketrans(
     {

@@ -26,7 +26,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from zhclean.chars import HAN_CLASS, PINYIN_LETTERS, char_tables, fold_pinyin
+from zhclean.chars import (
+    HAN_CLASS,
+    MOJIBAKE_OTHER_CONTINUATION,
+    MOJIBAKE_TYPOGRAPHIC,
+    PINYIN_LETTERS,
+    char_tables,
+    fold_pinyin,
+)
 from zhclean.config import setting
 from zhclean.filters.base import (
     PRIVATE,
@@ -52,8 +59,11 @@ _LOST_HAN = re.compile(f"[?？](?<=[{HAN_CLASS}][?？])[?？]*+(?=[{HAN_CLASS}])
 # of the text's gloss noise; the mark is the lost text. Led by the mark class, which the
 # engine scans in C.
 _LOST_OPENING = re.compile(f"[?？]([{PINYIN_LETTERS}]{{1,7}})[)）](?=[{HAN_CLASS}])")
+# A lead followed by typographic marks alone is text (`“má”是麻`): at least one other
+# continuation stands in the run.
 _UTF8_AS_LATIN1 = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
+    f"[\u00c2-\u00f4][{MOJIBAKE_TYPOGRAPHIC}]*[{MOJIBAKE_OTHER_CONTINUATION}]"
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]*"
 )
 _DECODER_MARKS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from zhclean.chars import codes_of, text_of
+from zhclean.chars import MOJIBAKE_OTHER_CONTINUATION, MOJIBAKE_TYPOGRAPHIC, codes_of, text_of
 from zhclean.steps.base import Removal, StepOutput, register, tally
 from zhclean.text import LINE_EDGE, SPACE_RUN
 
@@ -50,8 +50,12 @@ _ANY_WORK = re.compile(_char_class(frozenset("\r") | _MOJIBAKE_LEADS | _INVISIBL
 
 # UTF-8 bytes of CJK text read as Latin-1/cp1252: a lead byte E3-E9 shown as ã-é followed by
 # two continuation bytes (0x80-0xBF), which cp1252 shows as punctuation or Latin-1 symbols.
-_CONT = "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
-_MOJIBAKE = re.compile(f"[\u00e3-\u00e9][{_CONT}]{{2}}")
+# Two typographic marks after an accented letter (`“hé”“lè”`) are not such a pair alone: at
+# least one of the two is another continuation (a line of mojibake has many such triples).
+_CONT = f"{MOJIBAKE_OTHER_CONTINUATION}{MOJIBAKE_TYPOGRAPHIC}"
+_MOJIBAKE = re.compile(
+    f"[\u00e3-\u00e9](?:[{MOJIBAKE_OTHER_CONTINUATION}][{_CONT}]|[{MOJIBAKE_TYPOGRAPHIC}][{MOJIBAKE_OTHER_CONTINUATION}])"
+)
 
 
 @dataclass(frozen=True, slots=True)
