@@ -114,6 +114,13 @@ KEPT = {
                                       "a)武汉 b)西安 c)兰州。第三题：黄河发源于哪里？a)青海 b)四川 c)甘肃。答案：a、a、a。"),
     "one_lost_gloss_in_an_article": NEWS.replace("。", "？le)好。", 1),
     "tone_marked_pinyin_in_quotes": "“má”是麻，“mǎ”是马，这两个字的声调不同，读的时候要分清楚。",
+    # Words the gambling brand patterns held: sports media apps, a shop's VIP members, 奢华体会,
+    # any app's download page, odds quoted from a bookmaker.
+    "sports_media_apps": "本场比赛可通过腾讯体育App观看直播。\n咪咕体育App和央视体育官方微博也将同步直播。",
+    "vip_members": "本店贵宾会员可享受九折优惠。\n贵宾会员每月还可以参加积分兑换活动。",
+    "words_holding_a_brand": "这次旅行让我奢华体会了一把海岛生活。\n奢华体会之后，我们又回到了平静的日常。",
+    "app_download_page": "微信手机版下载安装教程：打开应用商店搜索即可。\n抖音手机版下载方法与此相同。",
+    "odds_quoted_from_a_bookmaker": "赛前bet365开出的主胜赔率是2.1。\n开赛后bet365随后调低了主队赔率。",
 }
 
 
