@@ -120,6 +120,8 @@ KEPT = {
     "vip_members": "本店贵宾会员可享受九折优惠。\n贵宾会员每月还可以参加积分兑换活动。",
     "words_holding_a_brand": "这次旅行让我奢华体会了一把海岛生活。\n奢华体会之后，我们又回到了平静的日常。",
     "app_download_page": "微信手机版下载安装教程：打开应用商店搜索即可。\n抖音手机版下载方法与此相同。",
+    "full_width_questions_in_a_short_post": "真的？假的？我不信！",  # an encoder writes `?`, not `？`
+    "colloquial_question_words": "你说啥？我没听清。为啥？他也不知道。",
     "odds_quoted_from_a_bookmaker": "赛前bet365开出的主胜赔率是2.1。\n开赛后bet365随后调低了主队赔率。",
 }
 

@@ -2,10 +2,10 @@
 
 What it does: counts the characters that stand for lost text: U+FFFD replacement
 characters, private-use characters, question marks standing in for a lost Chinese
-character (`中??文`, a `?` or `？` inside a run of Han characters, not after a question word), a
-pinyin gloss whose opening bracket was lost with it (`因？yàn)`), UTF-8 read as Latin-1 or Windows-1252
-(`ä¸­æ–‡`, left where the unicode step could not repair it), and the marks decoders leave
-(`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share of visible characters over `max_share` (and at
+character (`中??文`, a `?` inside a run of Han characters, not after a question word; a `？`
+too when the text has such a `?`), a pinyin gloss whose opening bracket was lost with it
+(`因？yàn)`), UTF-8 read as Latin-1 or Windows-1252 (`ä¸­æ–‡`, left where the unicode step
+could not repair it), and the marks decoders leave (`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share of visible characters over `max_share` (and at
 least `min_count` of them), or at least `dense_share` of a short text (and at least
 `min_dense_count`), drops the document as `mojibake`.
 
@@ -49,8 +49,9 @@ from zhclean.text import reads_as_question
 
 # A lost character: question marks inside a run of Han characters. A real question mark
 # closes a clause that asks (a question word before it: `zhclean.text.reads_as_question`, the
-# test the punctuation step makes too); the others stand for lost characters, ASCII or
-# full-width (a page cleaned elsewhere may have converted them).
+# test the punctuation step makes too); the others stand for lost characters. An encoder that
+# cannot write a character writes an ASCII `?`; full-width ones count only beside such a loss
+# (a page cleaned elsewhere may have converted some): alone, `真的？假的？我不信！` is a writer's.
 # A run of marks between Han characters, led by its first mark (the engine skips to the marks
 # in C; a pattern led by the lookbehind was tried at every character).
 _LOST_HAN = re.compile(f"[?？](?<=[{HAN_CLASS}][?？])[?？]*+(?=[{HAN_CLASS}])")
@@ -106,7 +107,9 @@ def garbled(doc: Document) -> int:
     if not held:
         return lost
     if held & _QUESTION:
-        lost += sum(len(m.group()) for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start()))
+        runs = [m.group() for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start())]
+        if any("?" in run for run in runs):  # an encoder writes `?`: full-width ones count with them
+            lost += sum(map(len, runs))
         lost += sum(len(m.group()) for m in _LOST_OPENING.finditer(text) if _is_reading(m.group(1)))
     if held & _LATIN1:
         lost += sum(map(len, _UTF8_AS_LATIN1.findall(text)))
