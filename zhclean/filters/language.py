@@ -13,7 +13,9 @@ that are mostly code or English. Word-based identifiers read Chinese badly (Chin
 and MNBVC both decide by the share of Chinese characters: 30% and 70%), and a statistical
 identifier is fooled by mojibake (Lingua names Big5 read as UTF-8 "Xhosa"); the script
 share decides, Lingua only names what is not Chinese. Kana are the sign of Japanese: a
-Japanese page is mostly kanji, and a Chinese page almost never has kana.
+Japanese page is mostly kanji, and a Chinese page almost never has kana, except a quoted
+title, a katakana name or a kaomoji: Japanese also writes hiragana against its kanji in at
+least two places, and Korean three words of Hangul (a Chinese text names one).
 
 Example: `東京都は、新たに感染者が確認されたと発表しました。` → dropped, `japanese`
 (kana 0.47 of Han + kana).
@@ -21,10 +23,12 @@ Example: `東京都は、新たに感染者が確認されたと発表しまし�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from zhclean.chars import HAN_CLASS
 from zhclean.config import setting
 from zhclean.core.budget import paused
 from zhclean.filters.base import (
@@ -84,6 +88,30 @@ def identify(text: str) -> tuple[str | None, float]:
     return best.language.iso_code_639_1.name.lower(), round(best.value, 3)
 
 
+# Japanese writes its grammar in hiragana between the kanji (`東京都は…発表しました`); a Chinese
+# text quoting a title (`《となりのトトロ》`), a name in katakana or a kaomoji (`ヾ(≧▽≦*)o`) has
+# kana, but not hiragana runs against its Han characters. Korean writes words of Hangul
+# between spaces; a Chinese text names one (`IU的本名是이지은`).
+_HIRAGANA_BY_HAN = re.compile(f"(?<=[{HAN_CLASS}])[\u3041-\u309f]+|[\u3041-\u309f]+(?=[{HAN_CLASS}])")
+_HANGUL_RUN = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
+_JAPANESE_RUNS = 2
+_KOREAN_WORDS = 3
+
+
+def writes_japanese(text: str) -> bool:
+    """Whether hiragana stand against Han characters in at least two places."""
+    return _count_at_least(_HIRAGANA_BY_HAN, text, _JAPANESE_RUNS)
+
+
+def writes_korean(text: str) -> bool:
+    """Whether the text holds at least three words of Hangul."""
+    return _count_at_least(_HANGUL_RUN, text, _KOREAN_WORDS)
+
+
+def _count_at_least(pattern: re.Pattern, text: str, n: int) -> bool:
+    return any(found >= n for found, _ in enumerate(pattern.finditer(text), start=1))
+
+
 def _shares(batch: Batch) -> list[tuple[float, float, float, int]]:
     """Per document: Han share of letters, kana share of Han + kana, Hangul share of Han +
     Hangul, and the count of letters. A few documents (one cleaned alone) are computed in
@@ -108,9 +136,9 @@ def language(doc: Document, options: LanguageOptions) -> FilterOutput:
     signals: dict[str, Any] = {"han_share": han_share, "kana_share": kana_share, "hangul_share": hangul_share}
     if letters == 0:
         return FilterOutput(signals, meta={"lang": None, "lang_score": 0.0})
-    if kana_share > options.max_kana_share:
+    if kana_share > options.max_kana_share and writes_japanese(doc.text):
         return FilterOutput(signals, Verdict("japanese", kana_share), {"lang": "ja", "lang_score": kana_share})
-    if hangul_share > options.max_hangul_share:
+    if hangul_share > options.max_hangul_share and writes_korean(doc.text):
         return FilterOutput(signals, Verdict("korean", hangul_share), {"lang": "ko", "lang_score": hangul_share})
     if han_share >= options.min_han_share:
         return FilterOutput(signals, meta={"lang": "zh", "lang_score": han_share})
