@@ -125,6 +125,12 @@ KEPT = {
     "quoted_japanese_title": "重看《となりのトトロ》，还是很感动，宫崎骏的画面太美了。",
     "kaomoji": "终于上岸啦(ノ´▽ˋ)ノ，今晚一定要好好庆祝一下！",
     "korean_name_in_chinese": "IU的本名是이지은，今天的演唱会太震撼了！",
+    # Dense in the lists' words, but reports and warnings, or the words in their everyday sense.
+    "short_crackdown_report": "警方破获一起网络赌博案，该团伙诱导群众参与百家乐、龙虎斗、时时彩等游戏，百家乐只输不赢。",
+    "anti_fraud_warning": "反诈民警提醒：刷单兼职、网络兼职、日结工资、无抵押贷款，都是骗子常用的骗局。",
+    "macau_travel_post": "今天去澳门，住威尼斯人，逛了新葡京和永利皇宫，还去金沙城看了表演，玩得很开心！",
+    "everyday_senses": "申博经验分享：彩金项链要避开汗水，卫生间地漏返水就找物业，申博材料要早准备。",
+    "software_free_trial": "我们的计划软件比人工计划快得多，人工计划也容易出错。新用户注册送30天免费试用，欢迎咨询。",
     "odds_quoted_from_a_bookmaker": "赛前bet365开出的主胜赔率是2.1。\n开赛后bet365随后调低了主队赔率。",
 }
 

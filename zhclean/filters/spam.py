@@ -6,7 +6,11 @@ case-insensitively. A page where the brand of a gambling site (`X贵宾会`, `X�
 `X手机版登录`, the file's `[brands]` patterns) stands in `min_brand_lines` lines of its own
 text (not in previous/next link lines) is dropped as `gambling` too. With at least `min_hits` hits of at least `min_distinct` different terms,
 and more than `max_per_1000` hits per 1,000 visible characters, the document is dropped as
-`gambling`, `porn` or `ads` (the list with most hits), the value being the density.
+`gambling`, `porn` or `ads` (the list with most hits), the value being the density. A list's
+`weak` terms (words with an everyday sense, `彩金`, `返水`; resorts and bookmakers, `威尼斯人`,
+`威廉希尔`) count only beside one of its other terms, and a page that reports on the trade
+(two of the police's, the courts' or a warning's words: `警方`, `破获`, `骗局`, `赌博`…) is not
+judged by density: naming the wares is how it warns.
 
 Why: Chinese crawls are full of pages where a gambling brand (`王者威尼斯人现金网`) is pasted
 into every paragraph of stolen news, and of porn and ad pages. One mention decides nothing:
@@ -182,12 +186,44 @@ _ROWS = 4096  # documents per presence table: at most 4096 x (distinct keys) boo
 
 @cache
 def _terms() -> tuple[re.Pattern, dict[str, str]]:
-    """One regex of every term (as a trie, longest match first) and each term's list."""
-    text = resources.files("zhclean.data").joinpath("spam_terms.toml").read_text(encoding="utf-8")
-    lists = parse_toml(text, "zhclean/data/spam_terms.toml")
-    kind_of = {term.lower(): kind for kind, table in lists.items() if "terms" in table for term in table["terms"]}
+    """One regex of every term, weak ones too (as a trie, longest match first), and each
+    term's list."""
+    lists = _lists()
+    kind_of = {term.lower(): kind for kind, table in lists.items() for key in ("terms", "weak")
+               for term in table.get(key, ())}
     # Matched against the lower-cased text: `re.IGNORECASE` makes every test six times slower.
     return re.compile(trie_pattern(list(kind_of))), kind_of
+
+
+# What a report on the trade says and a page that sells never does: the police, the courts,
+# a crackdown, a warning (`警方破获…百家乐、龙虎斗、时时彩…`, `反诈民警提醒：刷单兼职…`). A page with
+# `_REPORT_CUES` of them is not judged by its density of terms: naming the wares is how it warns.
+_REPORT = re.compile("警方|公安|民警|警察|破获|抓获|犯罪|嫌疑人|涉案|涉嫌|违法|非法|不法分子|打击|整治|查处|取缔|关停"
+                     "|专项行动|执法|处罚|判处|法院|检察|骗局|骗子|诈骗|反诈|敲诈|警惕|谨防|举报|停售|严禁|疾控|传播途径"
+                     "|赌博|色情|淫秽")  # the words a report names the trade by, which no seller uses
+_REPORT_CUES = 2
+
+
+def _reports(text: str) -> bool:
+    found: set[str] = set()
+    for cue in _REPORT.finditer(text):
+        found.add(cue.group())
+        if len(found) >= _REPORT_CUES:
+            return True
+    return False
+
+
+@cache
+def _weak_terms() -> frozenset[str]:
+    """Terms that count only beside a term of the lists' `terms`: words with an everyday sense
+    or names a travel story uses (`彩金`, `威尼斯人`)."""
+    return frozenset(term.lower() for table in _lists().values() for term in table.get("weak", ()))
+
+
+@cache
+def _lists() -> dict:
+    text = resources.files("zhclean.data").joinpath("spam_terms.toml").read_text(encoding="utf-8")
+    return {kind: table for kind, table in parse_toml(text, "zhclean/data/spam_terms.toml").items() if kind != "brands"}
 
 
 @cache
@@ -226,6 +262,8 @@ def spam(doc: Document, options: SpamOptions) -> FilterOutput:
     text = doc.text.lower() if (may_hit or may_brand) and doc.counts[LATIN] else doc.text
     pattern, kind_of = _terms()
     hits = pattern.findall(text) if may_hit else []
+    if hits and (all(hit in _weak_terms() for hit in hits) or _reports(text)):
+        hits = []  # weak terms alone (a travel story, a drain), or a report on the trade
     density = share(1000 * len(hits), doc.visible, 2) if hits else 0.0
     brands = brand_lines(doc, text) if may_brand else 0
     signals = {"spam_hits": len(hits), "spam_per_1000": density, "gambling_brand_lines": brands}
