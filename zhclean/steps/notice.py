@@ -89,7 +89,14 @@ _RIGHTS = re.compile("转载|授权|版权|侵权|侵犯|免责|不代表|仅供
 _ACTION = re.compile("点击|扫描|扫码|长按|识别|关注|订阅|回复|转发|收藏|点赞|在看|留言|下载|投稿|投递|分享|加入|搜索|阅读|联系"
                      "|告知")
 _PLATFORM = re.compile("公众号|二维码|客户端|原文|朋友圈|视频号|微信|微博|官网|网站|链接|平台|app|邮箱|热线|群|本站|本号|本网"
-                       "|我们|本文|页面|首页|专题|频道|栏目")
+                       "|本文|页面|首页|专题|频道|栏目")
+# `我们` is the page only as the one acted on (`关注我们`, `联系我们`, `分享给我们`) or as the owner
+# of an account (`我们的公众号`); as a subject it is the writer's (`我们只是通过电话联系`).
+_US = re.compile("(?:关注|联系|加入|私信|告知|告诉|分享给|转发给|推荐给|投稿给|反馈给|留言给)我们"
+                 "|我们的(?:公众号|微信|微博|官网|网站|平台|客户端|app|视频号|读者群|群|账号|频道|主页)")
+# The page's own reporter, or a paper's argument (`本站记者调查发现…`, `本文认为…`): the page as the
+# subject of its own text, not of a notice.
+_SELF_AS_WRITER = re.compile(f"(?:本(?:{_PAGE})|文中)(?:记者|通讯员|认为|指出|发现|分析|研究|探讨|讨论|提出|旨在|采用|基于|选取|梳理|考察)")
 # Decorations a notice may open with (`※本文…`, `【声明】…`, `★圖片為…`).
 _LEAD = re.compile(r"[\s※★☆▲△●○◆◇■□*#>\-—|｜【】\[\]()（）<>《》「」『』“”\"]+")
 _SENTENCE = re.compile(r"[^\n。！？!?；;…]+(?:[。！？!?；;…]+[」』”’\"）)】]*|$)")
@@ -101,7 +108,7 @@ _EDGE_AND_MARKS = _EDGE + "。！？!?；;…」』”’\"）)】"
 
 
 _SPREAD_FROM = 30  # folded characters from which a notice's words must reach its second half
-_ANY_CUE = re.compile("|".join(p.pattern for p in (_RIGHTS, _ACTION, _PLATFORM)))
+_ANY_CUE = re.compile("|".join(p.pattern for p in (_RIGHTS, _ACTION, _PLATFORM, _US)))
 
 
 def _openings() -> frozenset[str]:
@@ -145,13 +152,16 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     if len(folded) > _SPREAD_FROM and _last_cue_end(folded) < len(folded) // 2:
         return False  # its words are all at the start: a notice glued to the article's first sentence
     rights = _RIGHTS.search(folded) is not None
-    on_platform = _ACTION.search(folded) is not None and _PLATFORM.search(folded) is not None
+    names_platform = _PLATFORM.search(folded) is not None or _US.search(folded) is not None
+    on_platform = names_platform and _ACTION.search(folded) is not None
     if _STANDALONE_HEAD.match(folded) and len(folded) <= _STANDALONE_MAX_CHARS:
         # `上一篇：…` is a link; `下一篇我们将介绍…` is the writer's sentence: a link head needs a separator
         return not folded.startswith(("上一篇", "下一篇")) or _link_head().match(body) is not None
     if _SOURCE_HEAD.match(folded):
         return rights
     if at_head and folded.startswith("小编"):
+        return False
+    if _SELF_AS_WRITER.match(folded):
         return False
     if _SELF_SUBJECT.match(folded) or _opens_with_notice_head(folded, body):
         return rights or on_platform
@@ -160,7 +170,7 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     if _READER_HEAD.match(folded):
         if not rights and _PUBLIC.search(folded) and not _PAGE_REF.search(folded):
             return False
-        return on_platform or (rights and (_ACTION.search(folded) is not None or _PLATFORM.search(folded) is not None))
+        return on_platform or (rights and (_ACTION.search(folded) is not None or names_platform))
     return False
 
 
