@@ -203,6 +203,9 @@ def test_staff_credit_lines_go_and_only_the_editor_is_reported():
         "记者：请谈谈您的感受",
         "記者：您怎麼看待這一現象",
         "编辑：好的，谢谢",
+        "法院认为，原告对涉案作品享有版权所有权，被告未经许可使用该作品，构成侵权。",  # a ruling
+        "微信扫一扫已成为许多老人的日常。",
+        "为维护社区留言板秩序，居委会修订了使用规定。",
     ],
 )
 def test_sentences_about_boilerplate_stay(line):

@@ -166,7 +166,9 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     if _SELF_SUBJECT.match(folded) or _opens_with_notice_head(folded, body):
         return rights or on_platform
     if head := _RIGHTS_HEAD.match(folded):
-        return rights and (not head.group().startswith("未经") or _PROHIBITION.search(folded) is not None)
+        # A head of 未经… forbids copying this page, not others' works (a law: `…不得复制他人…`).
+        return rights and (not head.group().startswith("未经") or (
+            _PROHIBITION.search(folded) is not None and "他人" not in folded))
     if _READER_HEAD.match(folded):
         if not rights and _PUBLIC.search(folded) and not _PAGE_REF.search(folded):
             return False
