@@ -53,6 +53,9 @@ def test_pronunciation_teaching_keeps_its_glosses(teaching):
 @pytest.mark.parametrize("text", [
     "生态?健康?孩子的成长环境很重要，我们要注意。",  # characters a code page could not hold
     "北京??州真便宜啊",
+    "减少生态?境的破坏",  # 少 asks only in 多少; 与否, 困难, 几乎, 任何, 这么 ask nothing
+    "成功与否?都要坚持",
+    "几乎?有人知道",
 ])
 def test_a_question_mark_for_a_lost_character_stays_ascii(text):
     assert _twice(text) == text
@@ -63,6 +66,8 @@ def test_a_question_mark_for_a_lost_character_stays_ascii(text):
     ("这一对策灵不灵?且看看浙江的做法。", "这一对策灵不灵？且看看浙江的做法。"),  # A-not-A
     ("再过一年价格便趋向合理?物价的大起大落让人担心。", "再过一年价格便趋向合理？物价的大起大落让人担心。"),  # a long clause
     ("真的吗?我不信!", "真的吗？我不信！"),
+    ("你要多少?我给你。", "你要多少？我给你。"),
+    ("难道?你不知道", "难道？你不知道"),
 ])
 def test_a_question_mark_that_asks_becomes_full_width(text, expected):
     assert _twice(text) == expected

@@ -108,6 +108,25 @@ QUESTION_LOOKBACK = 40  # characters back to the sentence's start, at most: boun
 MIN_QUESTION_CLAUSE = 6  # a clause this long before a `?` asks even without a question word
 
 
+# Question characters that ask only in some words: 多少 (not 减少), 是否/能否/可否 (not 与否),
+# 难道 (not 困难), 几 but not 几乎, 何 but not 任何, 什么/怎么 (not 这么, 那么). A character -> the
+# characters one of which must stand before it, or (with a leading "!") after it must not be.
+_ASKS_ONLY_WITH = {"少": "多", "否": "是能可", "何": "!任", "么": "什怎", "麼": "什怎"}
+_ASKS_ONLY_BEFORE = {"难": "道", "難": "道", "几": "!乎", "幾": "!乎"}
+
+
+def _asks(text: str, i: int) -> bool:
+    """Whether the question character at `i` asks there (`_ASKS_ONLY_WITH`)."""
+    char = text[i]
+    if (before := _ASKS_ONLY_WITH.get(char)) is not None:
+        prev = text[i - 1] if i else ""
+        return (prev not in before[1:] or not prev) if before[0] == "!" else (bool(prev) and prev in before)
+    if (after := _ASKS_ONLY_BEFORE.get(char)) is not None:
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        return (not nxt or nxt not in after[1:]) if after[0] == "!" else (bool(nxt) and nxt in after)
+    return True
+
+
 def reads_as_question(text: str, at: int) -> bool:
     """Whether the `?` at `at`, between two Han characters, closes a question: its sentence
     (back to the last sentence end, at most `QUESTION_LOOKBACK` characters) holds a question
@@ -123,7 +142,7 @@ def reads_as_question(text: str, at: int) -> bool:
         char = text[i]
         if char in _SENTENCE_END:
             break
-        if char in QUESTION_CHARS:
+        if char in QUESTION_CHARS and _asks(text, i):
             return True
         if char in _A_NOT_A and 0 < i < len(text) - 1 and text[i - 1] == text[i + 1]:
             return True
