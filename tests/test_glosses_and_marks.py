@@ -42,9 +42,16 @@ def test_a_farm_glossing_a_polyphone_at_every_occurrence_is_cleaned():
 @pytest.mark.parametrize("teaching", [
     "多音字“重”有两个读音：重(zhòng)要的重，读作zhòng；重(chóng)新的重，读作chóng。再如重(zhòng)量、重(zhòng)点。",
     "重(zhòng)要和重(chóng)复，行(xíng)走与银行(háng)。",  # each reading once: contrasted, not padded
+    "重(zhòng)量、重(chóng)复、重(zhòng)要、重(chóng)新、重(zhòng)视、重(chóng)叠。",  # only the contrasted character
 ])
 def test_pronunciation_teaching_keeps_its_glosses(teaching):
     assert clean(teaching).text == teaching
+
+
+def test_digits_in_a_row_are_a_number_not_tones():
+    text = "用户名分别是张伟(zhangwei123)、李娜(lina2024)、王芳(wangfang520)、刘洋(liuyang88)。"
+    assert clean(text).text == text
+    assert clean("区人(ren2)大常委会(hui4)主任在(zai4)会上发言。").text == "区人大常委会主任在会上发言。"
 
 
 # ---------------------------------------------------------------- question marks

@@ -54,6 +54,9 @@ _CANDIDATE_FULL = re.compile(f"(（(?<=(.)（){_SYLLABLES})")
 _BRACKETS = re.compile(r"[(（)）]")
 _MAX_RUN = 4
 _SPELLING_NOISE = re.compile("[ \t\u00a0(（)）]")
+# A tone number follows one syllable: two digits in a row are a number (`张伟(zhangwei123)` is
+# a user name, `李娜(lina2024)` an id), not tones.
+_TWO_DIGITS = re.compile("[0-9]{2}")
 
 # (character(s) before, reading as written) -> is it a reading of them. Content farms gloss
 # the same few dozen characters over and over, so nearly every lookup is a hit.
@@ -97,6 +100,7 @@ def _reads(chars: str, candidate: str) -> bool:
         verdict = (
             bool(chars)
             and not written[0].isupper()
+            and _TWO_DIGITS.search(written) is None
             and all(HAN_RE.match(c) for c in chars)
             and _splits_into(fold_pinyin(written), chars, char_tables().readings)
         )
@@ -233,8 +237,9 @@ def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: Pinyin
 
     `pairs` are the distinct (unit, reading as written) of the `count` glosses found. Teaching
     glosses few distinct characters, contrasts readings of one of them (`重(zhòng)…重(chóng)`),
-    and does so a few times or in words that say so (读作, 多音字, 拼音); a content farm that
-    glosses a polyphone at every occurrence (`了(le)`…`了(liao)`) is not teaching.
+    and does so a few times, or mostly of the characters it contrasts, or in words that say so
+    (读作, 多音字, 拼音); a content farm that glosses a polyphone at every occurrence among its
+    other glosses (`了(le)`…`了(liao)`, `的(de)`, `中(zhong)`) is not teaching.
     """
     if count < options.min_glosses:
         return True
@@ -246,10 +251,14 @@ def glosses_are_content(count: int, pairs: set[tuple[str, str]], options: Pinyin
     spellings: dict[str, set[str]] = {}
     for unit, written in pairs:
         spellings.setdefault(unit, set()).add(_spelling(written))
-    if not any(len(forms) > 1 for forms in spellings.values()):
+    contrasted = sum(1 for forms in spellings.values() if len(forms) > 1)
+    if not contrasted:
         return False
     few = count <= TEACHING_GLOSSES_PER_READING * sum(map(len, spellings.values()))
-    return few or _TEACHING_CUES.search(text) is not None
+    # A lesson on polyphones glosses mostly the characters it contrasts (`重(zhòng)量、重(chóng)复、
+    # 重(zhòng)要…`); a farm glosses its usual few and one polyphone among them.
+    mostly_contrasted = 2 * contrasted >= len(spellings)
+    return few or mostly_contrasted or _TEACHING_CUES.search(text) is not None
 
 
 def _without(text: str, glosses: list[Gloss]) -> str:
