@@ -66,6 +66,13 @@ def test_gloss_in_extracted_source_counts_and_goes():
         ("(Bridgewater Associates) 等基金", "(Bridgewater Associates) 等基金"),
         ("真的吗?", "真的吗？"),
         ("『九五』計劃，“好”。", "『九五』計劃，“好”。"),
+        # A URL's marks are its own, also where its path holds Han; the sentence's mark after it converts.
+        ("详见https://baike.baidu.com/item/长城?fr=aladdin，了解更多。", "详见https://baike.baidu.com/item/长城?fr=aladdin，了解更多。"),
+        ("链接:https://zh.wikipedia.org/wiki/Python_(编程语言)很有用", "链接：https://zh.wikipedia.org/wiki/Python_(编程语言)很有用"),
+        ("请访问www.example.cn,谢谢。", "请访问www.example.cn，谢谢。"),
+        # A call in code keeps its parentheses; a parenthesis after a Latin abbreviation converts.
+        ('在Python里输入print("你好")即可。', '在Python里输入print("你好")即可。'),
+        ("世界卫生组织WHO(世卫组织)发布报告。", "世界卫生组织WHO（世卫组织）发布报告。"),
     ],
 )
 def test_punctuation(text, expected):

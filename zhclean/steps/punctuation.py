@@ -7,7 +7,9 @@ when its clause asks (a question word before it: `你去哪里?我` → `？`); 
 for a character an encoder could not write (`生态?健康?孩子`) and stays ASCII, so the loss stays
 visible to the mojibake filter. An ASCII `( )` pair whose content holds a Han
 character becomes `（ ）`. Spaces next to the marks this step writes go. Nothing else is
-touched, and no Chinese punctuation is ever turned into ASCII.
+touched, and no Chinese punctuation is ever turned into ASCII. A URL's marks are its own
+(`…/item/长城?fr=aladdin`, `…/wiki/Python_(编程语言)`), and a call in code keeps its
+parentheses (`print("你好")`).
 
 Why: the same sentence typed on two keyboards should be one string; ASCII commas inside
 Chinese split n-grams and make reposts look different. Tools that normalise with NFKC do the
@@ -49,7 +51,10 @@ _PATTERNS = {mark: _mark_patterns(mark) for mark in _FULL}
 # The lookahead finds a Han character, then the content is taken possessively: written as
 # `[^()\n]*[Han][^()\n]*`, each Han character of an unclosed `(` was tried as the one, and the
 # rest rescanned from it (quadratic).
-_PAREN_HAN = re.compile(f"\\((?=[^()\n]*[{HAN_CLASS}])([^()\n]*+)\\)")
+# A `(` right after an identifier and before a quote is a call in code (`print("你好")`): it stays.
+_CALL = "(?<=[A-Za-z0-9_]\\()[\"']"
+_PAREN_HAN = re.compile(f"\\((?!{_CALL})(?=[^()\n]*[{HAN_CLASS}])([^()\n]*+)\\)")
+_IDENTIFIER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _HAN = re.compile(f"[{HAN_CLASS}]")
 _PAREN_EVENT = re.compile("[()\n]")
 _MARKS = ",:;?!"
@@ -88,6 +93,34 @@ def _hold_lost_marks(text: str) -> tuple[str, int]:
         return _LOST * len(m.group())
 
     return _HAN_QUESTION.sub(hold, text), held
+
+
+# A URL's marks are its own (`…/item/长城?fr=aladdin`, `…?q=北京,上海`): held out of the
+# conversion. A URL runs from its scheme or `www.` over ASCII and Han characters (paths may
+# hold Han) and ends before a space, Chinese punctuation, or a run of ASCII marks that a
+# space, a Han character, Chinese punctuation or the end follows (`见www.x.cn,谢谢`: the comma
+# is the sentence's; the run as a whole, so that converting it changes nothing).
+_URL = re.compile(
+    f"(?:https?://|www\\.)[A-Za-z0-9.\\-]+(?:[/?#][!-~{HAN_CLASS}]*?)?"
+    f"(?=[\\s，。；：！？、）」』”’]|[,;:!?.)]+(?:[\\s{HAN_CLASS}，。；：！？、）」』”’]|$)|$)"
+)
+_URL_HOLD = str.maketrans({mark: chr(0xFDD0 + i) for i, mark in enumerate(",:;?!()")})
+_URL_RESTORE = str.maketrans({chr(0xFDD0 + i): mark for i, mark in enumerate(",:;?!()")})
+_HELD_CHARS = re.compile("[\ufdd0-\ufdd6]")  # noncharacters: text holding one is left as it is
+
+
+def _hold_url_marks(text: str) -> tuple[str, bool]:
+    """`text` with the ASCII marks inside URLs replaced by noncharacters; whether any were."""
+    if ("http" not in text and "www." not in text) or _HELD_CHARS.search(text):
+        return text, False
+    pieces, last, held = [], 0, False
+    for m in _URL.finditer(text):
+        url = m.group()
+        held_url = url.translate(_URL_HOLD)
+        if held_url != url:
+            pieces += [text[last:m.start()], held_url]
+            last, held = m.end(), True
+    return ("".join(pieces) + text[last:], True) if held else (text, False)
 
 
 def _has_marks(text: str) -> bool:
@@ -140,12 +173,12 @@ def _paren_closure(text: str) -> tuple[str, int]:
         last = at
         char = m.group()
         if char == "(":
-            stack.append([at, False])
+            stack.append([at, False, _is_call(text, at)])
         elif char == "\n" or not stack:
             stack.clear()
         else:
-            opened, han = stack.pop()
-            if not han:
+            opened, han, call = stack.pop()
+            if not han or call:
                 stack.clear()
                 continue
             pairs.append((opened, at))
@@ -157,6 +190,11 @@ def _paren_closure(text: str) -> tuple[str, int]:
     for opened, closed in pairs:
         chars[opened], chars[closed] = "（", "）"
     return "".join(chars), len(pairs)
+
+
+def _is_call(text: str, at: int) -> bool:
+    """Whether the `(` at `at` opens a call in code (`_CALL`)."""
+    return 0 < at < len(text) - 1 and text[at - 1] in _IDENTIFIER_CHARS and text[at + 1] in "\"'"
 
 
 def _convert_all_marks(text: str, spaced: bool, fired: dict[str, int]) -> tuple[str, int]:
@@ -223,6 +261,7 @@ def _passes_until_done(text: str, spaced: bool, fired: dict[str, int]) -> tuple[
 def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     edits = 0
     fired: dict[str, int] = {}  # ASCII mark (its rule name) -> how many became full-width
+    text, urls = _hold_url_marks(text)
     # Parentheses first: a converted `）` is Chinese context for a mark after it (`（仟元）:`).
     if "(" in text:
         text, n = _convert_parens(text, fired)
@@ -235,6 +274,8 @@ def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explai
             edits += n
     if held:
         text = text.replace(_LOST, "?")
+    if urls:
+        text = text.translate(_URL_RESTORE)
     if not edits:
         return StepOutput(text, 0)
     removals = [Removal("punctuation", "full_width", 0, "", f"{edits} marks")] if explain else []
