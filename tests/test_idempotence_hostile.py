@@ -107,7 +107,9 @@ def test_the_reproducers_end_as_the_fixpoint_did() -> None:
     # An image around an image, or one whose `(` only an entity writes, or a link whose `](`
     # an image stood inside: all in the same cleaning.
     assert _clean("![![]()]()制把过量") == "制把过量"
-    assert _clean("正文![图![图](http://a.cn/b.jpg)](开出&#x28;de&#x29;返回") == "正文返回"
+    assert _clean("正文![图![图](http://a.cn/b.jpg)](./开出&#x28;de&#x29;返回") == "正文返回"
+    # With Han text and no path for a target, what the inner image leaves is a remark, not an image.
+    assert _clean("正文![图![图](http://a.cn/b.jpg)](开出&#x28;de&#x29;返回") == "正文！[图](开出(de)返回"
     assert _clean("[）(中](![](x)#在)里定地") == "）(中里定地"
     assert _clean("<<b>a>x") == "x"
 

@@ -139,6 +139,11 @@ def test_words_in_angle_brackets_after_an_element_name_are_text(text):
     assert only("markup", text).text == text
 
 
+def test_an_emoticon_then_a_remark_is_not_an_image():
+    assert only("markup", "太好了![哈哈](开玩笑的)").text == "太好了![哈哈](开玩笑的)"
+    assert only("markup", "![图片](图片.jpg)正文\n![](x)正文").text == "正文\n正文"  # paths and placeholders go
+
+
 @pytest.mark.parametrize(("text", "cleaned"), [
     ('<a href="http://x.cn">新华网</a>报道', "新华网报道"),
     ("<td width=\"50%\"nowrap>格</td>", "格"),
