@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import html.entities
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -36,23 +36,12 @@ from zhclean.text import GONE as _GONE
 # CommonMark), and a text that could hold `[` made each `[` of a run scan 200 characters.
 # Removing an inner one leaves its text inside the outer one, so the patterns run again while
 # they find any, up to a nesting no page has (each pass takes every one of its depth).
-_IMAGE = re.compile(rf"!{_GONE}*\[[^\[\]\n]{{0,200}}\]{_GONE}*\([^)\n]{{0,2000}}\)")
 # An image's target is a URL or a path: Han text in the parentheses with no `/`, `.`, `:` or
-# `#` is a remark after an emoticon (`好![哈哈](真的)`), not an image; it stays as written.
-# Told in Python after the match: a group around the target made the engine's scan of a
-# line of unclosed `![a](` twice as slow.
-_HAN_CHAR = re.compile(f"[{HAN_CLASS}]")
-_PATH_MARK = re.compile("[/.:#]")
-
-
-def _is_image(match: re.Match) -> bool:
-    image = match.group()  # the alt text holds no `]`: the target follows the first one's `(`
-    target = image[image.index("(", image.index("]")) + 1 : -1]
-    return not _HAN_CHAR.search(target) or _PATH_MARK.search(target) is not None
-
-
-def _image_or_text(match: re.Match) -> str:
-    return _GONE if _is_image(match) else match.group()
+# `#` is a remark after an emoticon (`好![哈哈](真的)`), not an image. In the pattern, not
+# told after a match: a refused match would hide an image inside it from this pass. Each
+# alternative is bounded and possessive (a line of unclosed `![a](` costs each one its bound).
+_TARGET = rf"\((?:[^)\n{HAN_CLASS}]{{0,2000}}+|[^)\n/.:#]{{0,1000}}+[/.:#][^)\n]{{0,1000}}+)\)"
+_IMAGE = re.compile(rf"!{_GONE}*\[[^\[\]\n]{{0,200}}\]{_GONE}*{_TARGET}")
 _LINK = re.compile(rf"\[([^\[\]\n]{{1,200}})\]{_GONE}*\({_GONE}*((?:https?:)?//|www\.|/|#)[^)\s]{{0,2000}}\)")
 _MAX_MARKDOWN_NESTING = 8  # passes of images and links, and rounds of Markdown and HTML
 _BLOCK_CONTENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -157,21 +146,14 @@ def _remove_blocks(text: str, removals: list[Removal] | None) -> tuple[str, int]
     return "".join(pieces), len(spans)
 
 
-def _sub_counted(pattern: re.Pattern, repl, text: str, rule: str, removals,
-                 accept: Callable[[re.Match], bool] | None = None) -> tuple[str, int]:
-    """Substitute and, when explaining, record each match as a removal. With `accept`, a
-    match it refuses is left as it stands (`repl` returns it) and is not counted."""
+def _sub_counted(pattern: re.Pattern, repl, text: str, rule: str, removals) -> tuple[str, int]:
+    """Substitute and, when explaining, record each match as a removal."""
     if removals is not None:
         for m in pattern.finditer(text):
-            if accept is not None and not accept(m):
-                continue
             new = repl(m) if callable(repl) else repl
             shown = new if new == _GONE else new.replace(_GONE, "")  # a link's marks are no text
             removals.append(Removal("markup", rule, m.start(), m.group(), shown))
-    new_text, n = pattern.subn(repl, text)
-    if n and accept is not None:
-        n = sum(1 for m in pattern.finditer(text) if accept(m))
-    return new_text, n
+    return pattern.subn(repl, text)
 
 
 def _tag_replacement(match: re.Match) -> str:
@@ -401,7 +383,7 @@ def _remove_markdown(text: str, removals: list[Removal] | None) -> tuple[str, in
     find any."""
     images = links = 0
     for _ in range(_MAX_MARKDOWN_NESTING):
-        text, found_images = _sub_counted(_IMAGE, _image_or_text, text, "markdown_image", removals, _is_image)
+        text, found_images = _sub_counted(_IMAGE, _GONE, text, "markdown_image", removals)
         text, found_links = _sub_counted(_LINK, _link_text, text, "markdown_link", removals)
         images, links = images + found_images, links + found_links
         if not (found_images or found_links) or not _may_hold_markdown(text):
