@@ -109,21 +109,26 @@ MIN_QUESTION_CLAUSE = 6  # a clause this long before a `?` asks even without a q
 
 
 # Question characters that ask only in some words: 多少 (not 减少), 是否/能否/可否 (not 与否),
-# 难道 (not 困难), 几 but not 几乎, 何 but not 任何, 什么/怎么 (not 这么, 那么). A character -> the
-# characters one of which must stand before it, or (with a leading "!") after it must not be.
-_ASKS_ONLY_WITH = {"少": "多", "否": "是能可", "何": "!任", "么": "什怎", "麼": "什怎"}
-_ASKS_ONLY_BEFORE = {"难": "道", "難": "道", "几": "!乎", "幾": "!乎"}
+# 什么/怎么 (not 这么, 那么), 难道 (not 困难); 何 but not 任何, 几 but not 几乎.
+_ASKS_AFTER = {"少": "多", "否": "是能可", "么": "什怎", "麼": "什怎"}  # one of these before it
+_ASKS_BEFORE = {"难": "道", "難": "道"}  # one of these after it
+_NOT_AFTER = {"何": "任"}
+_NOT_BEFORE = {"几": "乎", "幾": "乎"}
 
 
 def _asks(text: str, i: int) -> bool:
-    """Whether the question character at `i` asks there (`_ASKS_ONLY_WITH`)."""
+    """Whether the question character at `i` asks there (`_ASKS_AFTER` and the like)."""
     char = text[i]
-    if (before := _ASKS_ONLY_WITH.get(char)) is not None:
-        prev = text[i - 1] if i else ""
-        return (prev not in before[1:] or not prev) if before[0] == "!" else (bool(prev) and prev in before)
-    if (after := _ASKS_ONLY_BEFORE.get(char)) is not None:
-        nxt = text[i + 1] if i + 1 < len(text) else ""
-        return (not nxt or nxt not in after[1:]) if after[0] == "!" else (bool(nxt) and nxt in after)
+    prev = text[i - 1] if i else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if char in _ASKS_AFTER:
+        return prev != "" and prev in _ASKS_AFTER[char]
+    if char in _ASKS_BEFORE:
+        return nxt != "" and nxt in _ASKS_BEFORE[char]
+    if char in _NOT_AFTER:
+        return prev == "" or prev not in _NOT_AFTER[char]
+    if char in _NOT_BEFORE:
+        return nxt == "" or nxt not in _NOT_BEFORE[char]
     return True
 
 

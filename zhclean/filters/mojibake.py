@@ -5,9 +5,10 @@ characters, private-use characters, question marks standing in for a lost Chines
 character (`中??文`, a `?` inside a run of Han characters, not after a question word; a `？`
 too when the text has such a `?`), a pinyin gloss whose opening bracket was lost with it
 (`因？yàn)`), UTF-8 read as Latin-1 or Windows-1252 (`ä¸­æ–‡`, left where the unicode step
-could not repair it), and the marks decoders leave (`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share of visible characters over `max_share` (and at
-least `min_count` of them), or at least `dense_share` of a short text (and at least
-`min_dense_count`), drops the document as `mojibake`.
+could not repair it), and the marks decoders leave (`锟斤拷`, `烫烫烫`, `屯屯屯`). Their share
+of visible characters over `max_share` (and at least `min_count` of them), or at least
+`dense_share` of a short text (and at least `min_dense_count`), drops the document as
+`mojibake`.
 
 Why: a page saved in Big5 or GBK and read as UTF-8 comes out as `�ҽZ�W�١G` (30 of 5,023
 tw_news articles); one converted through a code page that lacks a character has `?` for

@@ -205,6 +205,7 @@ _REPORT_CUES = 2
 
 
 def _reports(text: str) -> bool:
+    """Whether `_REPORT_CUES` distinct report words stand in `text` (the scan stops there)."""
     found: set[str] = set()
     for cue in _REPORT.finditer(text):
         found.add(cue.group())

@@ -72,7 +72,7 @@ _NOTICE_HEAD = re.compile("(?:(?:特别|郑重|免责|版权|法律|重要)?(?:�
 _BARE_HEADS = frozenset(("声明", "申明", "提示", "说明", "注意", "注"))
 _SEPARATOR_AFTER_HEAD = "(?:[ \t\u3000]*[:：】\\]）)」』|｜]|[ \t\u3000]+)"
 _RIGHTS_HEAD = re.compile("(?:转载请|如需转载|转载须|转载务必|禁止转载|严禁转载|谢绝转载|未经(?:本|许可|授权|同意|书面)"
-                          "|版权所有(?![者人方])|版权归(?!属))")  # not 版权所有者…, 版权归属问题…: news
+                          "|版权所有(?![权者人方])|版权归(?!属))")  # not 版权所有权, 版权所有者…, 版权归属问题…: news
 # A rights notice that opens with 未经… forbids (`未经许可，不得转载`); a sentence that does not
 # reports (`未经许可擅自转载的网站已被责令删除`).
 _PROHIBITION = re.compile("不得|禁止|严禁|请勿|勿|谢绝|不可|不准|不允许|拒绝")
