@@ -73,6 +73,11 @@ def test_gloss_in_extracted_source_counts_and_goes():
         # A call in code keeps its parentheses; a parenthesis after a Latin abbreviation converts.
         ('在Python里输入print("你好")即可。', '在Python里输入print("你好")即可。'),
         ("世界卫生组织WHO(世卫组织)发布报告。", "世界卫生组织WHO（世卫组织）发布报告。"),
+        # An emoticon's colon is a face; a colon before a parenthetical or a label is a mark.
+        ("今天好开心:)", "今天好开心:)"),
+        ("太好了;-)我们走吧", "太好了;-)我们走吧"),
+        ("时间:(上午)九点", "时间：（上午）九点"),
+        ("注意:D区已满", "注意：D区已满"),
     ],
 )
 def test_punctuation(text, expected):
@@ -218,6 +223,8 @@ def test_staff_credit_lines_go_and_only_the_editor_is_reported():
         "法院认为，原告对涉案作品享有版权所有权，被告未经许可使用该作品，构成侵权。",  # a ruling
         "微信扫一扫已成为许多老人的日常。",
         "为维护社区留言板秩序，居委会修订了使用规定。",
+        "记者：资金缺口多大",  # an interview's question
+        "编辑：两名",  # a job advert's headcount
     ],
 )
 def test_sentences_about_boilerplate_stay(line):

@@ -78,7 +78,9 @@ _MAX_NAME_LIST = 12
 # particles, a question's words. An interview's `记者：那么未来的计划呢` is the reporter's question,
 # not a byline (a field rule with `names = true`).
 _SPEECH = re.compile(both_scripts("您|你|我|咱|吗|呢|吧|啊|呀|么|怎|什么|如何|为何|是否|能否|请|谈谈|好的|谢谢|是的"
-                                  "|认为|觉得|知道|那么|这个|这一|那个|一下|可以"))
+                                  "|认为|觉得|知道|那么|这个|这一|那个|一下|可以|多大|多少|多久|几时|为什么"))
+# A count of people is not a name (`编辑：两名` in a job advert).
+_HEADCOUNT = re.compile("[0-9一二两三四五六七八九十百]+[名位人个]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,7 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
             continue  # a counter with no count shown after real fields: `…來源：日記大全 點擊：`
         if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value) or (
             len(value) > _MAX_NAME_LIST and _CLAUSE_BREAK.search(value)
-        ) or (field in rules.name_fields and _SPEECH.search(value)):
+        ) or (field in rules.name_fields and (_SPEECH.search(value) or _HEADCOUNT.fullmatch(value))):
             return None
         found.setdefault(field, value)
     return found or None

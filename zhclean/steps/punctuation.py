@@ -35,6 +35,12 @@ _SPACE = "[ \t\u00a0\u3000]*"
 _SPACED_MARK = re.compile("[,:;?!](?:(?<=[ \t\u00a0\u3000].)|(?=[ \t\u00a0\u3000]))")
 
 
+# A colon or semicolon that starts an emoticon (`好:)`, `太好了;-)我们走`, `哭:(`) is a face, not
+# a mark: a `)`, or a mouth that no letter, digit or Han character follows, a `(` that nothing
+# closes in its run of characters (`时间:(上午)`, `注意:D区`, `回复@x:(*^__^*)` are marks).
+_EMOTICON_AFTER = f"(?![-^']?(?:\\)|[DPp](?![{HAN_CLASS}A-Za-z0-9])|\\((?![^\\s)]*\\))(?![{HAN_CLASS}A-Za-z0-9])))"
+
+
 def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
     """(unspaced, spaced) patterns for one ASCII mark whose nearest non-space neighbour on the
     left or on the right is Chinese. Either side Chinese means the two neighbours are not
@@ -42,8 +48,9 @@ def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
     with the mark itself, so the regex engine skips ahead to it; a literal replacement keeps
     the substitution in C (a template with group references calls Python per match)."""
     m = re.escape(mark)
-    unspaced = re.compile(f"{m}(?:(?<={_CHINESE}{m})|(?={_CHINESE}))")
-    spaced = re.compile(f"(?<={_CHINESE}){_SPACE}{m}{_SPACE}|{_SPACE}{m}{_SPACE}(?={_CHINESE})")
+    face = _EMOTICON_AFTER if mark in ":;" else ""
+    unspaced = re.compile(f"{m}{face}(?:(?<={_CHINESE}{m})|(?={_CHINESE}))")
+    spaced = re.compile(f"(?<={_CHINESE}){_SPACE}{m}{face}{_SPACE}|{_SPACE}{m}{face}{_SPACE}(?={_CHINESE})")
     return unspaced, spaced
 
 
