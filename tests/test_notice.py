@@ -200,6 +200,24 @@ def test_text_after_a_head_that_is_not_a_list_of_titles_stays():
         assert zhclean.clean(f"{LONG_BODY}\n{last}").text == f"{LONG_BODY}\n{last}"
 
 
+@pytest.mark.parametrize("tail", [
+    "标签\n标签用于标记发布版本\ngit tag v1.0",  # a tutorial's section
+    "上篇 童年的河\n第一章 外婆的渡口\n下篇 远去的河\n第三章 拆迁之后",  # a book's contents
+    "首页\n是一张褪色的合影\n我们站在校门口",  # a stanza
+    "下一页\n暗反应发生在叶绿体基质中",  # a slide
+    "首页\t新增了本地频道\n个人中心\t可以管理订阅",  # a changelog
+    "热门推荐\n《长安的荔枝》马伯庸\n这两本书在各大书店的销量都名列前茅。",  # a sentence is no title
+])
+def test_a_head_that_is_also_a_word_heads_no_links_unless_written_as_one(tail):
+    text = f"{BODY}\n{tail}"
+    assert zhclean.clean(text).text == text
+
+
+@pytest.mark.parametrize("tail", ["标签：新闻 发布会 工程", "首页 上一页 5 6 7 下一页 尾页", "上一篇：某某公司召开年会\n下一篇：没有了"])
+def test_the_same_heads_written_as_links_go(tail):
+    assert zhclean.clean(f"{BODY}\n{tail}").text == BODY
+
+
 def test_a_page_of_only_links_is_left_to_the_filters():
     text = "上一篇：某某区召开年度工作会议\n下一篇：没有了"
     assert zhclean.clean(text).text == text

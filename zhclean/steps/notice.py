@@ -27,7 +27,9 @@ glued to the article's first sentence: both stay.
 A page's closing block of links goes too: from a line that opens with a navigation or tag
 head and a separator (`上一篇：`, `相关阅读`, `推荐阅读`, `相關新聞`, `标签：`, `Tags:`…) to the
 end, when every line of it is as short as a title (`_LINK_MAX_CHARS`) or a snippet cut short
-(`…`, `......`). Article text after such a head is not a list of titles, and stays.
+(`…`, `......`) and none is a sentence ending in `。`. Article text after such a head is not a
+list of titles, and stays; and a head that is also a word (`标签`, `首页`, `上篇`, `下一页`) heads
+links only with a colon or a pager on its line (a tutorial's `标签` section, a book's `上篇 …`).
 
 Example: `…记者 张三）\\n本文经授权转载，原文链接请点击左下角阅读原文。` → the last line goes;
 `…全文完。\\n上一篇：某某公司召开年会\\n下一篇：没有了` → the last two lines go.
@@ -60,6 +62,9 @@ _LINK_HEADS = ("上一篇|下一篇|上一条|下一条|上一页|下一页|上�
 # Not `本文关键词：`: on a gambling network's pages it holds the brand (`欧宝体育app`), which the
 # spam filter counts; removed here, the page would be judged without it.
 _CUT_SHORT = re.compile(r"(?:\.{3,}|…+|。{3,})$")
+# Heads that are also words (folded): see `_is_link_head`.
+_WORD_HEADS = frozenset(("标签", "首页", "上篇", "下篇", "上一页", "下一页", "热门推荐"))
+_PAGER = re.compile("上一页|下一页|尾页|末页|首页|\\d+[ \t\u3000]+\\d+")
 _LINK_MAX_CHARS = 40  # a title
 _LINK_HEAD_MAX_CHARS = 120  # a head line may hold two (`上一篇：<title> 下一篇：<title>`)
 _SNIPPET_MAX_CHARS = 300
@@ -204,7 +209,9 @@ def _link_block(lines: list[str]) -> int:
             continue
         if len(line) <= _LINK_HEAD_MAX_CHARS and _is_link_head(line):
             start = i
-        elif not (len(line) <= _LINK_MAX_CHARS or (len(line) <= _SNIPPET_MAX_CHARS and _CUT_SHORT.search(line))):
+        elif (line.endswith("。") and not _CUT_SHORT.search(line)) or not (
+                len(line) <= _LINK_MAX_CHARS or (len(line) <= _SNIPPET_MAX_CHARS and _CUT_SHORT.search(line))):
+            # a sentence is the article's, not a title (`这两本书…名列前茅。` after `热门推荐`)
             break
     if start == len(lines):
         return start
@@ -217,7 +224,17 @@ def _is_link_head(line: str) -> bool:
     body = line[lead.end():] if lead else line
     if not body or (_folded_char(body[0]) or body[0]) not in _LINK_OPENINGS:
         return False  # most lines stop here
-    return _link_head().match(body) is not None
+    head = _link_head().match(body)
+    if head is None:
+        return False
+    word = canonical_form(head.group()).lower()
+    if word not in _WORD_HEADS:
+        return True
+    # A head that is also a word (a section `标签`, a book's `上篇 童年的河`, a stanza's `首页`, a
+    # slide's `下一页`) heads links only as a page writes them: a colon after it (`标签：`), or
+    # a pager on the line (`首页 上一页 5 6 7 尾页`).
+    rest = body[head.end():]
+    return rest.lstrip(" \t\u3000")[:1] in ("：", ":") or _PAGER.search(rest) is not None
 
 
 def _tail_cut(lines: list[str]) -> tuple[int, int, list[str]]:
