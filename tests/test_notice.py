@@ -37,6 +37,19 @@ NEWS_WITH_NOTICE_WORDS = [
     "本文认为，地方政府的立场决定了政策执行的力度。",  # the page's argument, not a notice
     "本站记者调查发现，盗版网站的流量来源主要是搜索引擎。",
     "未经许可，任何单位和个人不得复制、发行他人享有著作权的软件。",  # a law, not the page's notice
+    # The page as a subject that goes on to tell something, not what the page is or came from.
+    "本刊曾于2019年报道该工厂的侵权问题，但其至今仍在生产。",
+    "本文以某市为例，分析了数字出版领域版权保护的现状与问题。",
+    "文中提到的版权纠纷案，目前仍在审理中。",
+    # A story's third-party platforms, not the page's own channel.
+    "请广大网友不要在微信群转发未经核实的信息。",
+    "欢迎知情人拨打举报热线或登录公安局官网留言提供线索。",
+    "更多网友在微博转发视频，为他点赞。",
+    "下载量方面，该App上线首周即突破一千万次。",
+    # Headed notes that are the article's: a footnote, a personal declaration, a court's question.
+    "注：表中转载量指文章被其他媒体转载的次数。",
+    "声明：本人自愿放弃对父亲遗产的继承权益。",
+    "免责声明是否有效，成为庭审的焦点。",
 ]
 
 HEADED_NOTICES = ["声明：本号对文中观点保持中立。", "【声明】本文仅代表作者个人观点。", "註：本文為作者個人觀點，並非投資建議。",

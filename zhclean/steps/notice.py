@@ -85,8 +85,10 @@ _PROHIBITION = re.compile("不得|禁止|严禁|请勿|勿|谢绝|不可|不准|
 # story (`请广大市民关注官方微博…`), or the act a public service (`下载App在线申请`, `关注公众号“…”
 # 可查询接种点`). Unless the sentence points at the page itself (`点击文末阅读原文，报名…`) or
 # speaks of rights (`…仅供参考，敬请考生以…为准` is a site's disclaimer).
-_PUBLIC = re.compile("市民|居民|村民|群众|游客|旅客|乘客|考生|家长|消费者|车主|患者|公众|办理|申请|报名|预约|查询|缴费|挂号|咨询")
+_PUBLIC = re.compile("市民|居民|村民|群众|游客|旅客|乘客|考生|家长|消费者|车主|患者|公众|办理|申请|报名|预约|查询|查看|缴费|挂号|咨询"
+                     "|购票|参观")
 _PAGE_REF = re.compile("文末|文中|原文|本文|下方|上方|底部|后台|我们|本号|本站|本网|本平台|小编")
+_OWN_REF = re.compile("文末|文中|原文|本文|下方|上方|底部|后台|本号|本站|本网|本刊|本报|本台|本平台|小编")  # `我们` only as `_US` says
 _READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|如需|如有|未经|喜欢|觉得|更多"
                           "|回复|记得|打开|下载|搜索|投稿|读者)")
 _RIGHTS = re.compile("转载|授权|版权|侵权|侵犯|免责|不代表|仅供|学习交流|商业用途|法律责任|注明|出处|著作权|摘编|原创"
@@ -102,6 +104,26 @@ _US = re.compile("(?:关注|联系|加入|私信|告知|告诉|分享给|转发�
 # The page's own reporter, or a paper's argument (`本站记者调查发现…`, `本文认为…`): the page as the
 # subject of its own text, not of a notice.
 _SELF_AS_WRITER = re.compile(f"(?:本(?:{_PAGE})|文中)(?:记者|通讯员|认为|指出|发现|分析|研究|探讨|讨论|提出|旨在|采用|基于|选取|梳理|考察)")
+# A notice about the page says at once what the page is or where it came from (`本文由…授权`,
+# `本文系原创`, `本站所载…`, `本文观点仅代表…`, `文中图片来自…`); a sentence whose subject is the page
+# and goes on to tell something (`本刊曾于2019年报道…侵权`, `本文以某市为例，分析了…版权`,
+# `文中提到的版权纠纷案…`) is the text's own.
+_SELF_SPEAKS = re.compile(
+    f"(?:本(?:{_PAGE})|文中|此文|该文|以上内容|上述内容)(?:中的?|的)?"
+    "(?:系|为|由|经|获|已|仅|所|内容|图片|图文|文字|版权|转载|观点|来源|原创|部分|资料|转自|来自|摘自|著作权"
+    "|刊登|刊发|发表|发布|提供|不代表|未经|如有|若有|作者|对|中的?(?:图片|内容|观点))"
+)
+# Platforms that are the page's own (its account, its app, its QR code, the original it links);
+# a third party's (`微博`, `微信群`, `官网`, `朋友圈`, `app`) is what a story tells of.
+_OWN_PLATFORM = re.compile("公众号|二维码|客户端|原文|阅读原文|本站|本号|本网|本文|本刊|本报|本台|本平台|页面|专题|频道|栏目"
+                           # a platform no owner is named for, right after the act (`请关注官网`, `下载官方客户端`)
+                           "|(?:关注|访问|登录|下载|扫描|扫码|点击|搜索|加入|进入|订阅)(?:官方)?(?:官网|网站|微博|微信|平台|群|app)"
+                           "|加入[^，。！？]{0,8}?(?:社群|读者群|交流群)")  # `欢迎加入某某投资社群`
+# What a disclaimer or a rights notice says to its reader: that the page speaks for no one
+# (`仅代表`, `不代表`, `仅供`), or what the reader may not do with it.
+_DISCLAIMS = re.compile("仅代表|不代表|仅供|并非|不构成|不作为|请勿|请|勿|不得|禁止|严禁|谢绝|未经|如需|如有|若有|侵删|联系删除")
+# A compound head as the subject of a sentence (`免责声明是否有效，成为庭审的焦点`) is news.
+_HEAD_AS_SUBJECT = re.compile("是否|是|的|条款|有效|无效|问题|不")
 # Decorations a notice may open with (`※本文…`, `【声明】…`, `★圖片為…`).
 _LEAD = re.compile(r"[\s※★☆▲△●○◆◇■□*#>\-—|｜【】\[\]()（）<>《》「」『』“”\"]+")
 _SENTENCE = re.compile(r"[^\n。！？!?；;…]+(?:[。！？!?；;…]+[」』”’\"）)】]*|$)")
@@ -168,8 +190,14 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
         return False
     if _SELF_AS_WRITER.match(folded):
         return False
-    if _SELF_SUBJECT.match(folded) or _opens_with_notice_head(folded, body):
-        return rights or on_platform
+    own = _OWN_PLATFORM.search(folded) is not None or _US.search(folded) is not None or (
+        _OWN_REF.search(folded) is not None)
+    if _SELF_SUBJECT.match(folded):
+        return (rights or on_platform) and (folded.startswith("小编") or _SELF_SPEAKS.match(folded) is not None)
+    if _opens_with_notice_head(folded, body):
+        if rights and (own or _DISCLAIMS.search(folded) is not None):
+            return True
+        return on_platform and own and not _PUBLIC.search(folded)
     if head := _RIGHTS_HEAD.match(folded):
         # A head of 未经… forbids copying this page, not others' works (a law: `…不得复制他人…`).
         return rights and (not head.group().startswith("未经") or (
@@ -177,7 +205,9 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     if _READER_HEAD.match(folded):
         if not rights and _PUBLIC.search(folded) and not _PAGE_REF.search(folded):
             return False
-        return on_platform or (rights and (_ACTION.search(folded) is not None or names_platform))
+        # To the reader, of the page's own channel (`欢迎关注我们的公众号`, `扫描二维码`, `点击阅读
+        # 原文`), not a story's third party (`请广大网友不要在微信群转发…`, `更多网友在微博转发…`).
+        return (on_platform and own) or (rights and (_ACTION.search(folded) is not None or names_platform))
     return False
 
 
@@ -187,7 +217,9 @@ def _opens_with_notice_head(folded: str, body: str) -> bool:
     head = _NOTICE_HEAD.match(folded)
     if head is None:
         return False
-    return head.group() not in _BARE_HEADS or _separated_bare_head().match(body) is not None
+    if head.group() in _BARE_HEADS:
+        return _separated_bare_head().match(body) is not None
+    return _HEAD_AS_SUBJECT.match(folded, head.end()) is None
 
 
 @cache
