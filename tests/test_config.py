@@ -286,7 +286,7 @@ BAD_RULES = [  # (rule file, the entry and key as the message names them, the pr
      'expected an integer, got string "40"'),
     ('[[field]]\nname = "a"\nkeys = ["x"]\nreport = "no"\n', '[[field]] #1 "a" report', "expected true or false"),
     ('[[field]]\nname = "a"\nkeys = ["x"]\nglued = true\n', '[[field]] #1 "a" glued',
-     "unknown key (known: name, keys, max_value_chars, report, names, source)"),
+     "unknown key (known: name, keys, max_value_chars, report, names, digits, source)"),
     ('[[field]]\nname = "a"\n', '[[field]] #1 "a"', "missing required key keys"),
     ('[[field]]\nname = "a"\nkeys = [""]\n', '[[field]] #1 "a" keys', "must not contain an empty string"),
     ("[[notice]\n", "TOML syntax error", "(at line 1, column"),

@@ -39,6 +39,11 @@ def test_page_furniture_lines_go(line):
     assert zhclean.clean(f"{BODY}\n{line}\n第二段文字也在这里。").text == f"{BODY}\n第二段文字也在这里。"
 
 
+def test_a_counter_whose_count_was_lost_still_goes_with_its_line():
+    result = zhclean.clean(f"{BODY}\n发布时间：2021.06.03 浏览量：人 作者：王五")
+    assert result.text == BODY and result.meta["author"] == "王五" and result.meta["published"] == "2021.06.03"
+
+
 def test_every_output_has_the_new_fields():
     meta = zhclean.clean(BODY).meta
     assert meta["source_url"] is None and meta["published"] is None

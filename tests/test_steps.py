@@ -225,6 +225,14 @@ def test_staff_credit_lines_go_and_only_the_editor_is_reported():
         "为维护社区留言板秩序，居委会修订了使用规定。",
         "记者：资金缺口多大",  # an interview's question
         "编辑：两名",  # a job advert's headcount
+        "記者：最滿意哪一首",
+        "点击：设置",  # a tutorial's step: a counter holds a count
+        "更新时间：每日凌晨两点",  # a schedule: a date holds a digit
+        "文章指出，网络侵权案件数量逐年上升，专家建议受害人及时联系律师。",  # not a source notice
+        "识别虚假二维码需要关注三个细节。",
+        "打开App后选择“社保服务”一栏。",
+        "新浪声明：公司已于今日完成私有化交易，股票将从纳斯达克退市。",  # Sina's statement as news
+        "该报在每期报纸上都印有“版权所有，未经书面许可不得转载”字样。",  # a notice quoted
     ],
 )
 def test_sentences_about_boilerplate_stay(line):

@@ -80,6 +80,7 @@ class RuleSet:
     line_start: re.Pattern  # where any rule may match, after a "\n": one pass finds the lines
     key_scan: re.Pattern | None = None  # a key and its colon anywhere: glued pairs are split at them
     name_fields: frozenset[str] = frozenset()  # field rules with `names = true`
+    digit_fields: frozenset[str] = frozenset()  # field rules with `digits = true`
 
 
 def _traditional_forms(word: str) -> tuple[str, ...]:
@@ -106,6 +107,7 @@ class FieldRule:
     max_value_chars: int = setting(40, at_least=1)
     report: bool = True  # false: the line goes, the value is not output
     names: bool = False  # the value names people: one that reads as speech is dialogue, not a byline
+    digits: bool = False  # the value is a count or a date: one without a digit is not this field
     source: str = ""
 
 
@@ -319,6 +321,7 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
     max_value: dict[str, int] = {}
     unreported: set[str] = set()
     name_fields: set[str] = set()
+    digit_fields: set[str] = set()
     for file in files:
         for _, rule, scoped in file.notices:
             notices.append((rule.name, "|".join(scoped)))
@@ -332,6 +335,8 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
                 unreported.add(rule.name)
             if rule.names:
                 name_fields.add(rule.name)
+            if rule.digits:
+                digit_fields.add(rule.name)
             for key in rule.keys:
                 for form in forms(key):
                     key_to_field[form] = rule.name
@@ -359,7 +364,8 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
         glued_scan = compile_(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
     key_scan = compile_(rf"(?:{keys})[ \t]*[:：]") if key_to_field else None
     return RuleSet(NoticeSet.of(notices, compile_), NoticeSet.of(glued, compile_), glued_head, glued_scan, field_line, field_pair,
-                   key_to_field, max_value, frozenset(unreported), line_start, key_scan, frozenset(name_fields))
+                   key_to_field, max_value, frozenset(unreported), line_start, key_scan, frozenset(name_fields),
+                   frozenset(digit_fields))
 
 
 # A field line is `KEY：VALUE` pairs, a value running up to the separator before the next key.

@@ -78,9 +78,10 @@ _MAX_NAME_LIST = 12
 # particles, a question's words. An interview's `记者：那么未来的计划呢` is the reporter's question,
 # not a byline (a field rule with `names = true`).
 _SPEECH = re.compile(both_scripts("您|你|我|咱|吗|呢|吧|啊|呀|么|怎|什么|如何|为何|是否|能否|请|谈谈|好的|谢谢|是的"
-                                  "|认为|觉得|知道|那么|这个|这一|那个|一下|可以|多大|多少|多久|几时|为什么"))
+                                  "|认为|觉得|知道|那么|这个|这一|那个|一下|可以|多大|多少|多久|几时|为什么|哪|何时"))
 # A count of people is not a name (`编辑：两名` in a job advert).
-_HEADCOUNT = re.compile("[0-9一二两三四五六七八九十百]+[名位人个]")
+_HEADCOUNT = re.compile("[0-9一二两兩三四五六七八九十百]+[名位人个個]")
+_DIGIT = re.compile("[0-9０-９]")  # a count's or a date's
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,10 @@ def _field_values(line: str, rules: RuleSet) -> dict[str, str] | None:
             value = value.rstrip(CLOSE).strip()
         if not value and field in rules.unreported and found:
             continue  # a counter with no count shown after real fields: `…來源：日記大全 點擊：`
+        if field in rules.digit_fields and not _DIGIT.search(value):
+            if found:
+                continue  # a count the scraper lost, after real fields: `发布时间：2021.06.03 浏览量：人`
+            return None  # alone, an instruction or a schedule: `点击：设置`, `更新时间：每日凌晨两点`
         if not value or len(value) > rules.max_value[field] or _SENTENCE_END.search(value) or (
             len(value) > _MAX_NAME_LIST and _CLAUSE_BREAK.search(value)
         ) or (field in rules.name_fields and (_SPEECH.search(value) or _HEADCOUNT.fullmatch(value))):
