@@ -122,6 +122,7 @@ KEPT = {
     "app_download_page": "微信手机版下载安装教程：打开应用商店搜索即可。\n抖音手机版下载方法与此相同。",
     "full_width_questions_in_a_short_post": "真的？假的？我不信！",  # an encoder writes `?`, not `？`
     "colloquial_question_words": "你说啥？我没听清。为啥？他也不知道。",
+    "emoji_heavy_post": "今天和闺蜜去吃了火锅好开心🥰🥰🥰🍲🍲🍲🎉🎉🎉✨✨✨",  # emoji decorate, they are not debris
     "quoted_japanese_title": "重看《となりのトトロ》，还是很感动，宫崎骏的画面太美了。",
     "kaomoji": "终于上岸啦(ノ´▽ˋ)ノ，今晚一定要好好庆祝一下！",
     "korean_name_in_chinese": "IU的本名是이지은，今天的演唱会太震撼了！",

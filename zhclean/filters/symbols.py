@@ -2,8 +2,10 @@
 
 What it does: measures the share of visible characters that are neither letters of any
 script nor punctuation (symbols, box drawing, emoji, private-use characters) or ASCII
-punctuation, not counting the brackets of emoticon codes like `[泪]` (`symbol_share`), and the share of digits (`digit_share`). Over `max_symbol_share`
-the document is dropped as `symbols`; over `max_digit_share` as `digits`.
+punctuation, not counting the brackets of emoticon codes like `[泪]` (`symbol_share`), and
+the share of digits (`digit_share`). Over `max_symbol_share` the document is dropped as
+`symbols`, unless it is under it without its emoji (a post's decoration, not debris); over
+`max_digit_share` as `digits`.
 
 Why: pages of tables without words, code dumps, ASCII art, lottery number lists, price
 tickers and link fragments survive extraction as "text". News carries numbers (results,
@@ -36,6 +38,8 @@ from zhclean.filters.base import (
 
 # Emoticon codes (`[泪]`, `[哈哈]`): their brackets are the platform's markup, not debris.
 _EMOTICON = re.compile(r"\[[^\[\]\n]{1,8}\]")
+# Emoji, with their variation selectors and the skin tones and flags of the supplementary planes.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\uFE0F]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,11 @@ def symbols(doc: Document, options: SymbolsOptions) -> FilterOutput:
     if visible < options.min_chars:
         return FilterOutput(signals)
     if symbol_share > options.max_symbol_share:
+        # Emoji decorate what a post says; they are not debris (`好开心🥰🥰🥰🎉🎉🎉`). Counted only
+        # for the few documents over the share, where they may be all that put it there.
+        if (emoji := len(_EMOJI.findall(doc.text))) and share(
+                round(symbol_share * visible) - emoji, visible) <= options.max_symbol_share:
+            return FilterOutput({**signals, "emoji": emoji})
         return FilterOutput(signals, Verdict("symbols", symbol_share))
     if digit_share > options.max_digit_share:
         return FilterOutput(signals, Verdict("digits", digit_share))
