@@ -78,6 +78,9 @@ def test_gloss_in_extracted_source_counts_and_goes():
         ("太好了;-)我们走吧", "太好了;-)我们走吧"),
         ("时间:(上午)九点", "时间：（上午）九点"),
         ("注意:D区已满", "注意：D区已满"),
+        # English in curly quotes keeps its marks; a mark before a quote after Chinese converts.
+        ("他回答：“Yes,” she said.", "他回答：“Yes,” she said."),
+        ("他说,“你好”", "他说，“你好”"),
     ],
 )
 def test_punctuation(text, expected):

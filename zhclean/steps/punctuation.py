@@ -41,6 +41,11 @@ _SPACED_MARK = re.compile("[,:;?!](?:(?<=[ \t\u00a0\u3000].)|(?=[ \t\u00a0\u3000
 _EMOTICON_AFTER = f"(?![-^']?(?:\\)|[DPp](?![{HAN_CLASS}A-Za-z0-9])|\\((?![^\\s)]*\\))(?![{HAN_CLASS}A-Za-z0-9])))"
 
 
+# A mark between a Latin letter or digit and a curly quote closes English (`“Yes,” she said.`):
+# curly quotes are Chinese context only beside Chinese.
+_NOT_ENGLISH_QUOTE = "(?!(?<=[A-Za-z0-9].)[“”‘’])"
+
+
 def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
     """(unspaced, spaced) patterns for one ASCII mark whose nearest non-space neighbour on the
     left or on the right is Chinese. Either side Chinese means the two neighbours are not
@@ -49,7 +54,7 @@ def _mark_patterns(mark: str) -> tuple[re.Pattern, re.Pattern]:
     the substitution in C (a template with group references calls Python per match)."""
     m = re.escape(mark)
     face = _EMOTICON_AFTER if mark in ":;" else ""
-    unspaced = re.compile(f"{m}{face}(?:(?<={_CHINESE}{m})|(?={_CHINESE}))")
+    unspaced = re.compile(f"{m}{face}(?:(?<={_CHINESE}{m})|(?={_CHINESE}){_NOT_ENGLISH_QUOTE})")
     spaced = re.compile(f"(?<={_CHINESE}){_SPACE}{m}{face}{_SPACE}|{_SPACE}{m}{face}{_SPACE}(?={_CHINESE})")
     return unspaced, spaced
 
