@@ -147,6 +147,14 @@ def test_words_in_angle_brackets_after_an_element_name_are_text(text):
     assert only("markup", text).text == text
 
 
+def test_a_tutorial_that_names_script_and_comment_tags_keeps_its_paragraphs():
+    text = "写<!--表示注释开始。\n\n中间的内容很重要。\n\n最后写-->表示注释结束。"
+    assert only("markup", text).text == text
+    tutorial = "用<script>标签可以嵌入脚本。\n\n正文第二段很重要。\n\n最后用</script>闭合。"
+    assert "正文第二段很重要。" in only("markup", tutorial).text  # the tags go, the prose between stays
+    assert only("markup", "正文<script>var a = 1;\n\nvar b = 2;</script>结束").text == "正文结束"  # code
+
+
 def test_an_emoticon_then_a_remark_is_not_an_image():
     assert only("markup", "太好了![哈哈](开玩笑的)").text == "太好了![哈哈](开玩笑的)"
     assert only("markup", "![图片](图片.jpg)正文\n![](x)正文").text == "正文\n正文"  # paths and placeholders go

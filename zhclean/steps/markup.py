@@ -5,7 +5,8 @@ first, so that what they stand for (`&lt;p&gt;`) is markup to the rest, and the 
 they decode to are normalised as the unicode step does; `![alt](url)` goes; `[text](url)`
 becomes `text`; HTML comments, `<script>` and `<style>` blocks and tags of HTML elements go
 (block tags such as `<p>` and `<br>` leave a line break; `<BLOOMBERG 免責聲明>` names no
-element and stays); a line left holding only brackets (`[]`, `()`, `【】`) goes, also when
+element and stays; a "block" holding a paragraph break and a full stop is a tutorial's prose
+that names the tags, and only the tags go); a line left holding only brackets (`[]`, `()`, `【】`) goes, also when
 what this step removed stood beside them (`![]()（`).
 
 Why: scrapers that flatten HTML or Markdown leave `![]()` placeholders where images stood and
@@ -107,16 +108,42 @@ def _block_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     kinds = frozenset(_BLOCK_KINDS)
     pos = 0
+    prose = _ProseBefore(text)
+    found: dict[str, int] = {}  # kind -> the end found for a start refused as prose
     while kinds and (m := _block_start(kinds).search(text, pos)):
         kind = m.group(1).lower() if m.lastindex else "!--"
-        end = _block_end(text, m.end(), kind)
+        # A later start before that end ends there too: the first closer after it is the same.
+        end = found[kind] if found.get(kind, -1) > m.end() + 3 else _block_end(text, m.end(), kind)
         if end < 0:
             kinds -= {kind}
+            pos = m.start() + 1
+            continue
+        if prose.between(m.end(), end):
+            found[kind] = end
             pos = m.start() + 1
             continue
         spans.append((m.start(), end))
         pos = end
     return spans
+
+
+class _ProseBefore:
+    """Whether a stretch holds prose: a paragraph break and a full stop, as a tutorial that
+    names `<script>` and, paragraphs later, `</script>` does (a block of code holds neither
+    both). The last of each before an end is found once per end, so every start that ends
+    there is told in constant time."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.end = -1
+        self.last_break = self.last_stop = -1
+
+    def between(self, start: int, end: int) -> bool:
+        if end != self.end:
+            self.end = end
+            self.last_break = self.text.rfind("\n\n", 0, end)
+            self.last_stop = self.text.rfind("。", 0, end)
+        return self.last_break >= start and self.last_stop >= start
 
 
 def _block_end(text: str, after: int, kind: str) -> int:
