@@ -64,8 +64,7 @@ _LOST_OPENING = re.compile(f"[?？]([{PINYIN_LETTERS}]{{1,7}})[)）](?=[{HAN_CLA
 # A lead followed by typographic marks alone is text (`“má”是麻`): at least one other
 # continuation stands in the run.
 _UTF8_AS_LATIN1 = re.compile(
-    f"[\u00c2-\u00f4][{MOJIBAKE_TYPOGRAPHIC}]*[{MOJIBAKE_OTHER_CONTINUATION}]"
-    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]*"
+    f"[\u00c2-\u00f4][{MOJIBAKE_TYPOGRAPHIC}]*[{MOJIBAKE_OTHER_CONTINUATION}][{MOJIBAKE_OTHER_CONTINUATION}\u2013-\u203a]*"
 )
 _DECODER_MARKS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 

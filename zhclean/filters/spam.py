@@ -221,17 +221,21 @@ def _weak_terms() -> frozenset[str]:
     return frozenset(term.lower() for table in _lists().values() for term in table.get("weak", ()))
 
 
-@cache
 def _lists() -> dict:
+    """The term lists (every table but `[brands]`)."""
+    return {kind: table for kind, table in _spam_terms().items() if kind != "brands"}
+
+
+@cache
+def _spam_terms() -> dict:
+    """zhclean/data/spam_terms.toml, read and parsed once for the lists and the brands."""
     text = resources.files("zhclean.data").joinpath("spam_terms.toml").read_text(encoding="utf-8")
-    return {kind: table for kind, table in parse_toml(text, "zhclean/data/spam_terms.toml").items() if kind != "brands"}
+    return parse_toml(text, "zhclean/data/spam_terms.toml")
 
 
 @cache
 def _brands() -> re.Pattern:
-    text = resources.files("zhclean.data").joinpath("spam_terms.toml").read_text(encoding="utf-8")
-    patterns = parse_toml(text, "zhclean/data/spam_terms.toml")["brands"]["patterns"]
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    return re.compile("|".join(f"(?:{p})" for p in _spam_terms()["brands"]["patterns"]))
 
 
 # Lines that link elsewhere: a brand there is the site's furniture, which cleaning removes.

@@ -192,11 +192,6 @@ def _is_tag(match: re.Match) -> bool:
     return attributes is None or _ATTRIBUTES.fullmatch(attributes) is not None
 
 
-def _tag_or_text(match: re.Match) -> str:
-    """What a `_TAG` match becomes: its replacement when it is a tag, else itself."""
-    return _tag_replacement(match) if _is_tag(match) else match.group()
-
-
 # The longest text `_TAG` matches: `</`, a name, 1,000 characters of attributes, `/>`.
 _MAX_TAG = 2 + max(map(len, _ELEMENTS.split())) + 1000 + 2
 _ANGLE = re.compile("[<>]")
@@ -208,12 +203,18 @@ def _remove_tags(text: str, removals: list[Removal] | None) -> tuple[str, int]:
     which then holds no tag once what was removed is gone; `_tag_closure` finishes the others
     from there, as repeating the substitution would, in one scan. (Removing a tag never
     spoils another, a tag holding no `<` or `>` inside, so every order ends the same.)"""
-    new, n = _TAG.subn(_tag_or_text, text)
-    if n and (n := sum(1 for m in _TAG.finditer(text) if _is_tag(m))) and removals is not None:
-        removals.extend(
-            Removal("markup", "html_tag", m.start(), m.group(), _tag_replacement(m))
-            for m in _TAG.finditer(text) if _is_tag(m)
-        )
+    removed: list[re.Match] = []
+
+    def tag_or_text(match: re.Match) -> str:
+        if not _is_tag(match):
+            return match.group()
+        removed.append(match)
+        return _tag_replacement(match)
+
+    new = _TAG.sub(tag_or_text, text)
+    n = len(removed)
+    if removals is not None:
+        removals.extend(Removal("markup", "html_tag", m.start(), m.group(), _tag_replacement(m)) for m in removed)
     if (n or _GONE in new) and "<" in new and _MAY_BE_MADE.search(new):
         new, more = _tag_closure(new, removals)
         n += more

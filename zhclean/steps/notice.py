@@ -87,8 +87,9 @@ _PROHIBITION = re.compile("不得|禁止|严禁|请勿|勿|谢绝|不可|不准|
 # speaks of rights (`…仅供参考，敬请考生以…为准` is a site's disclaimer).
 _PUBLIC = re.compile("市民|居民|村民|群众|游客|旅客|乘客|考生|家长|消费者|车主|患者|公众|办理|申请|报名|预约|查询|查看|缴费|挂号|咨询"
                      "|购票|参观")
-_PAGE_REF = re.compile("文末|文中|原文|本文|下方|上方|底部|后台|我们|本号|本站|本网|本平台|小编")
-_OWN_REF = re.compile("文末|文中|原文|本文|下方|上方|底部|后台|本号|本站|本网|本刊|本报|本台|本平台|小编")  # `我们` only as `_US` says
+_PAGE_WORDS = "文末|文中|原文|本文|下方|上方|底部|后台|本号|本站|本网|本平台|小编"
+_PAGE_REF = re.compile(f"{_PAGE_WORDS}|我们")
+_OWN_REF = re.compile(f"{_PAGE_WORDS}|本刊|本报|本台")  # `我们` only as `_US` says
 _READER_HEAD = re.compile("(?:欢迎|敬请|请|点击|扫描|扫码|长按|关注|如需|如有|未经|喜欢|觉得|更多"
                           "|回复|记得|打开|下载|搜索|投稿|读者)")
 _RIGHTS = re.compile("转载|授权|版权|侵权|侵犯|免责|不代表|仅供|学习交流|商业用途|法律责任|注明|出处|著作权|摘编|原创"
@@ -101,13 +102,10 @@ _PLATFORM = re.compile("公众号|二维码|客户端|原文|朋友圈|视频号
 # of an account (`我们的公众号`); as a subject it is the writer's (`我们只是通过电话联系`).
 _US = re.compile("(?:关注|联系|加入|私信|告知|告诉|分享给|转发给|推荐给|投稿给|反馈给|留言给)我们"
                  "|我们的(?:公众号|微信|微博|官网|网站|平台|客户端|app|视频号|读者群|群|账号|频道|主页)")
-# The page's own reporter, or a paper's argument (`本站记者调查发现…`, `本文认为…`): the page as the
-# subject of its own text, not of a notice.
-_SELF_AS_WRITER = re.compile(f"(?:本(?:{_PAGE})|文中)(?:记者|通讯员|认为|指出|发现|分析|研究|探讨|讨论|提出|旨在|采用|基于|选取|梳理|考察)")
 # A notice about the page says at once what the page is or where it came from (`本文由…授权`,
 # `本文系原创`, `本站所载…`, `本文观点仅代表…`, `文中图片来自…`); a sentence whose subject is the page
 # and goes on to tell something (`本刊曾于2019年报道…侵权`, `本文以某市为例，分析了…版权`,
-# `文中提到的版权纠纷案…`) is the text's own.
+# `文中提到的版权纠纷案…`, `本文认为…`, `本站记者调查发现…`) is the text's own.
 _SELF_SPEAKS = re.compile(
     f"(?:本(?:{_PAGE})|文中|此文|该文|以上内容|上述内容)(?:中的?|的)?"
     "(?:系|为|由|经|获|已|仅|所|内容|图片|图文|文字|版权|转载|观点|来源|原创|部分|资料|转自|来自|摘自|著作权"
@@ -188,12 +186,10 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
         return rights
     if at_head and folded.startswith("小编"):
         return False
-    if _SELF_AS_WRITER.match(folded):
-        return False
-    own = _OWN_PLATFORM.search(folded) is not None or _US.search(folded) is not None or (
-        _OWN_REF.search(folded) is not None)
     if _SELF_SUBJECT.match(folded):
         return (rights or on_platform) and (folded.startswith("小编") or _SELF_SPEAKS.match(folded) is not None)
+    own = _OWN_PLATFORM.search(folded) is not None or _US.search(folded) is not None or (
+        _OWN_REF.search(folded) is not None)
     if _opens_with_notice_head(folded, body):
         if rights and (own or _DISCLAIMS.search(folded) is not None):
             return True
