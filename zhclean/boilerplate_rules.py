@@ -81,6 +81,9 @@ class RuleSet:
     key_scan: re.Pattern | None = None  # a key and its colon anywhere: glued pairs are split at them
     name_fields: frozenset[str] = frozenset()  # field rules with `names = true`
     digit_fields: frozenset[str] = frozenset()  # field rules with `digits = true`
+    # any key, anywhere: a line without one is no field line in any shape (None when a key
+    # holds a colon: then every line is read)
+    key_word: re.Pattern | None = None
 
 
 def _traditional_forms(word: str) -> tuple[str, ...]:
@@ -363,9 +366,10 @@ def _compile(files: list[RuleFile], compile_: Callable[[str], re.Pattern] = re.c
         glued_head = compile_(f"{EDGE_RUN}(?:{any_glued})")
         glued_scan = compile_(f"[{SENTENCE_END_CLASS}{EDGE}]{EDGE_RUN}(?:{any_glued})")
     key_scan = compile_(rf"(?:{keys})[ \t]*[:：]") if key_to_field else None
+    key_word = compile_(keys) if key_to_field and plain else None
     return RuleSet(NoticeSet.of(notices, compile_), NoticeSet.of(glued, compile_), glued_head, glued_scan, field_line, field_pair,
                    key_to_field, max_value, frozenset(unreported), line_start, key_scan, frozenset(name_fields),
-                   frozenset(digit_fields))
+                   frozenset(digit_fields), key_word)
 
 
 # A field line is `KEY：VALUE` pairs, a value running up to the separator before the next key.

@@ -352,9 +352,12 @@ def _line_verdict(line: str, view: str, rules: RuleSet, max_chars: int) -> tuple
     stripped = view.strip(EDGE)
     if not stripped or len(stripped) > max_chars:
         return None
-    values = _line_fields(line, rules)
-    if values is not None:
-        return "field:" + "+".join(values), values
+    # The view holds a key wherever the line holds one in any shape it is read in (glosses
+    # and spaces are what the view lacks, and no key holds either): a notice line skips them.
+    if rules.key_word is None or rules.key_word.search(view):
+        values = _line_fields(line, rules)
+        if values is not None:
+            return "field:" + "+".join(values), values
     name = _notice_rule(stripped, rules)
     return None if name is None else (name, None)
 
