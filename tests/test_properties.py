@@ -220,3 +220,35 @@ def test_rules_match_either_script_as_a_character_mapped_view_would(data):
     for line in (mixed, mixed + noise, noise + mixed, converter("s2t").convert(noise)):
         expected = re.fullmatch(pattern, _mapped_to_simplified(line)) is not None
         assert (re.fullmatch(both_scripts(pattern), line) is not None) == expected, (pattern, line)
+
+
+# --- line-end tests read the last characters, as the `$`-anchored searches they replace did ---
+
+_LINE_ENDS = st.text(alphabet=st.sampled_from(list("。.…！!？?」』”’）)]】》~～；; \t\u3000\n字a")), max_size=12)
+
+
+@given(_LINE_ENDS)
+@settings(max_examples=500, deadline=None)
+def test_cut_short_reads_the_line_end_as_the_pattern_did(line):
+    from zhclean.steps.notice import _cut_short
+
+    line = line.replace("\n", "")  # the step reads lines
+    assert _cut_short(line) == bool(re.search(r"(?:\.{3,}|…+|。{3,})$", line))
+
+
+@given(_LINE_ENDS)
+@settings(max_examples=500, deadline=None)
+def test_ends_sentence_reads_the_line_end_as_the_pattern_did(line):
+    from zhclean.io.html import _ends_sentence
+
+    assert _ends_sentence(line) == bool(re.search(r"[。！？!?…”」』）)]\s*$", line))
+
+
+@given(st.lists(_LINE_ENDS, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_lines_ending_in_punctuation_counts_as_the_pattern_did(lines):
+    from zhclean.filters.base import Document
+
+    doc = Document.many(["\n".join(lines)], [{}])[0]
+    expected = sum(1 for line in doc.lines if re.search(r"[。！？!?…；;」』”’）)\]】》.~～]$", line))
+    assert doc.lines_ending_in_punctuation == expected

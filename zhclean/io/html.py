@@ -165,12 +165,18 @@ def extract_page(html: str, encoding: str = "utf-8") -> Page:
 # Lines of running text: long, or with clauses. A site's furniture is menus, link lists,
 # labels and one-line ads; an article is sentences.
 _CLAUSE = re.compile(r"[，。！？；,!?;]")
-_SENTENCE_END = re.compile(r"[。！？!?…”」』）)]\s*$")
+_SENTENCE_END_CHARS = frozenset("。！？!?…”」』）)")
 _BYLINE = re.compile(r"(?:来源|來源|作者|编辑|編輯|责编|責編|记者|記者|发布|發布|时间|時間|日期)[ \t]*[:：]|^\d{4}[-/.年]\d{1,2}")
 _TITLE_PARTS = re.compile(r"[_|｜\-–—]+")
 HEAD_LINES = 3  # a title, a subtitle, a byline above the first paragraph
 _FIELD_LINE = re.compile(r"\s*[^:：\s][^:：]{0,24}[:：]")
 _CRUMB = re.compile(r"[>»›/|｜]|首页|首頁|当前位置|目前位置|您的位置|分享")
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether `line` ends with a sentence end (trailing white space aside): a test of its last
+    character, where a search anchored with `$` is tried at every position of the line."""
+    return line.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
 def is_running_text(line: str) -> bool:
@@ -198,7 +204,7 @@ def content_span(lines: list[str], title: str | None) -> list[str]:
             start, headings = start - 1, headings + 1
         else:
             break
-    tail = [line for line in lines[last + 1:] if len(line) >= 6 and _SENTENCE_END.search(line)]
+    tail = [line for line in lines[last + 1:] if len(line) >= 6 and _ends_sentence(line)]
     return lines[start:last + 1] + tail
 
 
@@ -209,7 +215,7 @@ def _heading(line: str, title: str | None) -> bool:
     if _BYLINE.search(line):
         return True
     if title is None:
-        return len(line) <= 60 and not _SENTENCE_END.search(line)
+        return len(line) <= 60 and not _ends_sentence(line)
     line, title = _squeezed(line), _squeezed(title)
     core = max(_TITLE_PARTS.split(title), key=len)
     return line in title or (len(core) >= 4 and core in line and len(line) <= len(core) + 20)

@@ -61,7 +61,7 @@ _LINK_HEADS = ("上一篇|下一篇|上一条|下一条|上一页|下一页|上�
                "|标签|文章标签|本文标签|相关标签|tags?")
 # Not `本文关键词：`: on a gambling network's pages it holds the brand (`欧宝体育app`), which the
 # spam filter counts; removed here, the page would be judged without it.
-_CUT_SHORT = re.compile(r"(?:\.{3,}|…+|。{3,})$")
+_CUT_SHORT_ENDS = ("...", "…", "。。。")  # a snippet cut short ends with an ellipsis of some kind
 # Heads that are also words (folded): see `_is_link_head`.
 _WORD_HEADS = frozenset(("标签", "首页", "上篇", "下篇", "上一页", "下一页", "热门推荐"))
 _PAGER = re.compile("上一页|下一页|尾页|末页|首页|\\d+[ \t\u3000]+\\d+")
@@ -223,6 +223,12 @@ def _separated_bare_head() -> re.Pattern:
     return re.compile(f"(?:{both_scripts('|'.join(sorted(_BARE_HEADS)))}){_SEPARATOR_AFTER_HEAD}")
 
 
+def _cut_short(line: str) -> bool:
+    """Whether `line` ends as a snippet cut short (`…`, `......`, `。。。`): a test of its end
+    (a pattern anchored with `$` is tried from every position of the line)."""
+    return line.endswith(_CUT_SHORT_ENDS)
+
+
 def _link_block(lines: list[str]) -> int:
     """Where the page's closing block of links starts (a line index), or `len(lines)` when
     it has none. Read upward from the last line while lines are titles or cut-short
@@ -237,8 +243,8 @@ def _link_block(lines: list[str]) -> int:
             continue
         if len(line) <= _LINK_HEAD_MAX_CHARS and _is_link_head(line):
             start = i
-        elif (line.endswith("。") and not _CUT_SHORT.search(line)) or not (
-                len(line) <= _LINK_MAX_CHARS or (len(line) <= _SNIPPET_MAX_CHARS and _CUT_SHORT.search(line))):
+        elif (line.endswith("。") and not _cut_short(line)) or not (
+                len(line) <= _LINK_MAX_CHARS or (len(line) <= _SNIPPET_MAX_CHARS and _cut_short(line))):
             # a sentence is the article's, not a title (`这两本书…名列前茅。` after `热门推荐`)
             break
     if start == len(lines):
