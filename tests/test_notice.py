@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zhclean
 from tests.conftest import read_jsonl, shared_path
@@ -240,3 +242,32 @@ def test_a_closing_pager_goes():
     text = f"{LONG_BODY}\n首页 上一页 1 2 3 4 5 下一页 尾页"
     assert zhclean.clean(text).text == LONG_BODY
     assert zhclean.clean(f"{LONG_BODY}\n首页设计要简洁。").text == f"{LONG_BODY}\n首页设计要简洁。"
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_OPENERS = ["本文", "本站", "小编", "文中", "转载请", "如需转载，", "声明：", "免责声明：", "版权声明：", "温馨提示：", "注：",
+            "未经授权，", "版权所有", "欢迎关注", "点击", "请", "上一篇：", "谢谢阅读", "内容来源：", "图片来源：", "※", "【",
+            "据介绍，", "我们", "今天", "Tags:", "編輯說明：", "本報訊"]
+_MIDDLES = ["转载", "授权", "版权归原作者所有", "公众号", "关注", "下载", "客户端", "仅供参考", "不代表本站观点", "不得", "禁止",
+            "他人", "市民", "微博", "记者", "原文链接", "删除", "联系我们", "，", "的"]
+
+
+@given(st.sampled_from(_OPENERS), st.lists(st.sampled_from(_MIDDLES), max_size=6), st.sampled_from(["。", "！", ""]))
+@settings(max_examples=400, deadline=None)
+def test_opening_gate_turns_away_no_notice(opener, middles, end):
+    """The first-character gate (the head patterns' first characters) says no only where the
+    full test would: compared with the gate open to every character."""
+    import zhclean.steps.notice as notice_module
+
+    sentence = opener + "".join(middles) + end
+    gated = is_notice(sentence), is_notice(sentence, at_head=True)
+    saved = notice_module._OPENING_CHARS
+    notice_module._OPENING_CHARS = _Everything()  # type: ignore[assignment]
+    try:
+        assert (is_notice(sentence), is_notice(sentence, at_head=True)) == gated
+    finally:
+        notice_module._OPENING_CHARS = saved

@@ -42,6 +42,7 @@ from functools import cache
 
 from zhclean.boilerplate_rules import both_scripts
 from zhclean.dedup.canonical import canonical_form, canonical_table
+from zhclean.regex_first import first_chars
 from zhclean.steps.base import NoOptions, Removal, StepOutput, register
 
 # What the page calls itself after 本 (folded to Simplified: the fold maps 報→报, 網→网).
@@ -137,10 +138,15 @@ _ANY_CUE = re.compile("|".join(p.pattern for p in (_RIGHTS, _ACTION, _PLATFORM, 
 
 
 def _openings() -> frozenset[str]:
-    """The characters a notice may open with (folded): every letter of the head patterns, a
-    superset of their first characters that needs no parsing of the patterns."""
+    """The characters a notice may open with (folded): the first characters of the head
+    patterns, in either case (every branch of `is_notice` that says yes matches one of them
+    at the start). Where a pattern's are no known set, every letter of every head pattern."""
     heads = (_SELF_SUBJECT, _NOTICE_HEAD, _RIGHTS_HEAD, _READER_HEAD, _STANDALONE_HEAD, _SOURCE_HEAD)
-    return frozenset(c for head in heads for c in head.pattern if c.isalnum())
+    firsts = [first_chars(head.pattern) for head in heads]
+    if any(chars is None for chars in firsts):
+        return frozenset(c for head in heads for c in head.pattern if c.isalnum())
+    known = frozenset().union(*firsts)  # type: ignore[arg-type]
+    return known | {c.lower() for c in known} | {c.upper() for c in known}
 
 
 def _folded_char(char: str) -> str:
