@@ -107,9 +107,12 @@ def garbled(doc: Document) -> int:
     if not held:
         return lost
     if held & _QUESTION:
-        runs = [m.group() for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start())]
-        if any("?" in run for run in runs):  # an encoder writes `?`: full-width ones count with them
-            lost += sum(map(len, runs))
+        # An encoder writes `?`: full-width ones count with them, and only then. Text without
+        # one (most text with `？`) has no run to weigh, and each run's question test is Python.
+        if "?" in text:
+            runs = [m.group() for m in _LOST_HAN.finditer(text) if not reads_as_question(text, m.start())]
+            if any("?" in run for run in runs):
+                lost += sum(map(len, runs))
         lost += sum(len(m.group()) for m in _LOST_OPENING.finditer(text) if _is_reading(m.group(1)))
     if held & _LATIN1:
         lost += sum(map(len, _UTF8_AS_LATIN1.findall(text)))
