@@ -272,7 +272,7 @@ def _passes_until_done(text: str, spaced: bool, fired: dict[str, int]) -> tuple[
 @register("punctuation")
 def punctuation(text: str, fields: Mapping[str, Any], options: NoOptions, explain: bool) -> StepOutput:
     if "(" not in text and not _has_marks(text):
-        return StepOutput(text, 0)  # most clean text: no ASCII mark, so no URL's to hold either
+        return StepOutput(text, 0)  # most clean text: no ASCII mark, so no URL marks to hold either
     edits = 0
     fired: dict[str, int] = {}  # ASCII mark (its rule name) -> how many became full-width
     text, urls = _hold_url_marks(text)
