@@ -31,12 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+_NO_SUCH_STEP = 3  # the child's exit code when the checkout lacks the step (older than it)
 
 
 def stage(directory: Path) -> float:
     """Pickle each step's staged dev inputs into `directory`; the dev set's MB."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_steps import staged_inputs
+    from bench_steps import megabytes, staged_inputs
 
     from zhclean.pipeline import Pipeline
 
@@ -46,7 +47,7 @@ def stage(directory: Path) -> float:
     for name, inputs in staged_inputs(texts).items():
         (directory / f"{name}.pkl").write_bytes(pickle.dumps(inputs))
     (directory / "pipeline.pkl").write_bytes(pickle.dumps(texts))
-    return sum(len(t.encode()) for t in texts) / 1e6
+    return megabytes(texts)
 
 
 def child(target: str, passes: int, directory: Path) -> None:
@@ -54,6 +55,8 @@ def child(target: str, passes: int, directory: Path) -> None:
     from zhclean.pipeline import Pipeline
     from zhclean.steps import REGISTRY
 
+    if target != "pipeline" and target not in REGISTRY:
+        sys.exit(_NO_SUCH_STEP)
     pipeline = Pipeline().prepare_worker()
     inputs = pickle.loads((directory / f"{target}.pkl").read_bytes())
     if target == "pipeline":
@@ -90,8 +93,10 @@ def per_pass(target: str, passes: int, directory: Path, checkout: Path) -> float
 def _cell(target: str, passes: int, directory: Path, checkout: Path) -> str:
     try:
         return f"{per_pass(target, passes, directory, checkout):.1f}"
-    except subprocess.CalledProcessError:
-        return "—"  # the checkout has no such step
+    except subprocess.CalledProcessError as error:
+        if error.returncode == _NO_SUCH_STEP:
+            return "—"
+        raise RuntimeError(f"{target} failed in {checkout}:\n{error.stderr[-2000:]}") from None
 
 
 def main() -> None:
