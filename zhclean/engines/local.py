@@ -139,9 +139,16 @@ class LocalEngine:
         if self._pool is None:
             return
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        manager = getattr(self._pool, "_executor_manager_thread", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.kill()
+        if manager is not None:
+            # Wait for the pool's manager thread to wind down: CPython 3.11's exit hook
+            # (`concurrent.futures.process._python_exit`) writes to that thread's wake-up pipe
+            # without a lock, and if the thread closes the pipe at the same moment the hook
+            # prints "OSError: Bad file descriptor" with a traceback after ours (seen in CI).
+            manager.join(timeout=5)
         self._pool = None
 
     def close(self) -> None:
