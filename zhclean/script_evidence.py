@@ -23,6 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -338,17 +339,29 @@ def ambiguous_positions(text: str) -> list[int]:
 # --- 1. leftovers ---------------------------------------------------------------------------
 
 
-def conversion_evidence(text: str, spots: Spots) -> int:
+class Leftovers(NamedTuple):
+    """What `conversion_evidence` found: its places, and how many of them are distinct: the
+    leftovers' distinct characters, plus every OpenCC-only form (no Taiwan or Hong Kong
+    writer writes `爲` or `羣`, so repeating one is no writer's word)."""
+
+    places: int
+    distinct: int
+
+
+def conversion_evidence(text: str, spots: Spots) -> Leftovers:
     """Places that show conversion: OpenCC-only forms, and one-to-many Simplified leftovers.
 
     Only windows around those characters are converted, so the cost is small. A Traditional
     writer's own forms (`皇后`, `干擾`) survive at least one of the Mainland, Taiwan and Hong
-    Kong round trips; a converter's leftovers (`干部` for `幹部`) survive none.
+    Kong round trips; a converter's leftovers (`干部` for `幹部`) survive none. The leftovers'
+    distinct characters are counted too: a converter leaves many (`干`, `发`, `后`, `个`), while
+    a writer's text that looks converted repeats one word (a Taiwan borough `永定里`, a name
+    `應采兒`, `首里城` eleven times).
     """
-    opencc_forms = int(np.count_nonzero(spots.features & _OPENCC_FORM))
+    opencc_forms = len(spots.where(_OPENCC_FORM))
     positions = spots.where(_LEFTOVER).tolist()
     if not positions:
-        return opencc_forms
+        return Leftovers(opencc_forms, opencc_forms)
     keys = list(zip(*_windows(text, positions), strict=True))
     # The document's verdicts are kept here: judging its unknown windows may clear the cache
     # (when it is full) of the windows it held.
@@ -356,7 +369,8 @@ def conversion_evidence(text: str, spots: Spots) -> int:
     verdicts = {key: found for key in distinct if (found := _WINDOW_VERDICTS.get(key)) is not None}
     if unknown := [key for key in distinct if key not in verdicts]:
         verdicts.update(_judge_windows(unknown))
-    return sum(map(verdicts.__getitem__, keys)) + opencc_forms
+    left = [p for p, key in zip(positions, keys, strict=True) if verdicts[key]]
+    return Leftovers(len(left) + opencc_forms, len({text[i] for i in left}) + opencc_forms)
 
 
 # (window, centre) -> does the centre survive no round trip. A verdict depends on the window

@@ -65,6 +65,7 @@ class ScriptOptions:
     mode: str = setting("auto", choices=MODES)
     threshold: float = setting(2.0, at_least=0)  # machine-conversion evidence per 1,000 Han characters
     min_evidence: int = setting(2, at_least=0)  # and at least this many places
+    min_distinct: int = setting(2, at_least=0)  # of at least this many leftover characters (each OpenCC-only form counts)
     traditional_share: float = setting(0.9, at_least=0, at_most=1)  # Traditional-only share of script-specific characters
     pick_threshold: float = 2.0  # converter picks: log10 likelihood ratio against a writer
     rare_threshold: float = 6.0  # rare forms where no standard writes them: summed log10 weights
@@ -88,6 +89,7 @@ class ScriptProfile:
     follows_region: int = 0  # places in Taiwan's or Hong Kong's standard instead
     converter_picks: float = 0.0  # log10 likelihood ratio of a character converter's choices
     rare_forms: float = 0.0  # summed weights of rare forms no standard writes where they stand
+    evidence_distinct: int = 0  # distinct leftover characters, plus the OpenCC-only forms
 
 
 def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
@@ -124,16 +126,17 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
         # 31% of the script-specific characters Simplified (calibration). No evidence.
         return ScriptProfile(*classified, 0, 0.0)
     spots = Spots.of(codes)
-    evidence = conversion_evidence(text, spots)
+    evidence, distinct = conversion_evidence(text, spots)
     score = 1000.0 * evidence / han
-    if _leftovers_convince(evidence, score, options):
-        return ScriptProfile(*classified, evidence, score)
+    if _leftovers_convince(evidence, distinct, score, options):
+        return ScriptProfile(*classified, evidence, score, evidence_distinct=distinct)
     # Forms no standard writes where they stand, and writers almost never choose (`到瞭`,
     # `齣現`): weighed before the Taiwan/Hong Kong forms, which a converter writes too.
     if (rare := rare_form_evidence(text, codes, spots, threshold=options.rare_threshold)) >= options.rare_threshold:
-        return ScriptProfile(*classified, evidence, max(score, 1000.0 * rare / han), rare_forms=rare)
+        return ScriptProfile(*classified, evidence, max(score, 1000.0 * rare / han), rare_forms=rare, evidence_distinct=distinct)
     if region_forms := spots.region_forms():
-        return ScriptProfile(*classified, evidence, score, follows_region=region_forms, rare_forms=rare)
+        return ScriptProfile(*classified, evidence, score, follows_region=region_forms, rare_forms=rare,
+                             evidence_distinct=distinct)
     pick_places = pick_positions(codes, spots) if pick_weight_bound(codes, spots) >= options.pick_threshold else []
     (follows_opencc, follows_region), picks = window_evidence(
         text, standard_positions(codes, spots), pick_places, options.pick_threshold
@@ -141,14 +144,16 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
     if follows_opencc or follows_region:
         if follows_opencc and not follows_region:
             score = max(score, 1000.0 * follows_opencc / han)
-        return ScriptProfile(*classified, evidence, score, follows_opencc, follows_region)
+        return ScriptProfile(*classified, evidence, score, follows_opencc, follows_region, evidence_distinct=distinct)
     if picks.weight >= options.pick_threshold:
         score = max(score, 1000.0 * picks.places / han)
-    return ScriptProfile(*classified, evidence, score, converter_picks=picks.weight)
+    return ScriptProfile(*classified, evidence, score, converter_picks=picks.weight, evidence_distinct=distinct)
 
 
-def _leftovers_convince(evidence: int, score: float, options: ScriptOptions) -> bool:
-    return evidence >= options.min_evidence and score >= options.threshold
+def _leftovers_convince(evidence: int, distinct: int, score: float, options: ScriptOptions) -> bool:
+    """Enough leftover places, dense enough, of more than one character: one word repeated
+    (`首里城`, `應采兒`, a Taiwan borough `永定里`) is a writer's, and converters leave many."""
+    return evidence >= options.min_evidence and distinct >= options.min_distinct and score >= options.threshold
 
 
 def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool:
@@ -156,7 +161,7 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
     OpenCC's own standard or a character converter's choices."""
     if profile.script not in ("traditional", "mixed"):
         return False
-    if _leftovers_convince(profile.evidence, profile.score, options):
+    if _leftovers_convince(profile.evidence, profile.evidence_distinct, profile.score, options):
         return True
     if profile.rare_forms >= options.rare_threshold:
         return True
