@@ -41,10 +41,11 @@ eval: $(STAMP)
 	$(BIN)/zhclean eval out/eval/dev.jsonl $(SHARED)/dev/gold.jsonl
 	$(BIN)/python bench/dedup_eval.py
 
-## calibrate: recount zhclean/data/rare_forms.tsv, zhclean/data/converter_picks.tsv and the script step calibration table (needs ../shared), rederive the t2s phrase table and round-trip repairs
+## calibrate: recount zhclean/data/rare_forms.tsv, zhclean/data/mainland_words.tsv, zhclean/data/converter_picks.tsv and the script step calibration table (needs ../shared), rederive the t2s phrase table and round-trip repairs
 calibrate: $(STAMP)
 	$(BIN)/python bench/t2s_table.py
 	$(BIN)/python bench/calibrate_script.py --rare
+	$(BIN)/python bench/calibrate_script.py --mainland
 	$(BIN)/python bench/calibrate_script.py --picks --out docs/script-calibration-table.md
 
 ## bench: every benchmark, zhclean beside data-juicer and datatrove (needs ../shared, about 8 min)

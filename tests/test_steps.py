@@ -397,6 +397,43 @@ def test_an_opencc_only_form_repeated_is_still_evidence() -> None:
     assert result.text.startswith("会议强调，各级干部要为人民办实事")
 
 
+_MAINLAND_NEWS = ("近日，多地通信管理局发布提醒：不法分子冒充快递客服发送“退款”短信，诱导用户点击链接填写"
+                  "银行卡信息。警方表示，市民收到此类短信应直接删除，并通过官方渠道核实。")
+
+
+@pytest.mark.parametrize("config", ["s2tw", "s2hk"])
+def test_mainland_news_through_a_taiwan_or_hong_kong_standard_converter_is_restored(config: str) -> None:
+    """OpenCC's s2tw and s2hk leave no character evidence (their forms are Taiwan's and Hong
+    Kong's), but keep the curly quotes and the Mainland words (`短信`, `信息`): converted back."""
+    import opencc
+
+    text = opencc.OpenCC(f"{config}.json").convert(_MAINLAND_NEWS)
+    result = zhclean.clean(text)
+    assert result.meta["machine_converted"] is True
+    assert result.text == _MAINLAND_NEWS
+
+
+def test_mainland_words_without_mainland_quotes_stay_traditional() -> None:
+    """The same words quoted with corner brackets, as Taiwan and Hong Kong writers quote (and
+    a Hong Kong writer may well write 短信), are no evidence; nor are curly quotes alone."""
+    import opencc
+
+    text = opencc.OpenCC("s2tw.json").convert(_MAINLAND_NEWS).replace("“", "「").replace("”", "」")
+    assert zhclean.clean(text).meta["machine_converted"] is False
+    taiwan = "台北市議會昨天三讀通過“自治條例”修正案，議員表示，新制上路後，市民申辦案件將更加便利。"
+    result = zhclean.clean(taiwan)
+    assert result.meta["machine_converted"] is False and result.text == taiwan
+
+
+def test_the_mainland_words_are_commoner_in_mainland_news_and_spelt_every_way() -> None:
+    from zhclean.script_evidence import _mainland_words
+
+    form_to_word, weights, _ = _mainland_words()
+    assert {"短信", "信息", "分辨率"} <= set(weights) and min(weights.values()) >= 1.0
+    assert "資訊" not in form_to_word and "軟體" not in form_to_word
+    assert all(form_to_word[word] == word for word in weights)
+
+
 def test_character_converter_picks_are_evidence():
     """No leftover and no OpenCC-only form, but a character table's choices where every
     phrase-aware standard writes another (`籤署`, `幸存者`): converted."""

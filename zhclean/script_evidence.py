@@ -1,6 +1,7 @@
 """Evidence that a Traditional document came out of a Simplified→Traditional converter.
 
-Three kinds, each cheap because only short windows around telling characters are converted:
+Five kinds, each cheap because only short windows around telling characters are converted
+(or, for the fifth, only text quoted the Mainland way is searched):
 
 1. Leftovers (`conversion_evidence`): one-to-many Simplified characters a cheap converter
    leaves in place (`干部`, `先后`), and OpenCC-only forms (`爲`, `羣`) no Taiwan or Hong
@@ -12,6 +13,11 @@ Three kinds, each cheap because only short windows around telling characters are
    `幸存者`) where every phrase-aware standard writes another (`簽署`, `倖存者`). Weighted by
    how rarely genuine Taiwan and Hong Kong writers make the same choice (zhclean/data/
    converter_picks.tsv, measured on tw_news by bench/calibrate_script.py).
+4. Rare forms (`rare_form_evidence`): forms no standard writes where they stand and genuine
+   writers almost never choose (`傢族`, `齣現`), a cheap converter's one-to-many mistakes.
+5. Mainland language (`mainland_language_evidence`): curly quotes and Mainland words (`信息`,
+   `短信`) in Traditional script, which a Taiwan or Hong Kong standard converter (OpenCC
+   s2tw, s2hk) leaves when it leaves no character evidence.
 
 The step (zhclean/steps/script.py) turns these into a decision; docs/script-calibration.md
 has the measurements behind every threshold.
@@ -572,3 +578,45 @@ def rare_form_evidence(text: str, codes: np.ndarray, spots: Spots,
             if weight >= RARE_FORM_MIN_WEIGHT:
                 found[key] = weight
     return sum(found.values())
+
+
+# --- Mainland language (curly quotes and Mainland words) -------------------------------------
+
+MAINLAND_WORDS_FILE = "mainland_words.tsv"
+
+
+def quoted_the_mainland_way(text: str) -> bool:
+    """Curly double quotes and no corner bracket. Taiwan and Hong Kong writers quote with
+    `「」` (67% of tw_news articles; 11 of 4,690 use curly quotes alone), Mainland writers with
+    `“”` (65% of THUCNews, 76% of People's Daily), and OpenCC, HanziConv and character tables
+    leave punctuation alone (zhconv does not: it writes `「」`)."""
+    return ("\u201c" in text or "\u201d" in text) and "\u300c" not in text and "\u300d" not in text
+
+
+@lru_cache(maxsize=1)
+def _mainland_words() -> tuple[dict[str, str], dict[str, float], re.Pattern | None]:
+    """Each spelling of the packaged Mainland words -> its word; each word's weight; one
+    pattern of the spellings, longest first."""
+    form_to_word: dict[str, str] = {}
+    weights: dict[str, float] = {}
+    for word, forms, _, _, weight in read_rows(MAINLAND_WORDS_FILE):
+        weights[word] = float(weight)
+        form_to_word.update(dict.fromkeys(forms.split(","), word))
+    if not form_to_word:
+        return form_to_word, weights, None
+    return form_to_word, weights, re.compile("|".join(map(re.escape, sorted(form_to_word, key=len, reverse=True))))
+
+
+def mainland_language_evidence(text: str) -> float:
+    """For Traditional text quoted the Mainland way, the summed log10 weights of the distinct
+    Mainland words it holds (`信息`, `視頻`, `短信`: OpenCC's own list of words Taiwan writes
+    otherwise, weighed by how much commoner they are in Mainland news than in Taiwan and Hong
+    Kong news); 0 for text quoted otherwise. A converter that follows the Taiwan or Hong Kong
+    standard (OpenCC s2tw, s2hk) leaves no character evidence, but it keeps the quotes and the
+    words of the text it converts."""
+    if not quoted_the_mainland_way(text):
+        return 0.0
+    form_to_word, weights, pattern = _mainland_words()
+    if pattern is None:
+        return 0.0
+    return sum(weights[word] for word in {form_to_word[m.group()] for m in pattern.finditer(text)})

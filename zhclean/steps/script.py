@@ -8,7 +8,8 @@ they stand and writers almost never choose (`傢族`, `齣現`, `傾嚮`: any ch
 one-to-many mistakes, weighed before the Taiwan/Hong Kong forms such a converter also writes),
 OpenCC's own standard followed throughout (`爲`, `裏`), and a character table's choices where
 every phrase-aware standard writes another (`籤署` for `簽署`), each checked by OpenCC round
-trips of short windows.
+trips of short windows; and Mainland language, curly quotes with Mainland words (`信息`,
+`短信`), which is all that text from a Taiwan or Hong Kong standard converter keeps.
 Under `--script auto` a document whose score
 passes the calibrated threshold is converted back to Simplified (OpenCC `t2s`, phrase-aware;
 the forms OpenCC's `s2t` writes and its `t2s` does not take back, `揹着` → `背着`; and Mainland
@@ -38,6 +39,7 @@ from zhclean.opencc_pool import converter
 from zhclean.script_evidence import (
     Spots,
     conversion_evidence,
+    mainland_language_evidence,
     pick_positions,
     pick_weight_bound,
     rare_form_evidence,
@@ -69,6 +71,7 @@ class ScriptOptions:
     traditional_share: float = setting(0.9, at_least=0, at_most=1)  # Traditional-only share of script-specific characters
     pick_threshold: float = 2.0  # converter picks: log10 likelihood ratio against a writer
     rare_threshold: float = 6.0  # rare forms where no standard writes them: summed log10 weights
+    language_threshold: float = setting(1.0, above=0)  # curly quotes, and Mainland words' summed log10 weights
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -90,6 +93,7 @@ class ScriptProfile:
     converter_picks: float = 0.0  # log10 likelihood ratio of a character converter's choices
     rare_forms: float = 0.0  # summed weights of rare forms no standard writes where they stand
     evidence_distinct: int = 0  # distinct leftover characters, plus the OpenCC-only forms
+    mainland_words: float = 0.0  # quoted the Mainland way: its Mainland words' summed log10 weights
 
 
 def _classify(counts: np.ndarray, options: ScriptOptions) -> str:
@@ -134,9 +138,14 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
     # `齣現`): weighed before the Taiwan/Hong Kong forms, which a converter writes too.
     if (rare := rare_form_evidence(text, codes, spots, threshold=options.rare_threshold)) >= options.rare_threshold:
         return ScriptProfile(*classified, evidence, max(score, 1000.0 * rare / han), rare_forms=rare, evidence_distinct=distinct)
+    # Mainland writing: quoted the Mainland way, in Mainland words. What tells text that a
+    # Taiwan or Hong Kong standard converter wrote (OpenCC s2tw, s2hk), which has their forms.
+    if (mainland := mainland_language_evidence(text)) >= options.language_threshold:
+        return ScriptProfile(*classified, evidence, score, rare_forms=rare, evidence_distinct=distinct,
+                             mainland_words=mainland)
     if region_forms := spots.region_forms():
         return ScriptProfile(*classified, evidence, score, follows_region=region_forms, rare_forms=rare,
-                             evidence_distinct=distinct)
+                             evidence_distinct=distinct, mainland_words=mainland)
     pick_places = pick_positions(codes, spots) if pick_weight_bound(codes, spots) >= options.pick_threshold else []
     (follows_opencc, follows_region), picks = window_evidence(
         text, standard_positions(codes, spots), pick_places, options.pick_threshold
@@ -163,7 +172,7 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
         return False
     if _leftovers_convince(profile.evidence, profile.evidence_distinct, profile.score, options):
         return True
-    if profile.rare_forms >= options.rare_threshold:
+    if profile.rare_forms >= options.rare_threshold or profile.mainland_words >= options.language_threshold:
         return True
     if profile.follows_region:
         return False
