@@ -609,8 +609,8 @@ def _mainland_words() -> tuple[dict[str, str], dict[str, float], re.Pattern | No
 
 def mainland_language_evidence(text: str) -> float:
     """For Traditional text quoted the Mainland way, the summed log10 weights of the distinct
-    Mainland words it holds (`信息`, `視頻`, `短信`: OpenCC's own list of words Taiwan writes
-    otherwise, weighed by how much commoner they are in Mainland news than in Taiwan and Hong
+    Mainland words it holds (`信息`, `短信`, `報道`: the words OpenCC's and zhconv's Taiwan tables
+    replace, weighed by how much commoner they are in Mainland news than in Taiwan and Hong
     Kong news); 0 for text quoted otherwise. A converter that follows the Taiwan or Hong Kong
     standard (OpenCC s2tw, s2hk) leaves no character evidence, but it keeps the quotes and the
     words of the text it converts."""
