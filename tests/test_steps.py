@@ -413,6 +413,19 @@ def test_mainland_news_through_a_taiwan_or_hong_kong_standard_converter_is_resto
     assert result.text == _MAINLAND_NEWS
 
 
+def test_explain_names_the_evidence_that_converted_a_document() -> None:
+    """`explain` says why a document was converted, not only how many characters changed."""
+    import opencc
+
+    def why(text: str, **options) -> str:
+        removals = Pipeline(**options).clean(text, explain=True).removals
+        return next(r.replacement for r in removals if r.step == "script")
+
+    assert "Mainland language" in why(opencc.OpenCC("s2tw.json").convert(_MAINLAND_NEWS))
+    assert "leftovers: 2 places of 2 characters" in why("會議強調，各級干部要推進工作，先后召開了三次會議，並且擴大采購範圍。")
+    assert "--script simplified" in why("臺灣的資訊", step_options={"script": {"mode": "simplified"}})
+
+
 def test_mainland_words_without_mainland_quotes_stay_traditional() -> None:
     """The same words quoted with corner brackets, as Taiwan and Hong Kong writers quote (and
     a Hong Kong writer may well write 短信), are no evidence; nor are curly quotes alone."""

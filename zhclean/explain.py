@@ -115,7 +115,7 @@ def explain_document(text: str, config: Config, console: Console, title: str | N
         table.add_column("removed")
         table.add_column("→")
         for r in removals[:200]:
-            table.add_row(r.rule, str(r.position), repr(r.removed)[1:-1][:80], r.replacement[:40])
+            table.add_row(r.rule, str(r.position), repr(r.removed)[1:-1][:80], r.replacement[:120])
         if len(removals) > 200:
             table.add_row("…", "", f"{len(removals) - 200} more", "")
         console.print(table)

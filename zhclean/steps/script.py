@@ -179,6 +179,20 @@ def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool
     return profile.follows_opencc >= 1 or profile.converter_picks >= options.pick_threshold
 
 
+def evidence_summary(profile: ScriptProfile, options: ScriptOptions) -> str:
+    """The evidence that made `is_machine_converted` say yes, in words, for `explain`."""
+    if _leftovers_convince(profile.evidence, profile.evidence_distinct, profile.score, options):
+        return (f"leftovers: {profile.evidence} places of {profile.evidence_distinct} characters, "
+                f"{profile.score:.1f} per 1,000 Han")
+    if profile.rare_forms >= options.rare_threshold:
+        return f"rare forms no standard writes there: weight {profile.rare_forms:.1f}"
+    if profile.mainland_words >= options.language_threshold:
+        return f"Mainland language: curly quotes, Mainland words of weight {profile.mainland_words:.1f}"
+    if profile.follows_opencc:
+        return f"OpenCC's s2t standard throughout: {profile.follows_opencc} places"
+    return f"character converter's picks: weight {profile.converter_picks:.1f}"
+
+
 # 瞭 is Mainland standard only in 瞭望/瞭哨 (liào); everywhere else it is 了. OpenCC's t2s
 # changes it only in the phrases it lists (瞭解), so a cheap converter's 到瞭 stayed.
 _LIAO_TO_LE = re.compile("瞭(?![望哨])")
@@ -265,7 +279,10 @@ def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain
     info.update(zip(names, values, strict=True))
     info["script_out"] = _script_of(new_text, options)
     edits = _changed_chars(text, new_text)
-    removals = [Removal("script", f"to_{target}", 0, "", f"{edits} characters converted")] if explain and edits else []
+    removals = []
+    if explain and edits:
+        why = evidence_summary(profile, options) if converted else f"--script {options.mode}"
+        removals = [Removal("script", f"to_{target}", 0, "", f"{edits} characters converted ({why})")]
     return StepOutput(new_text, edits, info, removals, {f"to_{target}": 1} if edits else None)
 
 
