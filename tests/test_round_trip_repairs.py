@@ -13,6 +13,7 @@ import pytest
 
 from zhclean import clean
 from zhclean.data import read_rows
+from zhclean.opencc_pool import converter
 from zhclean.steps.script import to_simplified
 from zhclean.t2s import REPAIRS_FILE, repair_round_trip, to_simplified_opencc
 
@@ -54,11 +55,12 @@ def test_every_shipped_repair_is_one_the_installed_opencc_leaves():
     such leftovers; a `character_table` form is one t2s keeps as it is. Fails when an OpenCC
     upgrade changes them (rerun `python bench/t2s_table.py`)."""
     pytest.importorskip("marisa_trie")
-    from zhclean.t2s import round_trip_leftovers
+    from zhclean.t2s import _dictionary_keys, round_trip_leftovers
 
     leftovers = round_trip_leftovers()
     rows = read_rows(REPAIRS_FILE)
-    assert {row[4] for row in rows} == {"opencc", "opencc_character", "character_table"}
+    assert {row[4] for row in rows} == {"opencc", "opencc_character", "character_table", "regional_variant"}
+    characters = _dictionary_keys("TSCharacters.ocd2")
     for leftover, original, _, _, source in rows:
         if source == "opencc":
             assert leftovers.get(leftover) == {original}, leftover
@@ -66,6 +68,18 @@ def test_every_shipped_repair_is_one_the_installed_opencc_leaves():
             assert sum(leftover in left for left in leftovers) >= 10, leftover
         else:
             assert to_simplified_opencc(leftover) == leftover and leftover != original
+        if source == "regional_variant":  # the Hong Kong or Taiwan form of a Traditional original
+            traditional = [c for c in characters if to_simplified_opencc(c) == original]
+            assert any(converter(r).convert(c) == leftover for r in ("t2hk", "t2tw") for c in traditional), leftover
+
+
+def test_hong_kong_standard_forms_are_restored():
+    """OpenCC's s2hk writes `衞` and `敍`, which its t2s keeps: a restored s2hk article had
+    `衞生` for 卫生 (s2hk restored Han-exact 32.7% -> 37.3% of the bench articles)."""
+    original = "卫生部门与叙利亚代表团在会上交换了意见，双方同意加强公共卫生合作。"
+    converted = converter("s2hk").convert(original)
+    assert "衞" in converted and "敍" in converted
+    assert to_simplified(converted) == original
 
 
 def test_genuine_traditional_text_keeps_its_forms():
