@@ -587,7 +587,8 @@ MAINLAND_WORDS_FILE = "mainland_words.tsv"
 
 def quoted_the_mainland_way(text: str) -> bool:
     """Curly double quotes and no corner bracket. Taiwan and Hong Kong writers quote with
-    `「」` (67% of tw_news articles; 11 of 4,690 use curly quotes alone), Mainland writers with
+    `「」` (67% of tw_news articles; 58 of 4,690 use curly quotes alone, 47 of them Mainland
+    news that a converter made Traditional), Mainland writers with
     `“”` (65% of THUCNews, 76% of People's Daily), and OpenCC, HanziConv and character tables
     leave punctuation alone (zhconv does not: it writes `「」`)."""
     return ("\u201c" in text or "\u201d" in text) and "\u300c" not in text and "\u300d" not in text

@@ -141,8 +141,8 @@ def detect(text: str, options: ScriptOptions = ScriptOptions()) -> ScriptProfile
     # Mainland writing: quoted the Mainland way, in Mainland words. What tells text that a
     # Taiwan or Hong Kong standard converter wrote (OpenCC s2tw, s2hk), which has their forms.
     if (mainland := mainland_language_evidence(text)) >= options.language_threshold:
-        return ScriptProfile(*classified, evidence, score, rare_forms=rare, evidence_distinct=distinct,
-                             mainland_words=mainland)
+        return ScriptProfile(*classified, evidence, max(score, 1000.0 * mainland / han), rare_forms=rare,
+                             evidence_distinct=distinct, mainland_words=mainland)
     if region_forms := spots.region_forms():
         return ScriptProfile(*classified, evidence, score, follows_region=region_forms, rare_forms=rare,
                              evidence_distinct=distinct, mainland_words=mainland)
@@ -166,8 +166,8 @@ def _leftovers_convince(evidence: int, distinct: int, score: float, options: Scr
 
 
 def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool:
-    """Simplified leftovers past the threshold; or, with no Taiwan or Hong Kong form anywhere,
-    OpenCC's own standard or a character converter's choices."""
+    """Simplified leftovers past the threshold, rare forms, or Mainland language; or, with no
+    Taiwan or Hong Kong form anywhere, OpenCC's own standard or a character converter's choices."""
     if profile.script not in ("traditional", "mixed"):
         return False
     if _leftovers_convince(profile.evidence, profile.evidence_distinct, profile.score, options):
