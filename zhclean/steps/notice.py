@@ -175,9 +175,15 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
         return False
     lead = _LEAD.match(s)
     body = s[lead.end():] if lead else s
-    if not body or _folded_char(body[0]) not in _OPENING_CHARS:
+    if not body:
+        return False
+    folded = None
+    if not (first := _folded_char(body[0])):  # a mark the fold drops (`※，版权…`): its first kept character
+        folded = canonical_form(body)
+        first = folded[:1]
+    if first not in _OPENING_CHARS:
         return False  # no notice opens with it: most sentences stop here, before the fold
-    folded = canonical_form(body)
+    folded = canonical_form(body) if folded is None else folded
     if not folded:
         return False
     if len(folded) > _SPREAD_FROM and _last_cue_end(folded) < len(folded) // 2:
