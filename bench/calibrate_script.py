@@ -55,12 +55,7 @@ def genuine_traditional() -> list[str]:
     Hong Kong economist) are left out with them (docs/script-calibration.md)."""
     path = SHARED / "corpora/tw_news.jsonl"
     texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
-    return [t for t in texts if len(t) >= 100 and not mainland_quoted(t)]
-
-
-def mainland_quoted(text: str) -> bool:
-    """Quoted with curly double quotes and never with corner brackets."""
-    return ("\u201c" in text or "\u201d" in text) and "\u300c" not in text and "\u300d" not in text
+    return [t for t in texts if len(t) >= 100 and not evidence.quoted_the_mainland_way(t)]
 
 
 def converted_articles(conservative: bool | str, size: int = 600) -> list[str]:

@@ -59,10 +59,6 @@ def test_liao_is_le_in_mainland_writing_except_when_looking_out():
     assert to_simplified("到瞭今天，我們瞭解到，瞭望塔上") == "到了今天，我们了解到，瞭望塔上"
 
 
-def _mainland_quoted(text: str) -> bool:
-    return ("\u201c" in text or "\u201d" in text) and "\u300c" not in text and "\u300d" not in text
-
-
 def test_genuine_traditional_is_not_converted_more_often_than_before():
     """On tw_news at most 1% of articles are converted, and the rare forms convert none that
     is quoted the Taiwan / Hong Kong way or not at all. The ones they do convert are quoted
@@ -74,7 +70,7 @@ def test_genuine_traditional_is_not_converted_more_often_than_before():
     converted = sum(is_machine_converted(detect(t, options), options) for t in texts)
     by_rare_forms = [t for t in texts if detect(t, options).rare_forms >= options.rare_threshold]
     assert converted / len(texts) <= 0.01
-    assert all(_mainland_quoted(t) for t in by_rare_forms), [t[:60] for t in by_rare_forms]
+    assert all(evidence.quoted_the_mainland_way(t) for t in by_rare_forms), [t[:60] for t in by_rare_forms]
 
 
 def test_the_telling_forms_are_minority_forms():
