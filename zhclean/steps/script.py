@@ -168,19 +168,14 @@ def _leftovers_convince(evidence: int, distinct: int, score: float, options: Scr
 def is_machine_converted(profile: ScriptProfile, options: ScriptOptions) -> bool:
     """Simplified leftovers past the threshold, rare forms, or Mainland language; or, with no
     Taiwan or Hong Kong form anywhere, OpenCC's own standard or a character converter's choices."""
+    return conversion_evidence_named(profile, options) is not None
+
+
+def conversion_evidence_named(profile: ScriptProfile, options: ScriptOptions) -> str | None:
+    """The evidence that makes `profile` machine-converted, in words (for `explain`), or None
+    when none does: the one decision `is_machine_converted` takes."""
     if profile.script not in ("traditional", "mixed"):
-        return False
-    if _leftovers_convince(profile.evidence, profile.evidence_distinct, profile.score, options):
-        return True
-    if profile.rare_forms >= options.rare_threshold or profile.mainland_words >= options.language_threshold:
-        return True
-    if profile.follows_region:
-        return False
-    return profile.follows_opencc >= 1 or profile.converter_picks >= options.pick_threshold
-
-
-def evidence_summary(profile: ScriptProfile, options: ScriptOptions) -> str:
-    """The evidence that made `is_machine_converted` say yes, in words, for `explain`."""
+        return None
     if _leftovers_convince(profile.evidence, profile.evidence_distinct, profile.score, options):
         return (f"leftovers: {profile.evidence} places of {profile.evidence_distinct} characters, "
                 f"{profile.score:.1f} per 1,000 Han")
@@ -188,9 +183,13 @@ def evidence_summary(profile: ScriptProfile, options: ScriptOptions) -> str:
         return f"rare forms no standard writes there: weight {profile.rare_forms:.1f}"
     if profile.mainland_words >= options.language_threshold:
         return f"Mainland language: curly quotes, Mainland words of weight {profile.mainland_words:.1f}"
-    if profile.follows_opencc:
+    if profile.follows_region:
+        return None
+    if profile.follows_opencc >= 1:
         return f"OpenCC's s2t standard throughout: {profile.follows_opencc} places"
-    return f"character converter's picks: weight {profile.converter_picks:.1f}"
+    if profile.converter_picks >= options.pick_threshold:
+        return f"character converter's picks: weight {profile.converter_picks:.1f}"
+    return None
 
 
 # 瞭 is Mainland standard only in 瞭望/瞭哨 (liào); everywhere else it is 了. OpenCC's t2s
@@ -281,7 +280,7 @@ def script(text: str, fields: Mapping[str, Any], options: ScriptOptions, explain
     edits = _changed_chars(text, new_text)
     removals = []
     if explain and edits:
-        why = evidence_summary(profile, options) if converted else f"--script {options.mode}"
+        why = conversion_evidence_named(profile, options) if converted else f"--script {options.mode}"
         removals = [Removal("script", f"to_{target}", 0, "", f"{edits} characters converted ({why})")]
     return StepOutput(new_text, edits, info, removals, {f"to_{target}": 1} if edits else None)
 
