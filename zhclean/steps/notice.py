@@ -177,15 +177,12 @@ def is_notice(sentence: str, at_head: bool = False) -> bool:
     body = s[lead.end():] if lead else s
     if not body:
         return False
-    folded = None
-    if not (first := _folded_char(body[0])):  # a mark the fold drops (`※，版权…`): its first kept character
-        folded = canonical_form(body)
-        first = folded[:1]
-    if first not in _OPENING_CHARS:
+    # The gate reads the first character the fold keeps: a mark it drops (`※，版权…`) means folding first.
+    first = _folded_char(body[0])
+    folded = None if first else canonical_form(body)
+    if (first or folded[:1]) not in _OPENING_CHARS:
         return False  # no notice opens with it: most sentences stop here, before the fold
     folded = canonical_form(body) if folded is None else folded
-    if not folded:
-        return False
     if len(folded) > _SPREAD_FROM and _last_cue_end(folded) < len(folded) // 2:
         return False  # its words are all at the start: a notice glued to the article's first sentence
     rights = _RIGHTS.search(folded) is not None
