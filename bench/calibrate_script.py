@@ -60,15 +60,20 @@ def genuine_traditional() -> list[str]:
 
 def converted_articles(conservative: bool | str, size: int = 600) -> list[str]:
     """People's Daily articles through a character converter, or an OpenCC config name."""
-    paragraphs = (SHARED / "corpora/peoples_daily_1998.txt").read_text(encoding="utf-8").split("\n")
+    if isinstance(conservative, str):
+        return [_opencc(conservative).convert(text) for text in peoples_daily_articles(size)]
+    return [convert(text, conservative) for text in peoples_daily_articles(size)]
+
+
+def peoples_daily_articles(size: int = 600, from_line: int = 0) -> list[str]:
+    """People's Daily 1998 paragraphs (from `from_line` on) grouped into articles of at least
+    `size` characters; the paragraphs after the last full one are left out."""
+    lines = (SHARED / "corpora/peoples_daily_1998.txt").read_text(encoding="utf-8").split("\n")[from_line:]
     articles, current = [], ""
-    for p in paragraphs:
-        current += p.strip() + "\n"
+    for line in lines:
+        current += line.strip() + "\n"
         if len(current) >= size:
-            if isinstance(conservative, str):
-                articles.append(_opencc(conservative).convert(current))
-            else:
-                articles.append(convert(current, conservative))
+            articles.append(current)
             current = ""
     return articles
 
@@ -209,13 +214,7 @@ MAINLAND_WORD_MIN_DOCS = 3
 
 def mainland_documents(size: int = 600) -> list[str]:
     """Simplified Mainland news: People's Daily paragraph groups and THUCNews articles."""
-    lines = (SHARED / "corpora/peoples_daily_1998.txt").read_text(encoding="utf-8").split("\n")[MAINLAND_PD_FROM_LINE:]
-    documents, current = [], ""
-    for line in lines:
-        current += line.strip() + "\n"
-        if len(current) >= size:
-            documents.append(current)
-            current = ""
+    documents = peoples_daily_articles(size, MAINLAND_PD_FROM_LINE)
     with (SHARED / "corpora/thucnews_1000.tsv").open(encoding="utf-8") as f:
         documents += [line.split("\t", 1)[1] for line in f][MAINLAND_THUCNEWS_FROM:]
     return documents
